@@ -1,0 +1,88 @@
+import struct Foundation.Date
+
+/// The rules that decide, for a token presented against a stored session, whether to renew it, accept
+/// it as it is, or treat it as stolen. Pure: no clock, no store, so every rule is tested directly.
+package struct RotationRules: Sendable {
+    package var gracePeriod: Double
+    package var renewal: RenewalPolicy
+    package var activityResolution: Double
+
+    package init(gracePeriod: Duration, renewal: RenewalPolicy, activityResolution: Duration) {
+        self.gracePeriod = gracePeriod.seconds
+        self.renewal = renewal
+        self.activityResolution = activityResolution.seconds
+    }
+
+    package enum Decision: Sendable, Equatable {
+        /// Issue a new token whose secret digest is the update's `currentHash`; valid once the
+        /// update is applied.
+        case renew(SessionUpdate)
+        /// Accept the presented token without a new one; write the touch when there is one.
+        case accept(touch: SessionUpdate?)
+        /// A superseded token replayed after the grace period: revoke the session.
+        case theft
+    }
+
+    /// Decides what the presented secret digest means for `session`.
+    ///
+    /// - Current token: renewed when the policy (or `forceRenewal`) says so; otherwise accepted, and
+    ///   marked as presented.
+    /// - Any token superseded less than the grace period ago: accepted, not renewed (parallel requests).
+    /// - The previous token past the grace period while its successor was never presented: the
+    ///   response carrying the successor was lost; the successor is discarded and a fresh token issued.
+    /// - Anything else (an older token, or the previous one after its successor was used, or an
+    ///   unknown secret signed by us): theft.
+    package func decide(session: SessionRecord, presentedHash: [UInt8], tokenIssuedAt: Int64, now: Date, newHash: [UInt8], forceRenewal: Bool, connection: ConnectionInfo) -> Decision {
+        let nowSeconds = now.timeIntervalSince1970
+
+        if SecretDigest.constantTimeEquals(presentedHash, session.currentHash) {
+            if forceRenewal || isDue(tokenIssuedAt: tokenIssuedAt, now: nowSeconds) {
+                var history = session.olderSecrets
+                if let previous = session.previousHash {
+                    history.insert(SupersededSecret(hash: previous, supersededAt: session.rotatedAt ?? session.createdAt), at: 0)
+                }
+                return .renew(update(session, newHash: newHash, previous: session.currentHash, history: history, now: now, connection: connection))
+            }
+            let stale = now.timeIntervalSince(session.lastUsedAt) >= activityResolution
+            let moved = session.ip != connection.ip || session.userAgent != connection.userAgent
+            guard !session.currentPresented || stale || moved else { return .accept(touch: nil) }
+            var touch = update(session, newHash: session.currentHash, previous: session.previousHash, history: session.olderSecrets, now: now, connection: connection)
+            touch.rotatedAt = session.rotatedAt
+            touch.currentPresented = true
+            return .accept(touch: touch)
+        }
+
+        if let previous = session.previousHash, SecretDigest.constantTimeEquals(presentedHash, previous) {
+            let rotatedAt = session.rotatedAt ?? session.createdAt
+            if nowSeconds - rotatedAt.timeIntervalSince1970 < gracePeriod { return .accept(touch: nil) }
+            guard !session.currentPresented else { return .theft }
+            // Lost response: the client never received the current token. Discard it (keeping it in the
+            // history, so a straggler carrying it is judged by the same grace rule) and issue a new one;
+            // the presented token stays "previous" so that parallel retries with it are not theft.
+            let history = [SupersededSecret(hash: session.currentHash, supersededAt: now)] + session.olderSecrets
+            return .renew(update(session, newHash: newHash, previous: previous, history: history, now: now, connection: connection))
+        }
+
+        for older in session.olderSecrets where SecretDigest.constantTimeEquals(presentedHash, older.hash) {
+            return nowSeconds - older.supersededAt.timeIntervalSince1970 < gracePeriod ? .accept(touch: nil) : .theft
+        }
+        return .theft
+    }
+
+    private func isDue(tokenIssuedAt: Int64, now: Double) -> Bool {
+        switch renewal {
+        case .everyRequest: true
+        case .olderThan(let interval): now - Double(tokenIssuedAt) >= interval.seconds
+        }
+    }
+
+    private func update(_ session: SessionRecord, newHash: [UInt8], previous: [UInt8]?, history: [SupersededSecret], now: Date, connection: ConnectionInfo) -> SessionUpdate {
+        let kept = history
+            .filter { now.timeIntervalSince($0.supersededAt) < gracePeriod }
+            .prefix(SupersededSecret.historyLimit)
+        return SessionUpdate(
+            sessionId: session.id, expectedCurrentHash: session.currentHash, currentHash: newHash,
+            previousHash: previous, rotatedAt: now, olderSecrets: Array(kept), currentPresented: false,
+            lastUsedAt: now, ip: connection.ip, userAgent: connection.userAgent)
+    }
+}

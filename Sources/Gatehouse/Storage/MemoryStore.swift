@@ -1,0 +1,228 @@
+import struct Foundation.Date
+import Synchronization
+
+/// A store held in memory: for tests, prototypes and single-process tools. It honours every rule of
+/// the store protocols (uniqueness, compare-and-swap, single use) under one lock.
+public final class MemoryStore: GatehouseStore {
+    private struct State {
+        var accounts: [String: AccountRecord] = [:]
+        var accountOrder: [String] = []
+        var usernames: [String: String] = [:]
+        var passwordHashes: [String: String] = [:]
+        var contacts: [ContactRecord] = []
+        var sessions: [String: SessionRecord] = [:]
+        var sessionOrder: [String] = []
+        var tokens: [OneTimeTokenRecord] = []
+        var keys: [StoredSigningKey] = []
+
+        func primaryContact(_ accountId: String) -> ContactRecord? {
+            contacts.first { $0.accountId == accountId && $0.isPrimary }
+        }
+
+        func withContact(_ account: AccountRecord) -> AccountRecord {
+            var account = account
+            if let primary = primaryContact(account.accountId) {
+                account.email = primary.value
+                account.emailVerified = primary.verified
+            }
+            return account
+        }
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    // MARK: AccountStore
+
+    public func createAccount(_ account: AccountRecord, passwordHash: String, contacts: [ContactRecord]) async throws {
+        try state.withLock { state throws(AccountError) in
+            guard state.accounts[account.accountId] == nil, state.usernames[account.username] == nil else {
+                throw AccountError(.conflict, "The username is already taken.")
+            }
+            for contact in contacts {
+                let clash = state.contacts.contains { $0.kind == contact.kind && $0.value == contact.value }
+                let duplicate = contacts.filter { $0.kind == contact.kind && $0.value == contact.value }.count > 1
+                if clash || duplicate { throw AccountError(.conflict, "The \(contact.kind.rawValue) is already taken.") }
+            }
+            state.accounts[account.accountId] = account
+            state.accountOrder.append(account.accountId)
+            state.usernames[account.username] = account.accountId
+            state.passwordHashes[account.accountId] = passwordHash
+            state.contacts.append(contentsOf: contacts)
+        }
+    }
+
+    public func account(id: String) async throws -> AccountRecord? {
+        state.withLock { state in state.accounts[id].map(state.withContact) }
+    }
+
+    public func account(username: String) async throws -> AccountRecord? {
+        state.withLock { state in
+            state.usernames[username].flatMap { state.accounts[$0] }.map(state.withContact)
+        }
+    }
+
+    public func passwordHash(accountId: String) async throws -> String? {
+        state.withLock { $0.passwordHashes[accountId] }
+    }
+
+    public func setPasswordHash(accountId: String, hash: String, at date: Date) async throws -> Bool {
+        state.withLock { state in
+            guard state.accounts[accountId] != nil else { return false }
+            state.passwordHashes[accountId] = hash
+            state.accounts[accountId]?.updatedAt = date
+            return true
+        }
+    }
+
+    public func setDeactivated(accountId: String, _ deactivated: Bool, at date: Date) async throws -> Bool {
+        state.withLock { state in
+            guard state.accounts[accountId] != nil else { return false }
+            state.accounts[accountId]?.deactivated = deactivated
+            state.accounts[accountId]?.updatedAt = date
+            return true
+        }
+    }
+
+    public func contacts(accountId: String) async throws -> [ContactRecord] {
+        state.withLock { $0.contacts.filter { $0.accountId == accountId } }
+    }
+
+    public func markContactVerified(accountId: String, kind: ContactRecord.Kind, value: String) async throws -> ContactRecord? {
+        state.withLock { state in
+            guard let index = state.contacts.firstIndex(where: { $0.accountId == accountId && $0.kind == kind && $0.value == value }) else {
+                return nil
+            }
+            state.contacts[index].verified = true
+            return state.contacts[index]
+        }
+    }
+
+    public func accounts(limit: Int, offset: Int) async throws -> [AccountRecord] {
+        state.withLock { state in
+            state.accountOrder.dropFirst(max(0, offset)).prefix(max(0, limit)).compactMap { state.accounts[$0].map(state.withContact) }
+        }
+    }
+
+    // MARK: SessionStore
+
+    public func insertSession(_ session: SessionRecord) async throws {
+        try state.withLock { state throws(AccountError) in
+            guard state.sessions[session.id] == nil else { throw AccountError(.conflict, "The session already exists.") }
+            guard state.accounts[session.accountId] != nil else { throw AccountError(.userNotFound) }
+            state.sessions[session.id] = session
+            state.sessionOrder.append(session.id)
+        }
+    }
+
+    public func session(id: String) async throws -> SessionRecord? {
+        state.withLock { $0.sessions[id] }
+    }
+
+    public func sessionWithAccount(id: String) async throws -> (session: SessionRecord, account: AccountRecord?)? {
+        state.withLock { state in
+            guard let session = state.sessions[id] else { return nil }
+            return (session, state.accounts[session.accountId].map(state.withContact))
+        }
+    }
+
+    public func updateSessions(_ updates: [SessionUpdate]) async throws -> [Bool] {
+        state.withLock { state in
+            updates.map { update in
+                guard let session = state.sessions[update.sessionId], session.valid,
+                      session.currentHash == update.expectedCurrentHash
+                else { return false }
+                state.sessions[update.sessionId] = session.applying(update)
+                return true
+            }
+        }
+    }
+
+    public func revokeSessions(accountId: String, sessionId: String?, exceptSessionId: String?, reason: String, at date: Date) async throws -> Int {
+        state.withLock { state in
+            var count = 0
+            for (id, session) in state.sessions where session.accountId == accountId && session.valid {
+                if let sessionId, id != sessionId { continue }
+                if let exceptSessionId, id == exceptSessionId { continue }
+                state.sessions[id]?.valid = false
+                state.sessions[id]?.revokedReason = reason
+                count += 1
+            }
+            return count
+        }
+    }
+
+    public func sessions(accountId: String, includeInvalid: Bool) async throws -> [SessionRecord] {
+        state.withLock { state in
+            state.sessionOrder.compactMap { state.sessions[$0] }
+                .filter { $0.accountId == accountId && (includeInvalid || $0.valid) }
+        }
+    }
+
+    public func deleteSessions(endedBefore date: Date) async throws -> Int {
+        state.withLock { state in
+            let ended = state.sessions.values.filter { $0.expiresAt < date || (!$0.valid && $0.lastUsedAt < date) }.map(\.id)
+            for id in ended { state.sessions[id] = nil }
+            state.sessionOrder.removeAll { state.sessions[$0] == nil }
+            return ended.count
+        }
+    }
+
+    // MARK: TokenStore
+
+    public func insertToken(_ token: OneTimeTokenRecord) async throws {
+        try state.withLock { state throws(AccountError) in
+            guard !state.tokens.contains(where: { $0.hash == token.hash || $0.id == token.id }) else {
+                throw AccountError(.conflict, "The token already exists.")
+            }
+            state.tokens.append(token)
+        }
+    }
+
+    public func consumeToken(hash: [UInt8], kind: OneTimeTokenRecord.Kind, at date: Date) async throws -> OneTimeTokenRecord? {
+        state.withLock { state in
+            guard let index = state.tokens.firstIndex(where: {
+                $0.hash == hash && $0.kind == kind && $0.usedAt == nil && $0.expiresAt > date
+            }) else { return nil }
+            state.tokens[index].usedAt = date
+            return state.tokens[index]
+        }
+    }
+
+    public func deleteTokens(accountId: String, kind: OneTimeTokenRecord.Kind) async throws -> Int {
+        state.withLock { state in
+            let before = state.tokens.count
+            state.tokens.removeAll { $0.accountId == accountId && $0.kind == kind }
+            return before - state.tokens.count
+        }
+    }
+
+    public func tokens(accountId: String, kind: OneTimeTokenRecord.Kind) async throws -> [OneTimeTokenRecord] {
+        state.withLock { $0.tokens.filter { $0.accountId == accountId && $0.kind == kind } }
+    }
+
+    // MARK: SigningKeyStore
+
+    public func signingKeys() async throws -> [StoredSigningKey] {
+        state.withLock { $0.keys }
+    }
+
+    public func insertSigningKey(_ key: StoredSigningKey) async throws {
+        try state.withLock { state throws(AccountError) in
+            guard !state.keys.contains(where: { $0.kid == key.kid }) else { throw AccountError(.conflict, "The key id is already used.") }
+            if key.isSigning {
+                for index in state.keys.indices { state.keys[index].isSigning = false }
+            }
+            state.keys.append(key)
+        }
+    }
+
+    public func retireSigningKey(kid: String) async throws -> Bool {
+        state.withLock { state in
+            guard let index = state.keys.firstIndex(where: { $0.kid == kid && !$0.isSigning && !$0.retired }) else { return false }
+            state.keys[index].retired = true
+            return true
+        }
+    }
+}

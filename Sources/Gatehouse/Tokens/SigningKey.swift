@@ -1,0 +1,61 @@
+import Crypto
+
+/// One HMAC-SHA256 key with its key id (`kid`), as used to sign and verify auth tokens.
+///
+/// The key also derives a second, independent key that hashes the user agent bound into each token,
+/// so the token carries no readable trace of the client's user agent.
+public struct SigningKey: Sendable {
+    /// The key id written into each token's header; `[A-Za-z0-9_-]`, 1 to 64 characters.
+    public let kid: String
+    package let key: SymmetricKey
+    package let userAgentKey: SymmetricKey
+    /// base64url of the token header for this key, computed once.
+    package let encodedHeader: [UInt8]
+
+    /// Creates a key from raw secret bytes. Throws ``AccountError/Code/invalidConfiguration`` for an
+    /// empty secret or a malformed key id.
+    public init(kid: String, secret: [UInt8]) throws(AccountError) {
+        guard !secret.isEmpty else { throw AccountError(.invalidConfiguration, "a signing secret must not be empty") }
+        guard SigningKey.isValidKeyID(kid) else {
+            throw AccountError(.invalidConfiguration, "a key id is 1 to 64 characters of A-Z a-z 0-9 _ -")
+        }
+        self.kid = kid
+        self.key = SymmetricKey(data: secret)
+        let derived = HMAC<SHA256>.authenticationCode(for: Array("gatehouse.user-agent-binding".utf8), using: key)
+        self.userAgentKey = SymmetricKey(data: Array(derived))
+        var header = Array(#"{"alg":"HS256","typ":"JWT","kid":"#.utf8)
+        JSONStringLiteral.append(kid, to: &header)
+        header.append(UInt8(ascii: "}"))
+        self.encodedHeader = Array(Base64URL.encode(header).utf8)
+    }
+
+    /// Creates a key whose HMAC key is the UTF-8 bytes of `secret`, as the seed's `getTokenSecret` did.
+    public init(kid: String = SigningKey.defaultKeyID, secret: String) throws(AccountError) {
+        try self.init(kid: kid, secret: Array(secret.utf8))
+    }
+
+    /// A fresh 256-bit key from `random`.
+    public static func generate(kid: String, random: any RandomSource = SystemRandomSource()) -> SigningKey {
+        // A generated 32-byte secret and a validated kid cannot fail.
+        try! SigningKey(kid: kid, secret: random.bytes(32))
+    }
+
+    /// The key id used for a secret supplied through `getTokenSecret`.
+    public static let defaultKeyID = "default"
+
+    /// The secret bytes, for persisting a generated key. Handle with care.
+    package var secretBytes: [UInt8] { key.withUnsafeBytes { Array($0) } }
+
+    package static func isValidKeyID(_ kid: String) -> Bool {
+        let bytes = kid.utf8
+        return (1...64).contains(bytes.count) && bytes.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
+                true
+            default:
+                false
+            }
+        }
+    }
+}
