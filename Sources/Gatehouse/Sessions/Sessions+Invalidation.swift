@@ -8,6 +8,8 @@ public enum InvalidationScope: Sendable {
     case all
     /// Every session of the account but one (log out everywhere else).
     case allExcept(sessionId: String)
+    /// One session of the account, by id (ending a device from the device list).
+    case session(id: String)
 }
 
 extension Sessions {
@@ -36,6 +38,8 @@ extension Sessions {
             break
         case .allExcept(let kept):
             exceptSessionId = kept
+        case .session(let id):
+            sessionId = id
         case .one(let token):
             do {
                 sessionId = try await verifyToken(token, request: request, ignoringExpiry: true).claims.sessionId

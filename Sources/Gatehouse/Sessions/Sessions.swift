@@ -244,7 +244,9 @@ public final class Sessions: Sendable {
 
     private func issueToken(for session: SessionRecord, secret: [UInt8], key: SigningKey, connection: ConnectionInfo, now: Date) -> String {
         let issuedAt = unixSeconds(now)
-        let expiresAt = min(issuedAt + Int64(options.tokenDuration.seconds), unixSeconds(session.expiresAt))
+        // Not capped at the session's end: past it the session check answers `SessionExpired`, which
+        // tells the client more than an expired token would.
+        let expiresAt = issuedAt + Int64(options.tokenDuration.seconds)
         let claims = AuthTokenClaims(
             sessionId: session.id, accountId: session.accountId, issuedAt: issuedAt, expiresAt: expiresAt, secret: secret,
             userAgentHash: options.bindUserAgent ? options.codec.userAgentHash(connection.userAgent, key: key) : nil)

@@ -53,7 +53,7 @@ public struct SupersededSecret: Sendable, Equatable {
     }
 
     /// At most this many older secrets are kept per session.
-    public static let historyLimit = 8
+    public static let historyLimit = 16
 
     /// Packs a history into bytes for a database column: per entry 32 digest bytes and the time in
     /// milliseconds, big-endian.

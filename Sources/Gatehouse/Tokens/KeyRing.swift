@@ -42,6 +42,18 @@ public final class KeyRing: Sendable {
         }
     }
 
+    /// Adds a key that verifies tokens but does not sign them, so that tokens another server already
+    /// signs with it are accepted here before this server starts signing with it too. A key with the
+    /// signing key's id is left alone; returns whether the ring changed.
+    @discardableResult
+    public func addVerificationKey(_ key: SigningKey) -> Bool {
+        state.withLock { state in
+            guard key.kid != state.signing.kid, state.byID[key.kid] == nil else { return false }
+            state.byID[key.kid] = key
+            return true
+        }
+    }
+
     /// Removes a verification-only key: tokens signed with it stop verifying. The signing key cannot be
     /// retired (rotate first); returns whether a key was removed.
     @discardableResult

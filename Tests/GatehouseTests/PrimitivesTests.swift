@@ -1,0 +1,85 @@
+import Foundation
+@testable import Gatehouse
+import Testing
+
+@Suite("Primitives")
+struct PrimitivesTests {
+    @Test(arguments: [
+        ("7d", 604_800.0), ("12h", 43_200), ("30s", 30), ("1h", 3_600), ("15m", 900), ("1.5 hours", 5_400),
+        ("500", 0.5), ("2 days", 172_800), ("1w", 604_800), ("1y", 31_557_600), ("100ms", 0.1), ("5 MIN", 300),
+    ])
+    func durationStrings(_ testCase: (String, Double)) throws {
+        #expect(try DurationParser.parse(testCase.0).seconds == testCase.1)
+    }
+
+    @Test(arguments: ["", "abc", "7 parsecs", "d7", String(repeating: "1", count: 101), "1e5s", "--1s"])
+    func invalidDurationStrings(_ text: String) {
+        #expect(throws: AccountError(.invalidConfiguration)) { try DurationParser.parse(text) }
+    }
+
+    @Test func base64URLRoundTripsAndIsStrict() {
+        for length in 0..<70 {
+            let bytes = SeededRandomSource(seed: UInt64(length)).bytes(length)
+            let encoded = Base64URL.encode(bytes)
+            #expect(!encoded.contains("=") && !encoded.contains("+") && !encoded.contains("/"))
+            #expect(Base64URL.decode(encoded) == bytes)
+        }
+        #expect(Base64URL.decode("AAA=") == nil)
+        #expect(Base64URL.decode("A") == nil)
+        #expect(Base64URL.decode("AB") == nil, "non-zero trailing bits have no canonical encoding")
+        #expect(Base64URL.decode("a+b/") == nil)
+        // Scenario 60: 64 random bytes are 86 characters of [A-Za-z0-9_-].
+        #expect(Base64URL.encode(SystemRandomSource().bytes(64)).count == 86)
+    }
+
+    @Test func flatJSONIsStrict() {
+        #expect(FlatJSONObject(parsing: Array(#"{"a":"x","b":-12}"#.utf8))?.integer("b") == -12)
+        #expect(FlatJSONObject(parsing: Array(#" { "a" : "\u00e9\n" } "#.utf8))?.string("a") == "é\n")
+        #expect(FlatJSONObject(parsing: Array(#"{"a":"\ud83d\ude00"}"#.utf8))?.string("a") == "😀")
+        for bad in [#"{"a":1,"a":2}"#, #"{"a":[1]}"#, #"{"a":true}"#, #"{"a":null}"#, #"{"a":1.0}"#, #"{"a":"\ud83d"}"#,
+                    #"{"a":"x"}{"#, "{\"a\":\"\u{01}\"}", #"{"a":99999999999999999999}"#, "[]", "", #"{"a":"x",}"#] {
+            #expect(FlatJSONObject(parsing: Array(bad.utf8)) == nil, "\(bad)")
+        }
+        #expect(FlatJSONObject(parsing: [0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D]) == nil, "invalid UTF-8 key")
+    }
+
+    @Test func ulidsAreCrockfordAndTimeOrdered() {
+        let random = SeededRandomSource(seed: 1)
+        let early = Identifiers.ulid(at: Date(timeIntervalSince1970: 1_700_000_000), random: random)
+        let late = Identifiers.ulid(at: Date(timeIntervalSince1970: 1_700_000_001), random: random)
+        #expect(Identifiers.isULID(early) && Identifiers.isULID(late))
+        #expect(early < late)
+    }
+
+    @Test func supersededSecretsPackAndUnpack() {
+        let secrets = (0..<3).map { SupersededSecret(hash: SecretDigest.sha256("s\($0)"), supersededAt: Date(timeIntervalSince1970: 1_700_000_000.123 + Double($0))) }
+        let unpacked = SupersededSecret.unpack(SupersededSecret.pack(secrets))
+        #expect(unpacked.map(\.hash) == secrets.map(\.hash))
+        #expect(zip(unpacked, secrets).allSatisfy { abs($0.supersededAt.timeIntervalSince($1.supersededAt)) < 0.001 })
+        #expect(SupersededSecret.unpack([1, 2, 3]).isEmpty)
+    }
+
+    @Test func asyncPluginOrderReplaceFinishAndFreeze() async throws {
+        let plugin = AsyncPlugin<Int, Void>(name: "test")
+        try plugin.push("double") { value, _ in .replace(value * 2) }
+        try plugin.unshift("plusOne") { value, _ in .replace(value + 1) }
+        try plugin.push("keep") { _, _ in .next }
+        #expect(plugin.middlewares == ["plusOne", "double", "keep"])
+        #expect(try await plugin.dispatch(3, context: ()) == 8)
+        #expect(throws: AccountError(.hookFrozen)) { try plugin.push { _, _ in .next } }
+
+        let finishing = AsyncPlugin<Int, Void>(name: "finishing")
+        try finishing.push { _, _ in .finish(100) }
+        try finishing.push { _, _ in Issue.record("ran after finish"); return .next }
+        #expect(try await finishing.dispatch(1, context: ()) == 100)
+
+        struct Boom: Error {}
+        let failing = AsyncPlugin<Int, Void>(name: "failing")
+        try failing.push { _, _ in throw Boom() }
+        try failing.push { _, _ in Issue.record("ran after a throw"); return .next }
+        await #expect(throws: Boom.self) { try await failing.dispatch(1, context: ()) }
+
+        let empty = AsyncPlugin<Int, Void>(name: "empty")
+        #expect(try await empty.dispatch(5, context: ()) == 5)
+    }
+}
