@@ -1,0 +1,43 @@
+import Gatehouse
+import HTTPTypes
+import Hummingbird
+import Logging
+import Metrics
+
+/// Answers every error as `{"error":{"code","message"}}` and counts every response in
+/// `gatehouse_http_responses_total{status,code}`.
+///
+/// ``makeGatehouseRouter(accounts:configuration:logger:)`` installs it first, so it sees every response
+/// once; add it to your own router the same way if you mount the routes with
+/// ``addGatehouseRoutes(to:accounts:configuration:logger:)``. Logins, renewals and theft detections are
+/// counted by the Gatehouse core itself, not here.
+public struct GatehouseErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    private let logger: Logger
+    private let metrics: HTTPMetrics
+
+    /// A middleware that logs unexpected errors to `logger` and counts responses with
+    /// `metricsFactory` (the process-wide `MetricsSystem` when `nil`).
+    public init(logger: Logger, metricsFactory: (any MetricsFactory)? = nil) {
+        self.logger = logger
+        self.metrics = HTTPMetrics(factory: metricsFactory)
+    }
+
+    /// Runs `next`, turning any error it throws into a JSON error response, and counts the response.
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            let response = try await next(request, context)
+            metrics.count(status: response.status, code: response.status.code < 400 ? "OK" : "None")
+            return response
+        } catch {
+            let failure = GatehouseHTTPError(error)
+            if failure.status.code >= 500 {
+                // The cause stays here: the client only gets a generic message.
+                logger.error("request failed", metadata: [
+                    "gatehouse.error": "\(failure.code)", "gatehouse.error_detail": "\(error)", "gatehouse.path": "\(request.uri.path)",
+                ])
+            }
+            metrics.count(status: failure.status, code: failure.code)
+            return try failure.response(from: request, context: context)
+        }
+    }
+}

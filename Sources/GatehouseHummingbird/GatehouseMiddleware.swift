@@ -1,0 +1,151 @@
+import Foundation
+import Gatehouse
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Authenticates every request with Gatehouse and hands the client its renewed token.
+///
+/// For each request it
+/// 1. takes the token from `Authorization: Bearer <token>` or, failing that, from the session cookie;
+/// 2. for a cookie-authenticated, state-changing request, applies the CSRF rule described on
+///    ``GatehouseHTTPConfiguration`` (`403 CSRFRejected`);
+/// 3. runs `Accounts.handleRequest` with the client's IP address and `User-Agent`, and puts the
+///    `SessionRequest`, the account and the session on the context (a request without a token passes
+///    through with no account; an invalid, expired or stolen token is answered `401` at once);
+/// 4. after the route, adds `Auth-Token: <new token>` when the token was renewed — and the renewed
+///    cookie when the request came with the cookie — or clears the cookie when the route ended the
+///    session. A request accepted within the grace period keeps its token and gets no header.
+///
+/// `GET /health` is never authenticated. Put the middleware in front of your own routes:
+/// ```swift
+/// let router = Router(context: GatehouseRequestContext.self)
+/// router.add(middleware: GatehouseMiddleware(accounts: accounts, logger: logger))
+/// router.get("/profile") { _, context in
+///     guard let account = context.account else { throw GatehouseHTTPError(AccountError(.unauthorized)) }
+///     return account.username
+/// }
+/// ```
+public struct GatehouseMiddleware<Context: GatehouseRequestContextProtocol>: RouterMiddleware {
+    /// The accounts (and sessions) requests are authenticated against.
+    public let accounts: Accounts
+    /// Cookie, CSRF and proxy settings.
+    public let configuration: GatehouseHTTPConfiguration
+    private let logger: Logger
+    private let cookie: SessionCookie
+    private let csrf: CSRFCheck
+
+    /// A middleware authenticating against `accounts`; `logger` records rotation failures and theft.
+    public init(accounts: Accounts, configuration: GatehouseHTTPConfiguration = GatehouseHTTPConfiguration(), logger: Logger) {
+        self.accounts = accounts
+        self.configuration = configuration
+        self.logger = logger
+        self.cookie = SessionCookie(configuration: configuration)
+        self.csrf = CSRFCheck(configuration: configuration)
+    }
+
+    /// Authenticates `request`, runs `next` with the outcome on the context, and adds the token
+    /// headers to whatever `next` answers (its errors included).
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // Mounted twice (around a router and again around its routes): the outer one already did the work.
+        if context.sessionRequest != nil { return try await next(request, context) }
+        if request.method == .get || request.method == .head, request.uri.path == "/health" {
+            return try await next(request, context)
+        }
+
+        let presented: PresentedToken?
+        do {
+            presented = try PresentedToken.find(in: request, cookieName: configuration.cookie.enabled ? configuration.cookie.name : nil)
+        } catch {
+            throw rejection(error, cookieSent: request.headers[.authorization] == nil && hasSessionCookie(request))
+        }
+        if presented?.source == .cookie, CSRFCheck.isStateChanging(request.method) {
+            do {
+                try csrf.verify(request)
+            } catch {
+                logger.info("cross-site request rejected", metadata: ["gatehouse.error": "\(error.code)", "gatehouse.method": "\(request.method)"])
+                throw GatehouseHTTPError(error)
+            }
+        }
+
+        let sessionRequest = SessionRequest(
+            authToken: presented?.token,
+            requestIp: ClientAddress.resolve(headers: request.headers, remoteAddress: context.remoteAddress, trustForwardedFor: configuration.trustForwardedFor),
+            userAgent: request.headers[.userAgent] ?? "")
+        do {
+            try await accounts.handleRequest(sessionRequest)
+        } catch {
+            await logFailure(error, token: presented?.token, request: sessionRequest)
+            throw rejection(error, cookieSent: presented?.source == .cookie)
+        }
+
+        var context = context
+        context.sessionRequest = sessionRequest
+        context.account = sessionRequest.user
+        context.session = sessionRequest.session
+
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            let headers = tokenHeaders(for: sessionRequest, source: presented?.source, alreadySet: [:])
+            if headers.isEmpty { throw error }
+            throw HeaderAddingError(underlying: error, headers: headers)
+        }
+        var edited = response
+        edited.headers.append(contentsOf: tokenHeaders(for: sessionRequest, source: presented?.source, alreadySet: response.headers))
+        return edited
+    }
+
+    /// The headers that deliver the request's outcome: the renewed token (and cookie), or the cleared
+    /// cookie once the session was ended.
+    private func tokenHeaders(for request: SessionRequest, source: PresentedToken.Source?, alreadySet: HTTPFields) -> HTTPFields {
+        var headers = HTTPFields()
+        let cookieHandled = cookie.isSet(in: alreadySet)
+        if request.sessionDestroyed == true {
+            if configuration.cookie.enabled, !cookieHandled {
+                headers[.setCookie] = cookie.clearing
+            }
+            return headers
+        }
+        guard request.tokenRenewed, let token = request.authToken else { return headers }
+        if alreadySet[.authToken] == nil {
+            headers[.authToken] = token
+        }
+        if source == .cookie, configuration.cookie.enabled, !cookieHandled {
+            headers[.setCookie] = cookie.setting(token, lifetime: SessionCookie.tokenLifetime(of: request.session, options: accounts.options.sessions))
+        }
+        return headers
+    }
+
+    private func hasSessionCookie(_ request: Request) -> Bool {
+        configuration.cookie.enabled && PresentedToken.cookieValue(named: configuration.cookie.name, in: request.headers) != nil
+    }
+
+    /// The HTTP error for a failed authentication. A cookie that no longer authenticates anyone is
+    /// cleared, so the browser stops presenting it and the next login starts clean.
+    private func rejection(_ error: any Error, cookieSent: Bool) -> GatehouseHTTPError {
+        var failure = GatehouseHTTPError(error)
+        if cookieSent, configuration.cookie.enabled, failure.status == .unauthorized {
+            failure.headers.append(HTTPField(name: .setCookie, value: cookie.clearing))
+        }
+        return failure
+    }
+
+    private func logFailure(_ error: any Error, token: String?, request: SessionRequest) async {
+        var metadata: Logger.Metadata = ["gatehouse.error": "\((error as? AccountError)?.code.rawValue ?? "InternalError")"]
+        // The session id is inside the token; reading it costs one MAC and only happens on failures.
+        if let token, let verified = try? await accounts.sessions.verifyToken(token, request: request, ignoringExpiry: true) {
+            metadata["gatehouse.session_id"] = "\(verified.claims.sessionId)"
+        }
+        switch (error as? AccountError)?.code {
+        case .tokenTheftDetected?:
+            logger.warning("superseded token replayed; session revoked", metadata: metadata)
+        case .storeUnavailable?, nil:
+            metadata["gatehouse.error_detail"] = "\(error)"
+            logger.error("authentication failed", metadata: metadata)
+        default:
+            logger.info("token rejected", metadata: metadata)
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Gatehouse
+import Hummingbird
+import Logging
+
+/// A router serving the whole Gatehouse API — `GET /health` and the `/v1` routes — with JSON errors,
+/// response metrics and, when configured, CORS.
+///
+/// ```swift
+/// let router = makeGatehouseRouter(accounts: accounts, logger: logger)
+/// let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 8080)))
+/// try await app.runService()
+/// ```
+public func makeGatehouseRouter(
+    accounts: Accounts,
+    configuration: GatehouseHTTPConfiguration = GatehouseHTTPConfiguration(),
+    logger: Logger
+) -> Router<GatehouseRequestContext> {
+    let router = Router(context: GatehouseRequestContext.self)
+    if let cors = configuration.cors {
+        router.add(middleware: CORSAllowlistMiddleware(settings: cors, csrfHeaderName: configuration.csrfHeaderName))
+    }
+    router.add(middleware: GatehouseErrorMiddleware(logger: logger))
+    addGatehouseRoutes(to: router, accounts: accounts, configuration: configuration, logger: logger)
+    return router
+}
+
+/// Adds the Gatehouse API to an existing router or route group:
+///
+/// | route | answer |
+/// |---|---|
+/// | `GET /health` | `{"status":"ok"}`; never looks at tokens |
+/// | `POST /v1/accounts` | `201 {"account"}` |
+/// | `POST /v1/login` | `{"authToken","session","account"}` and the cookie |
+/// | `GET /v1/me` | `{"account","session"}` |
+/// | `POST /v1/refresh` | `{"authToken"}` |
+/// | `POST /v1/logout` | `{"ok":true}` |
+/// | `GET /v1/sessions` | `{"sessions":[…]}` |
+/// | `DELETE /v1/sessions/{id}` | `{"invalidated":1}` |
+/// | `DELETE /v1/sessions[?except=current]` | `{"invalidated":n}` |
+///
+/// The `/v1` routes run behind a ``GatehouseMiddleware`` (one already in front of `routes` is reused,
+/// not run twice). Errors are ``GatehouseHTTPError``s; add ``GatehouseErrorMiddleware`` to the router
+/// first to give every other error the same JSON shape and to count responses.
+public func addGatehouseRoutes<Routes: RouterMethods>(
+    to routes: Routes,
+    accounts: Accounts,
+    configuration: GatehouseHTTPConfiguration = GatehouseHTTPConfiguration(),
+    logger: Logger
+) where Routes.Context: GatehouseRequestContextProtocol {
+    let handlers = GatehouseRouteHandlers<Routes.Context>(accounts: accounts, configuration: configuration, logger: logger)
+    routes.get("/health", use: handlers.health)
+    routes.group("/v1")
+        .add(middleware: GatehouseMiddleware<Routes.Context>(accounts: accounts, configuration: configuration, logger: logger))
+        .post("/accounts", use: handlers.createAccount)
+        .post("/login", use: handlers.login)
+        .get("/me", use: handlers.me)
+        .post("/refresh", use: handlers.refresh)
+        .post("/logout", use: handlers.logout)
+        .get("/sessions", use: handlers.listSessions)
+        .delete("/sessions/{id}", use: handlers.deleteSession)
+        .delete("/sessions", use: handlers.deleteSessions)
+}

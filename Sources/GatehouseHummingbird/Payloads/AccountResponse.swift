@@ -1,0 +1,4 @@
+/// `{"account":{…}}` (`POST /v1/accounts`).
+struct AccountResponse: Encodable {
+    var account: AccountPayload
+}

@@ -1,0 +1,4 @@
+/// `{"invalidated":n}` (`DELETE /v1/sessions…`).
+struct InvalidatedResponse: Encodable {
+    var invalidated: Int
+}

@@ -1,0 +1,50 @@
+import Foundation
+import Gatehouse
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Reading request bodies and writing response bodies as JSON, with one date format (ISO-8601) and one
+/// size limit for the whole API.
+enum JSONPayload {
+    static func encode(_ value: some Encodable) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(value))
+    }
+
+    /// A JSON response with `status`.
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        var response = Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encode(value))))
+        response.headers[.contentType] = "application/json; charset=utf-8"
+        return response
+    }
+
+    /// Reads and decodes the request body. A body over `limit` bytes is `413`; an empty, non-UTF-8,
+    /// malformed or wrongly typed body is `400 InvalidRequest`.
+    static func decode<Value: Decodable>(_ type: Value.Type, from request: Request, limit: Int) async throws -> Value {
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
+            throw GatehouseHTTPError.payloadTooLarge(limit: limit)
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw GatehouseHTTPError.payloadTooLarge(limit: limit)
+        }
+        let bytes = Data(buffer.readableBytesView)
+        guard !bytes.isEmpty else {
+            throw AccountError(.invalidRequest, "The request needs a JSON body.")
+        }
+        // JSONDecoder accepts UTF-16 and UTF-32 too; the API only speaks UTF-8.
+        guard String(data: bytes, encoding: .utf8) != nil else {
+            throw AccountError(.invalidRequest, "The request body is not valid UTF-8.")
+        }
+        do {
+            return try JSONDecoder().decode(Value.self, from: bytes)
+        } catch {
+            throw AccountError(.invalidRequest, "The request body is not valid JSON of the expected shape.")
+        }
+    }
+}

@@ -1,0 +1,4 @@
+/// `{"sessions":[…]}` (`GET /v1/sessions`).
+struct SessionsResponse: Encodable {
+    var sessions: [SessionPayload]
+}

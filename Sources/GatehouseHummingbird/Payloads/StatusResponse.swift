@@ -1,0 +1,4 @@
+/// `{"status":"ok"}` (`GET /health`).
+struct StatusResponse: Encodable {
+    var status = "ok"
+}

@@ -1,0 +1,4 @@
+/// `{"authToken"}` (`POST /v1/refresh`).
+struct TokenResponse: Encodable {
+    var authToken: String
+}

@@ -1,0 +1,35 @@
+import Foundation
+import Gatehouse
+import GatehouseHummingbird
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite("Metrics")
+struct MetricsTests {
+    @Test("Every response is counted once, by status and error code")
+    func responsesCounted() async throws {
+        let harness = try Harness()
+        try await harness.createAccount()
+        let metrics = RecordingMetrics()
+        let router = Router(context: GatehouseRequestContext.self)
+        router.add(middleware: GatehouseErrorMiddleware(logger: harness.logs.logger(label: "errors"), metricsFactory: metrics))
+        addGatehouseRoutes(to: router, accounts: harness.accounts, logger: harness.logs.logger(label: "routes"))
+        try await Application(router: router).test(.router) { client in
+            let token = try await client.token()
+            _ = try await client.send(.get, "/v1/me", .bearer(token))
+            _ = try await client.send(.get, "/v1/me")
+            _ = try await client.send(.get, "/v1/me", .bearer("x.y.z"))
+            _ = try await client.logIn(password: "a wrong password")
+            _ = try await client.send(.get, "/nowhere")
+        }
+        let label = "gatehouse_http_responses_total"
+        #expect(metrics.total(label, [("status", "200"), ("code", "OK")]) == 2)
+        #expect(metrics.total(label, [("status", "401"), ("code", "Unauthorized")]) == 1)
+        #expect(metrics.total(label, [("status", "401"), ("code", "TokenVerificationFailed")]) == 1)
+        #expect(metrics.total(label, [("status", "401"), ("code", "LoginFailed")]) == 1)
+        #expect(metrics.total(label, [("status", "404"), ("code", "NotFound")]) == 1)
+        #expect(metrics.sum(label) == 6)
+    }
+}

@@ -1,0 +1,17 @@
+import Gatehouse
+import GatehouseHummingbird
+import Hummingbird
+import NIOCore
+
+/// A user's own context, to show the middleware works with any conforming context.
+struct AppContext: GatehouseRequestContextProtocol {
+    var coreContext: CoreRequestContextStorage
+    var remoteAddress: SocketAddress? { nil }
+    var sessionRequest: SessionRequest?
+    var account: Account?
+    var session: SessionDocument?
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = CoreRequestContextStorage(source: source)
+    }
+}
