@@ -1,0 +1,150 @@
+import Foundation
+import GRDB
+import Gatehouse
+
+/// How records map to columns and back.
+///
+/// Column lists and decoders live side by side so that a `SELECT` and the code reading its row cannot
+/// drift apart: each decoder reads the columns of its list, in order, from a given offset, which lets
+/// one joined row carry a session followed by its account.
+enum SQLiteCodec {
+    // MARK: Values
+
+    static func millis(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1000).rounded())
+    }
+
+    static func millis(_ date: Date?) -> Int64? {
+        date.map(millis)
+    }
+
+    static func date(_ millis: Int64) -> Date {
+        Date(timeIntervalSince1970: Double(millis) / 1000)
+    }
+
+    static func blob(_ bytes: [UInt8]) -> Data {
+        Data(bytes)
+    }
+
+    static func blob(_ bytes: [UInt8]?) -> Data? {
+        bytes.map { Data($0) }
+    }
+
+    static func encodePermissions(_ permissions: [String]) throws -> String {
+        let data = try JSONEncoder().encode(permissions)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func decodePermissions(_ json: String) throws -> [String] {
+        do {
+            return try JSONDecoder().decode([String].self, from: Data(json.utf8))
+        } catch {
+            throw malformed
+        }
+    }
+
+    /// Thrown for a row this version cannot read; says nothing about the row's content.
+    static var malformed: AccountError {
+        AccountError(.storeUnavailable, "A stored row could not be read.")
+    }
+
+    // MARK: Accounts
+
+    /// Joined after `accounts a`, so that the account columns find the primary contact.
+    static let primaryContactJoin = "LEFT JOIN contacts pc ON pc.account_id = a.id AND pc.is_primary = 1"
+
+    /// The `FROM` clause the account columns read from: the account and its primary contact.
+    static let accountSource = "accounts a \(primaryContactJoin)"
+
+    static let accountColumns = """
+        a.id, a.username, COALESCE(pc.value, a.email), COALESCE(pc.verified, a.email_verified), \
+        a.deactivated, a.permissions, a.created_at, a.updated_at
+        """
+
+    static let accountColumnCount = 8
+
+    static func account(_ row: Row, at start: Int = 0) throws -> AccountRecord {
+        AccountRecord(
+            accountId: try row.decode(String.self, atIndex: start),
+            username: try row.decode(String.self, atIndex: start + 1),
+            email: try row.decode(String.self, atIndex: start + 2),
+            emailVerified: try row.decode(Bool.self, atIndex: start + 3),
+            deactivated: try row.decode(Bool.self, atIndex: start + 4),
+            permissions: try decodePermissions(row.decode(String.self, atIndex: start + 5)),
+            createdAt: date(try row.decode(Int64.self, atIndex: start + 6)),
+            updatedAt: date(try row.decode(Int64.self, atIndex: start + 7)))
+    }
+
+    // MARK: Contacts
+
+    static let contactColumns = "account_id, kind, value, verified, is_primary, created_at"
+
+    static func contact(_ row: Row, at start: Int = 0) throws -> ContactRecord {
+        guard let kind = ContactRecord.Kind(rawValue: try row.decode(String.self, atIndex: start + 1)) else { throw malformed }
+        return ContactRecord(
+            accountId: try row.decode(String.self, atIndex: start),
+            kind: kind,
+            value: try row.decode(String.self, atIndex: start + 2),
+            verified: try row.decode(Bool.self, atIndex: start + 3),
+            isPrimary: try row.decode(Bool.self, atIndex: start + 4),
+            createdAt: date(try row.decode(Int64.self, atIndex: start + 5)))
+    }
+
+    // MARK: Sessions
+
+    static let sessionColumns = """
+        s.id, s.account_id, s.current_hash, s.previous_hash, s.rotated_at, s.older_secrets, s.current_presented, \
+        s.created_at, s.last_used_at, s.expires_at, s.valid, s.revoked_reason, s.ip, s.user_agent
+        """
+
+    static let sessionColumnCount = 14
+
+    static func session(_ row: Row, at start: Int = 0) throws -> SessionRecord {
+        SessionRecord(
+            id: try row.decode(String.self, atIndex: start),
+            accountId: try row.decode(String.self, atIndex: start + 1),
+            currentHash: Array(try row.decode(Data.self, atIndex: start + 2)),
+            previousHash: try row.decode(Data?.self, atIndex: start + 3).map(Array.init),
+            rotatedAt: try row.decode(Int64?.self, atIndex: start + 4).map(date),
+            olderSecrets: SupersededSecret.unpack(Array(try row.decode(Data?.self, atIndex: start + 5) ?? Data())),
+            currentPresented: try row.decode(Bool.self, atIndex: start + 6),
+            createdAt: date(try row.decode(Int64.self, atIndex: start + 7)),
+            lastUsedAt: date(try row.decode(Int64.self, atIndex: start + 8)),
+            expiresAt: date(try row.decode(Int64.self, atIndex: start + 9)),
+            valid: try row.decode(Bool.self, atIndex: start + 10),
+            revokedReason: try row.decode(String?.self, atIndex: start + 11),
+            ip: try row.decode(String.self, atIndex: start + 12),
+            userAgent: try row.decode(String.self, atIndex: start + 13))
+    }
+
+    // MARK: One-time tokens
+
+    static let tokenColumns = "id, account_id, kind, created_for, hash, reason, created_at, expires_at, used_at"
+
+    static func token(_ row: Row, at start: Int = 0) throws -> OneTimeTokenRecord {
+        guard let kind = OneTimeTokenRecord.Kind(rawValue: try row.decode(String.self, atIndex: start + 2)) else { throw malformed }
+        return OneTimeTokenRecord(
+            id: try row.decode(String.self, atIndex: start),
+            accountId: try row.decode(String.self, atIndex: start + 1),
+            kind: kind,
+            createdFor: try row.decode(String.self, atIndex: start + 3),
+            hash: Array(try row.decode(Data.self, atIndex: start + 4)),
+            reason: try row.decode(String?.self, atIndex: start + 5),
+            createdAt: date(try row.decode(Int64.self, atIndex: start + 6)),
+            expiresAt: date(try row.decode(Int64.self, atIndex: start + 7)),
+            usedAt: try row.decode(Int64?.self, atIndex: start + 8).map(date))
+    }
+
+    // MARK: Signing keys
+
+    static let signingKeyColumns = "kid, secret, created_at, is_signing, retired"
+
+    static func signingKey(_ row: Row, at start: Int = 0) throws -> StoredSigningKey {
+        StoredSigningKey(
+            kid: try row.decode(String.self, atIndex: start),
+            secret: Array(try row.decode(Data.self, atIndex: start + 1)),
+            createdAt: date(try row.decode(Int64.self, atIndex: start + 2)),
+            isSigning: try row.decode(Bool.self, atIndex: start + 3),
+            retired: try row.decode(Bool.self, atIndex: start + 4))
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import GRDB
+import Gatehouse
+
+extension SQLiteStore {
+    /// Creates the account, its password hash and its contacts in one transaction.
+    ///
+    /// The database's unique constraints decide: a taken username or contact throws
+    /// ``AccountError/Code/conflict`` naming what is taken (never the value), and the transaction is
+    /// rolled back, so nothing of the account is left behind.
+    public func createAccount(_ account: AccountRecord, passwordHash: String, contacts: [ContactRecord]) async throws {
+        let permissions = try SQLiteCodec.encodePermissions(account.permissions)
+        try await write("create_account") { db in
+            do {
+                try db.execute(
+                    sql: """
+                        INSERT INTO accounts (id, username, email, email_verified, deactivated, permissions, password_hash, created_at, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        account.accountId, account.username, account.email, account.emailVerified, account.deactivated,
+                        permissions, passwordHash, SQLiteCodec.millis(account.createdAt), SQLiteCodec.millis(account.updatedAt),
+                    ])
+            } catch where SQLiteFailure.isUniqueViolation(error, naming: "accounts.") {
+                // The account id too: a caller only ever sees that its username cannot be used.
+                throw AccountError(.conflict, "The username is already taken.")
+            }
+            let insertContact = try db.cachedStatement(sql: """
+                INSERT INTO contacts (account_id, kind, value, verified, is_primary, created_at) VALUES (?, ?, ?, ?, ?, ?)
+                """)
+            for contact in contacts {
+                do {
+                    try insertContact.execute(arguments: [
+                        contact.accountId, contact.kind.rawValue, contact.value, contact.verified, contact.isPrimary,
+                        SQLiteCodec.millis(contact.createdAt),
+                    ])
+                } catch where SQLiteFailure.isUniqueViolation(error, naming: "contacts.kind") {
+                    throw AccountError(.conflict, "The \(contact.kind.rawValue) is already taken.")
+                }
+            }
+        }
+    }
+
+    /// The account with this id, its e-mail address taken from its primary contact. Never carries the
+    /// password hash.
+    public func account(id: String) async throws -> AccountRecord? {
+        try await read("account") { db in
+            let statement = try db.cachedStatement(sql: "SELECT \(SQLiteCodec.accountColumns) FROM \(SQLiteCodec.accountSource) WHERE a.id = ?")
+            return try Row.fetchOne(statement, arguments: [id]).map { try SQLiteCodec.account($0) }
+        }
+    }
+
+    /// The account with this canonical (lower-case) username.
+    public func account(username: String) async throws -> AccountRecord? {
+        try await read("account_by_username") { db in
+            let statement = try db.cachedStatement(sql: "SELECT \(SQLiteCodec.accountColumns) FROM \(SQLiteCodec.accountSource) WHERE a.username = ?")
+            return try Row.fetchOne(statement, arguments: [username]).map { try SQLiteCodec.account($0) }
+        }
+    }
+
+    /// The stored password hash of an account; `nil` when there is no such account.
+    public func passwordHash(accountId: String) async throws -> String? {
+        try await read("password_hash") { db in
+            try String.fetchOne(db, sql: "SELECT password_hash FROM accounts WHERE id = ?", arguments: [accountId])
+        }
+    }
+
+    /// Replaces the password hash; returns whether the account exists.
+    public func setPasswordHash(accountId: String, hash: String, at date: Date) async throws -> Bool {
+        try await write("set_password_hash") { db in
+            try db.execute(
+                sql: "UPDATE accounts SET password_hash = ?, updated_at = ? WHERE id = ?",
+                arguments: [hash, SQLiteCodec.millis(date), accountId])
+            return db.changesCount == 1
+        }
+    }
+
+    /// Sets or clears the deactivated flag; returns whether the account exists.
+    public func setDeactivated(accountId: String, _ deactivated: Bool, at date: Date) async throws -> Bool {
+        try await write("set_deactivated") { db in
+            try db.execute(
+                sql: "UPDATE accounts SET deactivated = ?, updated_at = ? WHERE id = ?",
+                arguments: [deactivated, SQLiteCodec.millis(date), accountId])
+            return db.changesCount == 1
+        }
+    }
+
+    /// The contacts of an account, in the order they were added.
+    public func contacts(accountId: String) async throws -> [ContactRecord] {
+        try await read("contacts") { db in
+            try Row.fetchAll(
+                db, sql: "SELECT \(SQLiteCodec.contactColumns) FROM contacts WHERE account_id = ? ORDER BY created_at, rowid",
+                arguments: [accountId]
+            ).map { try SQLiteCodec.contact($0) }
+        }
+    }
+
+    /// Marks one contact verified and returns it; `nil` when the account has no such contact.
+    public func markContactVerified(accountId: String, kind: ContactRecord.Kind, value: String) async throws -> ContactRecord? {
+        try await write("mark_contact_verified") { db in
+            let arguments: StatementArguments = [accountId, kind.rawValue, value]
+            try db.execute(sql: "UPDATE contacts SET verified = 1 WHERE account_id = ? AND kind = ? AND value = ?", arguments: arguments)
+            guard db.changesCount == 1 else { return nil }
+            return try Row.fetchOne(
+                db, sql: "SELECT \(SQLiteCodec.contactColumns) FROM contacts WHERE account_id = ? AND kind = ? AND value = ?",
+                arguments: arguments
+            ).map { try SQLiteCodec.contact($0) }
+        }
+    }
+
+    /// Accounts ordered by creation, `limit` of them after skipping `offset`.
+    public func accounts(limit: Int, offset: Int) async throws -> [AccountRecord] {
+        try await read("accounts") { db in
+            try Row.fetchAll(
+                db, sql: "SELECT \(SQLiteCodec.accountColumns) FROM \(SQLiteCodec.accountSource) ORDER BY a.created_at, a.rowid LIMIT ? OFFSET ?",
+                arguments: [max(0, limit), max(0, offset)]
+            ).map { try SQLiteCodec.account($0) }
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import GRDB
+import Gatehouse
+import Logging
+
+extension SQLiteStore {
+    /// Stores a new session. Throws ``AccountError/Code/conflict`` when the id exists and
+    /// ``AccountError/Code/userNotFound`` when its account does not.
+    public func insertSession(_ session: SessionRecord) async throws {
+        try await write("insert_session") { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO sessions (id, account_id, current_hash, previous_hash, rotated_at, older_secrets, current_presented,
+                                          created_at, last_used_at, expires_at, valid, revoked_reason, ip, user_agent)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    session.id, session.accountId, SQLiteCodec.blob(session.currentHash), SQLiteCodec.blob(session.previousHash),
+                    SQLiteCodec.millis(session.rotatedAt), SQLiteCodec.blob(SupersededSecret.pack(session.olderSecrets)),
+                    session.currentPresented, SQLiteCodec.millis(session.createdAt), SQLiteCodec.millis(session.lastUsedAt),
+                    SQLiteCodec.millis(session.expiresAt), session.valid, session.revokedReason, session.ip, session.userAgent,
+                ])
+        }
+    }
+
+    /// The session with this id.
+    public func session(id: String) async throws -> SessionRecord? {
+        try await read("session") { db in
+            let statement = try db.cachedStatement(sql: "SELECT \(SQLiteCodec.sessionColumns) FROM sessions s WHERE s.id = ?")
+            return try Row.fetchOne(statement, arguments: [id]).map { try SQLiteCodec.session($0) }
+        }
+    }
+
+    /// The session, its account and the account's primary e-mail address, in one query: the lookup
+    /// every authenticated request makes.
+    public func sessionWithAccount(id: String) async throws -> (session: SessionRecord, account: AccountRecord?)? {
+        let found = try await read("session_with_account") { db -> (SessionRecord, AccountRecord?)? in
+            let statement = try db.cachedStatement(sql: """
+                SELECT \(SQLiteCodec.sessionColumns), \(SQLiteCodec.accountColumns)
+                FROM sessions s
+                LEFT JOIN accounts a ON a.id = s.account_id
+                \(SQLiteCodec.primaryContactJoin)
+                WHERE s.id = ?
+                """)
+            guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
+            let session = try SQLiteCodec.session(row)
+            let accountStart = SQLiteCodec.sessionColumnCount
+            let account = try row.decode(String?.self, atIndex: accountStart) == nil ? nil : try SQLiteCodec.account(row, at: accountStart)
+            return (session, account)
+        }
+        return found.map { (session: $0.0, account: $0.1) }
+    }
+
+    /// Applies compare-and-swap updates: each one only if its session is still valid and its current
+    /// hash is still the expected one. Returns, per update and in order, whether it was applied.
+    ///
+    /// All updates of one call commit in one transaction. Concurrent calls are grouped: while one
+    /// transaction commits, the calls that arrive meanwhile queue up and then commit together in the
+    /// next one (up to 256 updates), so a burst of rotations costs a few transactions rather than one
+    /// each. A call returns only after the transaction holding its updates has committed; if that
+    /// transaction fails, every call in it gets the error.
+    public func updateSessions(_ updates: [SessionUpdate]) async throws -> [Bool] {
+        try await sessionWrites.submit(updates)
+    }
+
+    /// Runs a batch of session updates in one write transaction. Not cancellable on purpose: the batch
+    /// belongs to several callers, and one of them going away must not fail the others.
+    static func commitSessionUpdates(_ updates: [SessionUpdate], writer: any DatabaseWriter, logger: Logger) async throws -> [Bool] {
+        do {
+            return try await withCheckedThrowingContinuation { continuation in
+                writer.asyncWrite({ db in try applySessionUpdates(updates, db) }, completion: { _, result in
+                    continuation.resume(with: result)
+                })
+            }
+        } catch {
+            throw SQLiteFailure.translate(error, operation: "update_sessions", logger: logger)
+        }
+    }
+
+    private static func applySessionUpdates(_ updates: [SessionUpdate], _ db: Database) throws -> [Bool] {
+        let statement = try db.cachedStatement(sql: """
+            UPDATE sessions
+            SET current_hash = ?, previous_hash = ?, rotated_at = ?, older_secrets = ?, current_presented = ?,
+                last_used_at = ?, ip = ?, user_agent = ?
+            WHERE id = ? AND current_hash = ? AND valid = 1
+            """)
+        return try updates.map { update in
+            try statement.execute(arguments: [
+                SQLiteCodec.blob(update.currentHash), SQLiteCodec.blob(update.previousHash), SQLiteCodec.millis(update.rotatedAt),
+                SQLiteCodec.blob(SupersededSecret.pack(update.olderSecrets)), update.currentPresented,
+                SQLiteCodec.millis(update.lastUsedAt), update.ip, update.userAgent,
+                update.sessionId, SQLiteCodec.blob(update.expectedCurrentHash),
+            ])
+            return db.changesCount == 1
+        }
+    }
+
+    /// Marks valid sessions of an account invalid — only `sessionId` when given, all of them otherwise,
+    /// never `exceptSessionId` — and returns how many changed.
+    public func revokeSessions(accountId: String, sessionId: String?, exceptSessionId: String?, reason: String, at date: Date) async throws -> Int {
+        try await write("revoke_sessions") { db in
+            try db.execute(
+                sql: """
+                    UPDATE sessions SET valid = 0, revoked_reason = ?, revoked_at = ?
+                    WHERE account_id = ? AND valid = 1 AND (? IS NULL OR id = ?) AND (? IS NULL OR id <> ?)
+                    """,
+                arguments: [reason, SQLiteCodec.millis(date), accountId, sessionId, sessionId, exceptSessionId, exceptSessionId])
+            return db.changesCount
+        }
+    }
+
+    /// The sessions of an account, oldest first; revoked ones only when `includeInvalid`.
+    public func sessions(accountId: String, includeInvalid: Bool) async throws -> [SessionRecord] {
+        try await read("sessions") { db in
+            try Row.fetchAll(
+                db, sql: """
+                    SELECT \(SQLiteCodec.sessionColumns) FROM sessions s
+                    WHERE s.account_id = ? AND (? OR s.valid = 1)
+                    ORDER BY s.created_at, s.rowid
+                    """,
+                arguments: [accountId, includeInvalid]
+            ).map { try SQLiteCodec.session($0) }
+        }
+    }
+
+    /// Deletes the sessions that ended before `date` — past their absolute expiry, or revoked and last
+    /// used before it — and returns how many.
+    public func deleteSessions(endedBefore date: Date) async throws -> Int {
+        try await write("delete_sessions") { db in
+            let millis = SQLiteCodec.millis(date)
+            try db.execute(
+                sql: "DELETE FROM sessions WHERE expires_at < ? OR (valid = 0 AND last_used_at < ?)",
+                arguments: [millis, millis])
+            return db.changesCount
+        }
+    }
+}

@@ -1,0 +1,189 @@
+import Foundation
+import GRDB
+import Gatehouse
+import Logging
+
+/// A ``GatehouseStore`` on SQLite, through GRDB: the embedded default for a single server.
+///
+/// A file store is a WAL-mode `DatabasePool`: reads run on a pool of reader connections, in parallel
+/// with the one writer, so the per-request session lookup never waits on a rotation being written.
+/// Concurrent rotations are grouped into one write transaction (group commit, see
+/// ``updateSessions(_:)``). Uniqueness of usernames and contacts is enforced by the database itself.
+///
+/// Every failure is an ``AccountError``: a taken value is ``AccountError/Code/conflict``, a locked,
+/// busy or unopenable database is ``AccountError/Code/storeUnavailable``. No bound value (hash,
+/// e-mail address, token) ever appears in an error or a log line.
+///
+/// ```swift
+/// let store = try SQLiteStore(path: "/var/lib/gatehouse/gatehouse.sqlite")
+/// let accounts = Accounts(store: store, options: options)
+/// ```
+public final class SQLiteStore: GatehouseStore {
+    /// The database file, or `nil` for an in-memory store.
+    public let path: String?
+
+    let writer: any DatabaseWriter
+    let logger: Logger
+    let sessionWrites: SessionWriteBatcher
+
+    /// How long a write waits for another process's write lock before failing as
+    /// ``AccountError/Code/storeUnavailable``.
+    static let busyTimeout: TimeInterval = 5
+
+    /// Opens (creating it if missing) the database file at `path` and brings its schema up to date.
+    ///
+    /// The file is opened in WAL mode with `synchronous=NORMAL` (a committed transaction survives a
+    /// crash of the process; a power loss may lose the last ones, never corrupt the file), foreign keys
+    /// enforced and a busy timeout for locks held by other processes.
+    ///
+    /// - Parameters:
+    ///   - path: The database file. Its directory must exist.
+    ///   - logger: Where the store logs failures and migrations.
+    /// - Throws: ``AccountError/Code/storeUnavailable`` when the file cannot be opened or migrated.
+    public convenience init(path: String, logger: Logger = Logger(label: "gatehouse.sqlite")) throws {
+        let pool: DatabasePool
+        do {
+            pool = try Self.openPool(path: path)
+        } catch {
+            throw SQLiteFailure.translate(error, operation: "open", logger: logger)
+        }
+        self.init(writer: pool, path: path, logger: logger)
+        try migrate()
+    }
+
+    /// A store held in memory, with the full schema: for tests and tools. Its content disappears with it.
+    ///
+    /// - Parameter logger: Where the store logs failures.
+    public static func inMemory(logger: Logger = Logger(label: "gatehouse.sqlite")) throws -> SQLiteStore {
+        let queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue(configuration: configuration())
+        } catch {
+            throw SQLiteFailure.translate(error, operation: "open", logger: logger)
+        }
+        let store = SQLiteStore(writer: queue, path: nil, logger: logger)
+        try store.migrate()
+        return store
+    }
+
+    private init(writer: any DatabaseWriter, path: String?, logger: Logger) {
+        self.writer = writer
+        self.path = path
+        self.logger = logger
+        self.sessionWrites = SessionWriteBatcher(maxBatchSize: 256) { [writer, logger] updates in
+            try await SQLiteStore.commitSessionUpdates(updates, writer: writer, logger: logger)
+        }
+    }
+
+    /// Opening a new file sets it up (WAL mode, a first write) in transactions that SQLite fails with
+    /// `SQLITE_BUSY` at once, without waiting, when another process sets up the same file at the same
+    /// moment. That setup lasts milliseconds, so opening is retried a few times.
+    private static func openPool(path: String) throws -> DatabasePool {
+        var attempt = 0
+        while true {
+            do {
+                return try DatabasePool(path: path, configuration: configuration())
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && attempt < 5 {
+                attempt += 1
+                Thread.sleep(forTimeInterval: 0.01 * Double(attempt))
+            }
+        }
+    }
+
+    private static func configuration() -> Configuration {
+        var configuration = Configuration()
+        configuration.label = "gatehouse"
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.prepareDatabase { db in
+            // Per connection: WAL with NORMAL syncs at checkpoints only, not at every commit.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        return configuration
+    }
+
+    /// Applies the schema migrations this version knows and the database has not run yet.
+    ///
+    /// Safe to call any number of times, and from several processes at once: each migration runs in
+    /// its own transaction, and a migration already applied is skipped. Runs when the store opens; exposed for a
+    /// `migrate` command that prepares a database ahead of a deploy.
+    ///
+    /// - Throws: ``AccountError/Code/invalidConfiguration`` when the database was migrated by a newer
+    ///   version (it has migrations this one does not know); ``AccountError/Code/storeUnavailable``
+    ///   when the database cannot be written.
+    public func migrate() throws {
+        let migrator = SQLiteSchema.migrator
+        let applied: Set<String>
+        do {
+            applied = try writer.read { db in
+                // An older binary must not write into a schema it does not know.
+                guard try !migrator.hasBeenSuperseded(db) else {
+                    throw AccountError(.invalidConfiguration, "The database was migrated by a newer version of Gatehouse.")
+                }
+                return try migrator.appliedIdentifiers(db)
+            }
+            try Self.migrate(writer, with: migrator)
+        } catch {
+            throw SQLiteFailure.translate(error, operation: "migrate", logger: logger)
+        }
+        let new = migrator.migrations.filter { !applied.contains($0) }
+        if !new.isEmpty {
+            logger.info("SQLite schema migrated", metadata: ["gatehouse.sqlite.migrations": "\(new.joined(separator: ","))"])
+        }
+    }
+
+    /// GRDB reads the applied migrations before it opens each migration's transaction, so two
+    /// processes opening a new database together can both try the same migration; the second one
+    /// fails once the first commits. Such a failure is retried against the now-current schema.
+    private static func migrate(_ writer: any DatabaseWriter, with migrator: DatabaseMigrator) throws {
+        var attempts = 0
+        while true {
+            do {
+                try migrator.migrate(writer)
+                return
+            } catch {
+                attempts += 1
+                if try writer.read({ try migrator.hasCompletedMigrations($0) }) { return }
+                if attempts >= 3 { throw error }
+            }
+        }
+    }
+
+    // MARK: Access
+
+    /// Runs `body` on a reader connection; failures come out as ``AccountError``.
+    func read<T: Sendable>(_ operation: StaticString, _ body: @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await writer.read(body)
+        } catch {
+            throw SQLiteFailure.translate(error, operation: operation, logger: logger)
+        }
+    }
+
+    /// Runs `body` in one write transaction, rolled back when it throws; failures come out as
+    /// ``AccountError``.
+    func write<T: Sendable>(_ operation: StaticString, _ body: @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await writer.write(body)
+        } catch {
+            throw SQLiteFailure.translate(error, operation: operation, logger: logger)
+        }
+    }
+
+    // MARK: Diagnostics
+
+    /// The journal mode of the database (`wal` for a file store).
+    package func journalMode() async throws -> String {
+        try await read("journal_mode") { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    }
+
+    /// The lines of `PRAGMA integrity_check`: `["ok"]` for a sound database.
+    package func integrityCheck() async throws -> [String] {
+        try await read("integrity_check") { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+    }
+
+    /// The identifiers of the migrations applied to the database, in order.
+    package func appliedMigrations() async throws -> [String] {
+        try await read("applied_migrations") { db in try SQLiteSchema.migrator.appliedMigrations(db) }
+    }
+}
