@@ -1,0 +1,182 @@
+import struct Foundation.Date
+import Gatehouse
+import NIOCore
+import PostgresNIO
+
+extension PostgresStore {
+    /// Throws ``AccountError/Code/conflict`` for an existing id and ``AccountError/Code/userNotFound``
+    /// when the account does not exist.
+    public func insertSession(_ session: SessionRecord) async throws {
+        try await withConnection("insertSession") { connection in
+            do {
+                try await connection.query("""
+                    INSERT INTO sessions (id, account_id, current_hash, previous_hash, rotated_at, older_secrets, current_presented,
+                                          created_at, last_used_at, expires_at, valid, revoked_reason, ip, user_agent)
+                    VALUES (\(session.id), \(session.accountId), \(ByteBuffer(bytes: session.currentHash)),
+                            \(session.previousHash.map { ByteBuffer(bytes: $0) }), \(session.rotatedAt.map(PostgresTime.millis)),
+                            \(ByteBuffer(bytes: SupersededSecret.pack(session.olderSecrets))), \(session.currentPresented),
+                            \(PostgresTime.millis(session.createdAt)), \(PostgresTime.millis(session.lastUsedAt)),
+                            \(PostgresTime.millis(session.expiresAt)), \(session.valid), \(session.revokedReason),
+                            \(session.ip), \(session.userAgent))
+                    """, logger: Self.queryLogger)
+            } catch let error where PostgresFailure.violation(error) != nil {
+                if PostgresFailure.isUniqueViolation(error) {
+                    throw AccountError(.conflict, "The session already exists.")
+                }
+                throw AccountError(.userNotFound, "The account does not exist.")
+            }
+        }
+    }
+
+    /// The session with this id, valid or not.
+    public func session(id: String) async throws -> SessionRecord? {
+        try await withConnection("session") { connection in
+            try await Self.records("SELECT \(unescaped: PostgresColumns.session) FROM sessions s WHERE s.id = \(id)", on: connection, PostgresColumns.session).first
+        }
+    }
+
+    /// The per-request read: the session, its account and the account's primary contact in one
+    /// query, one round trip.
+    public func sessionWithAccount(id: String) async throws -> (session: SessionRecord, account: AccountRecord?)? {
+        let rows = try await withConnection("sessionWithAccount") { connection in
+            var rows: [SessionWithAccountStatement.Row] = []
+            for try await row in try await connection.execute(SessionWithAccountStatement(id: id), logger: Self.queryLogger) {
+                rows.append(row)
+            }
+            return rows
+        }
+        return rows.first.map { ($0.session, $0.account) }
+    }
+
+    /// Applies each update only if its session is still valid and still has the expected current
+    /// hash, all of one call in a single statement (a transaction when one session appears more than
+    /// once), and returns per update, in order, whether it was applied.
+    ///
+    /// Updates of the same session are applied in the order given, as if one after the other: the
+    /// second occurrence runs in a later statement of the same transaction and sees the first.
+    public func updateSessions(_ updates: [SessionUpdate]) async throws -> [Bool] {
+        guard !updates.isEmpty else { return [] }
+        let rounds = Self.rounds(updates)
+        let applied = try await withConnection("updateSessions") { connection in
+            if rounds.count == 1 {
+                return try await Self.apply(rounds[0], of: updates, on: connection)
+            }
+            return try await Self.transaction(on: connection) { connection in
+                var applied = Set<Int>()
+                for round in rounds {
+                    applied.formUnion(try await Self.apply(round, of: updates, on: connection))
+                }
+                return applied
+            }
+        }
+        return updates.indices.map(applied.contains)
+    }
+
+    /// Marks valid sessions of the account invalid in one statement (only `sessionId` when given, never
+    /// `exceptSessionId`); returns how many changed. Once this returns, no instance accepts their tokens.
+    public func revokeSessions(accountId: String, sessionId: String?, exceptSessionId: String?, reason: String, at date: Date) async throws -> Int {
+        try await withConnection("revokeSessions") { connection in
+            let query: PostgresQuery = switch (sessionId, exceptSessionId) {
+            case (nil, nil):
+                "UPDATE sessions SET valid = FALSE, revoked_reason = \(reason) WHERE account_id = \(accountId) AND valid RETURNING 1"
+            case (let sessionId?, nil):
+                "UPDATE sessions SET valid = FALSE, revoked_reason = \(reason) WHERE account_id = \(accountId) AND id = \(sessionId) AND valid RETURNING 1"
+            case (nil, let exceptSessionId?):
+                "UPDATE sessions SET valid = FALSE, revoked_reason = \(reason) WHERE account_id = \(accountId) AND id <> \(exceptSessionId) AND valid RETURNING 1"
+            case (let sessionId?, let exceptSessionId?):
+                """
+                UPDATE sessions SET valid = FALSE, revoked_reason = \(reason)
+                WHERE account_id = \(accountId) AND id = \(sessionId) AND id <> \(exceptSessionId) AND valid RETURNING 1
+                """
+            }
+            return try await Self.count(query, on: connection)
+        }
+    }
+
+    /// The account's sessions, oldest first; only valid ones unless `includeInvalid`.
+    public func sessions(accountId: String, includeInvalid: Bool) async throws -> [SessionRecord] {
+        try await withConnection("sessions") { connection in
+            let query: PostgresQuery = includeInvalid
+                ? "SELECT \(unescaped: PostgresColumns.session) FROM sessions s WHERE s.account_id = \(accountId) ORDER BY s.seq"
+                : "SELECT \(unescaped: PostgresColumns.session) FROM sessions s WHERE s.account_id = \(accountId) AND s.valid ORDER BY s.seq"
+            return try await Self.records(query, on: connection, PostgresColumns.session)
+        }
+    }
+
+    /// Deletes sessions past their absolute expiry, or revoked and last used, before `date`; returns the count.
+    public func deleteSessions(endedBefore date: Date) async throws -> Int {
+        let millis = PostgresTime.millis(date)
+        return try await withConnection("deleteSessions") { connection in
+            try await Self.records("""
+                WITH deleted AS (
+                    DELETE FROM sessions WHERE expires_at < \(millis) OR (NOT valid AND last_used_at < \(millis)) RETURNING 1
+                )
+                SELECT count(*) FROM deleted
+                """, on: connection) { cursor in
+                Int(try cursor.next(Int64.self))
+            }.first ?? 0
+        }
+    }
+
+    // MARK: Batches
+
+    /// Splits a batch into rounds in which each session appears at most once: the n-th update of a
+    /// session goes into round n.
+    private static func rounds(_ updates: [SessionUpdate]) -> [[Int]] {
+        var seen: [String: Int] = [:]
+        var rounds: [[Int]] = []
+        for (index, update) in updates.enumerated() {
+            let round = seen[update.sessionId, default: 0]
+            seen[update.sessionId] = round + 1
+            if round == rounds.count { rounds.append([]) }
+            rounds[round].append(index)
+        }
+        return rounds
+    }
+
+    /// Applies the updates at `indices` (distinct sessions) in one statement; returns the indices
+    /// that were applied.
+    private static func apply(_ indices: [Int], of updates: [SessionUpdate], on connection: PostgresConnection) async throws -> Set<Int> {
+        if indices.count == 1, let index = indices.first {
+            var applied = false
+            for try await row in try await connection.execute(UpdateSessionStatement(update: updates[index]), logger: queryLogger) {
+                applied = applied || row
+            }
+            return applied ? [index] : []
+        }
+        // Many rows in one statement: the columns travel as arrays, zipped back into rows by
+        // `unnest`, and each applied row reports its position in the batch. Arrays cannot hold
+        // NULLs here, so nullable columns travel with a flag.
+        let batch = indices.map { updates[$0] }
+        let query: PostgresQuery = """
+            UPDATE sessions AS s SET
+                current_hash = u.current_hash,
+                previous_hash = CASE WHEN u.has_previous THEN u.previous_hash END,
+                rotated_at = CASE WHEN u.has_rotated_at THEN u.rotated_at END,
+                older_secrets = u.older_secrets,
+                current_presented = u.current_presented,
+                last_used_at = u.last_used_at,
+                ip = u.ip,
+                user_agent = u.user_agent
+            FROM unnest(
+                \(batch.map(\.sessionId))::text[],
+                \(batch.map { ByteBuffer(bytes: $0.expectedCurrentHash) })::bytea[],
+                \(batch.map { ByteBuffer(bytes: $0.currentHash) })::bytea[],
+                \(batch.map { $0.previousHash != nil })::boolean[],
+                \(batch.map { ByteBuffer(bytes: $0.previousHash ?? []) })::bytea[],
+                \(batch.map { $0.rotatedAt != nil })::boolean[],
+                \(batch.map { $0.rotatedAt.map(PostgresTime.millis) ?? 0 })::bigint[],
+                \(batch.map { ByteBuffer(bytes: SupersededSecret.pack($0.olderSecrets)) })::bytea[],
+                \(batch.map(\.currentPresented))::boolean[],
+                \(batch.map { PostgresTime.millis($0.lastUsedAt) })::bigint[],
+                \(batch.map(\.ip))::text[],
+                \(batch.map(\.userAgent))::text[]
+            ) WITH ORDINALITY AS u(id, expected_hash, current_hash, has_previous, previous_hash, has_rotated_at, rotated_at,
+                                   older_secrets, current_presented, last_used_at, ip, user_agent, position)
+            WHERE s.id = u.id AND s.current_hash = u.expected_hash AND s.valid
+            RETURNING u.position
+            """
+        let positions = try await records(query, on: connection) { cursor in Int(try cursor.next(Int64.self)) }
+        return Set(positions.map { indices[$0 - 1] })
+    }
+}

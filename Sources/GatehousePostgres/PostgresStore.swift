@@ -1,0 +1,85 @@
+import Gatehouse
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// A Gatehouse store on PostgreSQL (or an engine that speaks its protocol), for several server
+/// instances sharing one database.
+///
+/// Every rule of the store protocols is enforced by the database itself: uniqueness by constraints,
+/// rotation by a compare-and-swap `UPDATE … WHERE current_hash = $expected AND valid`, single use of
+/// tokens by a conditional `UPDATE`. Two instances can therefore never both rotate the same token,
+/// both consume the same token or both create the same username.
+///
+/// The store owns a `PostgresClient` (a connection pool) that must run for queries to be served: add
+/// the store to a `ServiceGroup`, or call ``run()`` in a task of its own.
+///
+/// ```swift
+/// let store = try PostgresStore(url: "postgres://gatehouse:secret@db.internal:5432/gatehouse")
+/// try await withThrowingDiscardingTaskGroup { group in
+///     group.addTask { try await store.run() }
+///     try await store.migrate()
+///     let accounts = Accounts(store: store, options: options)
+///     // …
+/// }
+/// ```
+///
+/// When the database cannot be reached, operations fail with ``AccountError/Code/storeUnavailable``
+/// after at most the operation timeout instead of waiting for it; once the database is back, the
+/// pool reconnects on its own.
+public final class PostgresStore: GatehouseStore, Service {
+    /// How long one operation may take, waiting for a pooled connection included, when the
+    /// initializer is not told otherwise.
+    public static let defaultOperationTimeout: Duration = .seconds(5)
+
+    /// The connection pool. Exposed to the package so tests can prepare databases with it.
+    package let client: PostgresClient
+    /// How long one operation may take, from asking for a connection to its last row.
+    package let operationTimeout: Duration
+    let logger: Logger
+    /// Handed to the driver for queries: it logs rows and bound values at trace level, none of which
+    /// may reach a log.
+    static let queryLogger = Logger(label: "gatehouse.postgres.query", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// Creates a store on a connection pool with `configuration`.
+    ///
+    /// Nothing is connected until ``run()`` runs and a first operation asks for a connection.
+    ///
+    /// - Parameters:
+    ///   - configuration: Where and how to connect, and the pool's limits. Its
+    ///     `options.connectTimeout` bounds each connection attempt.
+    ///   - operationTimeout: The longest any single operation may take, including the wait for a
+    ///     pooled connection; past it the operation fails with
+    ///     ``AccountError/Code/storeUnavailable``. Migrations are allowed at least a minute.
+    ///   - logger: Where the store and the pool log. Neither SQL nor bound values are logged.
+    public init(configuration: PostgresClient.Configuration, operationTimeout: Duration = PostgresStore.defaultOperationTimeout, logger: Logger = Logger(label: "gatehouse.postgres")) {
+        self.logger = logger
+        self.operationTimeout = operationTimeout
+        var backgroundLogger = logger
+        // The driver logs protocol messages, rows included, at trace level.
+        backgroundLogger.logLevel = max(logger.logLevel, .debug)
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: backgroundLogger)
+    }
+
+    /// Creates a store from a connection URL, `postgres://user:password@host:port/database`
+    /// (`postgresql://` works too).
+    ///
+    /// Query parameters follow libpq: `sslmode` (`disable`, `allow`, `prefer`, `require`, `verify-ca`,
+    /// `verify-full`; the default is `disable` for a loopback or socket host and `prefer` otherwise),
+    /// `sslrootcert`, `connect_timeout` (seconds, default 5), `application_name` (default
+    /// `gatehouse`), `options` (for example `-c search_path=auth` to keep the tables in their own
+    /// schema) and `host` (a socket directory).
+    ///
+    /// - Throws: ``AccountError/Code/invalidConfiguration`` when the URL cannot be used; the message
+    ///   never repeats the password.
+    public convenience init(url: String, operationTimeout: Duration = PostgresStore.defaultOperationTimeout, logger: Logger = Logger(label: "gatehouse.postgres")) throws {
+        let configuration = try PostgresURL(url).configuration()
+        self.init(configuration: configuration, operationTimeout: operationTimeout, logger: logger)
+    }
+
+    /// Runs the connection pool until the task is cancelled or a graceful shutdown is triggered.
+    /// Operations wait for a connection (up to the operation timeout) while it is not running.
+    public func run() async throws {
+        await client.run()
+    }
+}

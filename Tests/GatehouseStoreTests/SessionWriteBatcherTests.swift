@@ -1,0 +1,143 @@
+import Gatehouse
+import GatehouseSQLite
+import Synchronization
+import Testing
+
+/// Group commit, driven by a scripted commit function so that the batches are deterministic: the
+/// first commit is held open until every other caller has queued behind it.
+@Suite("Session write batcher")
+struct SessionWriteBatcherTests {
+    /// The "applied" answer a scripted commit gives for an update: carried in the update itself, so
+    /// each caller can check it got its own slice of a shared batch back.
+    static func update(_ id: String, applies: Bool) -> SessionUpdate {
+        var update = Fixture.rotation(of: id, from: 1, to: 2)
+        update.currentPresented = applies
+        return update
+    }
+
+    struct Failure: Error, Equatable {}
+
+    /// Records each committed batch; holds the first one until `open()`; fails batches holding a
+    /// session id starting with "fail".
+    final class ScriptedCommit: Sendable {
+        private let batches = Mutex<[[String]]>([])
+        private let gate: AsyncStream<Void>
+        private let opener: AsyncStream<Void>.Continuation
+
+        init() {
+            (gate, opener) = AsyncStream.makeStream(of: Void.self)
+        }
+
+        var committed: [[String]] { batches.withLock { $0 } }
+
+        func open() { opener.finish() }
+
+        func callAsFunction(_ updates: [SessionUpdate]) async throws -> [Bool] {
+            let isFirst = batches.withLock { batches in
+                batches.append(updates.map(\.sessionId))
+                return batches.count == 1
+            }
+            if isFirst { for await _ in gate {} }
+            if updates.contains(where: { $0.sessionId.hasPrefix("fail") }) { throw Failure() }
+            return updates.map(\.currentPresented)
+        }
+    }
+
+    /// Starts `leader` and waits until its commit is in progress, then starts `followers` and waits
+    /// until all of them are queued, then lets the commits run; returns each caller's outcome by name.
+    static func run(
+        _ batcher: SessionWriteBatcher, _ commit: ScriptedCommit, leader: [SessionUpdate], followers: [String: [SessionUpdate]]
+    ) async -> [String: Result<[Bool], Failure>] {
+        await withTaskGroup(of: (String, Result<[Bool], Failure>).self) { group in
+            @Sendable func submit(_ name: String, _ updates: [SessionUpdate]) async -> (String, Result<[Bool], Failure>) {
+                do { return (name, .success(try await batcher.submit(updates))) } catch { return (name, .failure(Failure())) }
+            }
+            group.addTask { await submit("leader", leader) }
+            while commit.committed.isEmpty { await Task.yield() }
+            for (name, updates) in followers.sorted(by: { $0.key < $1.key }) {
+                group.addTask { await submit(name, updates) }
+                // Queue them in name order, so the batches they form are known.
+                while batcher.waitingCount < followers.keys.sorted().firstIndex(of: name)! + 1 { await Task.yield() }
+            }
+            commit.open()
+            var outcomes: [String: Result<[Bool], Failure>] = [:]
+            for await (name, outcome) in group { outcomes[name] = outcome }
+            return outcomes
+        }
+    }
+
+    @Test("Callers queued behind a commit share the next transaction, each getting its own results")
+    func coalesces() async throws {
+        let commit = ScriptedCommit()
+        let batcher = SessionWriteBatcher(maxBatchSize: 256) { try await commit($0) }
+        var followers: [String: [SessionUpdate]] = [:]
+        for index in 0..<9 {
+            let name = "f\(index)"
+            followers[name] = [Self.update("\(name)-a", applies: index % 2 == 0), Self.update("\(name)-b", applies: index % 3 == 0)]
+        }
+
+        let outcomes = await Self.run(batcher, commit, leader: [Self.update("leader", applies: true)], followers: followers)
+
+        #expect(commit.committed.count == 2)
+        #expect(commit.committed.first == ["leader"])
+        #expect(commit.committed.last?.count == 18)
+        #expect(try outcomes["leader"]?.get() == [true])
+        for index in 0..<9 {
+            #expect(try outcomes["f\(index)"]?.get() == [index % 2 == 0, index % 3 == 0])
+        }
+        #expect(batcher.waitingCount == 0)
+    }
+
+    @Test("A batch never exceeds the bound, and one caller's updates are never split")
+    func bounded() async throws {
+        let commit = ScriptedCommit()
+        let batcher = SessionWriteBatcher(maxBatchSize: 4) { try await commit($0) }
+        var followers: [String: [SessionUpdate]] = [:]
+        for index in 0..<6 {
+            followers["f\(index)"] = (0..<(index == 2 ? 3 : 1)).map { Self.update("f\(index)-\($0)", applies: true) }
+        }
+        followers["f6"] = (0..<5).map { Self.update("f6-\($0)", applies: false) }
+
+        let outcomes = await Self.run(batcher, commit, leader: [Self.update("leader", applies: true)], followers: followers)
+
+        // Queued: f0 (1), f1 (1), f2 (3), f3 (1), f4 (1), f5 (1), f6 (5, over the bound).
+        #expect(commit.committed.map(\.count) == [1, 2, 4, 2, 5])
+        #expect(commit.committed[1] == ["f0-0", "f1-0"])
+        #expect(commit.committed[2] == ["f2-0", "f2-1", "f2-2", "f3-0"])
+        #expect(try outcomes["f2"]?.get() == [true, true, true])
+        #expect(try outcomes["f6"]?.get() == [false, false, false, false, false])
+        #expect(outcomes.values.allSatisfy { (try? $0.get()) != nil })
+    }
+
+    @Test("A failed transaction fails every caller in it, and only them")
+    func errorsPropagate() async throws {
+        let commit = ScriptedCommit()
+        let batcher = SessionWriteBatcher(maxBatchSize: 3) { try await commit($0) }
+        let followers = [
+            "f0": [Self.update("ok-0", applies: true)],
+            "f1": [Self.update("fail-1", applies: true)],
+            "f2": [Self.update("ok-2", applies: true)],
+            "f3": [Self.update("ok-3", applies: false)],
+        ]
+
+        let outcomes = await Self.run(batcher, commit, leader: [Self.update("leader", applies: true)], followers: followers)
+
+        #expect(commit.committed == [["leader"], ["ok-0", "fail-1", "ok-2"], ["ok-3"]])
+        #expect(try outcomes["leader"]?.get() == [true])
+        for name in ["f0", "f1", "f2"] {
+            #expect(outcomes[name] == .failure(Failure()))
+        }
+        #expect(try outcomes["f3"]?.get() == [false])
+        // The batcher recovers: the next call becomes leader and commits.
+        #expect(try await batcher.submit([Self.update("after", applies: true)]) == [true])
+    }
+
+    @Test("An empty call commits nothing")
+    func emptyCall() async throws {
+        let commit = ScriptedCommit()
+        commit.open()
+        let batcher = SessionWriteBatcher { try await commit($0) }
+        #expect(try await batcher.submit([]) == [])
+        #expect(commit.committed.isEmpty)
+    }
+}
