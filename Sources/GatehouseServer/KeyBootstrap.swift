@@ -1,0 +1,155 @@
+import Foundation
+import Gatehouse
+import Logging
+
+/// Finds the keys a server signs and verifies tokens with, and keeps them in step with the database.
+///
+/// With a configured secret (or key file) the ring holds that one key, id `default`, exactly as the
+/// original's `getTokenSecret`. Otherwise the keys live in the database: the first start generates a
+/// 256-bit signing key and stores it, later starts load every key that is not retired, and
+/// `gatehouse keys rotate` adds a new signing key while the old ones keep verifying.
+///
+/// A rotated key is first only *verified* with, for ``ServerConfiguration/keyActivationDelay``, and
+/// then signed with: every server sharing the database learns the key before any of them hands out
+/// tokens signed with it, so a rotation logs nobody out even across several servers.
+public enum KeyBootstrap {
+    /// Which stored keys a server uses, and how.
+    public struct Selection: Sendable, Equatable {
+        /// The key new tokens are signed with.
+        public var signing: StoredSigningKey
+        /// Every other key that still verifies tokens.
+        public var verification: [StoredSigningKey]
+    }
+
+    /// The key ring for a server configured with `source`. For ``SigningKeySource/database`` a key is
+    /// generated and stored when the database has none that is usable.
+    ///
+    /// - Throws: ``ServerConfigurationError`` for an unreadable or empty key file or secret; store
+    ///   errors as they are.
+    public static func keyRing(
+        for source: SigningKeySource,
+        store: any SigningKeyStore,
+        activationDelay: Duration,
+        clock: any WallClock = SystemWallClock(),
+        random: any RandomSource = SystemRandomSource(),
+        logger: Logger
+    ) async throws -> KeyRing {
+        switch source {
+        case .secret(let secret):
+            return try ring(forSecret: secret, logger: logger)
+        case .keyFile(let path):
+            return try ring(forSecret: readKeyFile(at: path), logger: logger)
+        case .database:
+            return try await loadOrGenerate(store: store, activationDelay: activationDelay, clock: clock, random: random, logger: logger)
+        }
+    }
+
+    /// Loads the database's keys, generating and storing a signing key first when there is none.
+    public static func loadOrGenerate(
+        store: any SigningKeyStore,
+        activationDelay: Duration,
+        clock: any WallClock = SystemWallClock(),
+        random: any RandomSource = SystemRandomSource(),
+        logger: Logger
+    ) async throws -> KeyRing {
+        var stored = try await store.signingKeys()
+        if !stored.contains(where: { !$0.retired }) {
+            let generated = try await generate(store: store, clock: clock, random: random)
+            logger.notice("generated a signing key and stored it in the database", metadata: ["gatehouse.kid": "\(generated.kid)"])
+            // Read back rather than use the generated key directly: a server starting at the same
+            // moment on the same database may have stored its own, and both must settle on one.
+            stored = try await store.signingKeys()
+        }
+        guard let selection = select(from: stored, now: clock.now(), activationDelay: activationDelay) else {
+            throw ServerConfigurationError("the database holds no usable signing key")
+        }
+        let ring = KeyRing(signingKey: try signingKey(selection.signing), verificationKeys: try selection.verification.map(signingKey))
+        logger.info("signing keys loaded", metadata: [
+            "gatehouse.kid": "\(selection.signing.kid)", "gatehouse.verification_keys": "\(selection.verification.count)",
+        ])
+        return ring
+    }
+
+    /// Generates a 256-bit key and stores it as the signing key (the previous one becomes
+    /// verification-only). Key ids are ULIDs, so they sort by creation time.
+    @discardableResult
+    public static func generate(store: any SigningKeyStore, clock: any WallClock = SystemWallClock(), random: any RandomSource = SystemRandomSource()) async throws -> StoredSigningKey {
+        let now = clock.now()
+        let key = SigningKey.generate(kid: Identifiers.ulid(at: now, random: random), random: random)
+        let stored = StoredSigningKey(kid: key.kid, secret: key.secretBytes, createdAt: now, isSigning: true)
+        try await store.insertSigningKey(stored)
+        return stored
+    }
+
+    /// Chooses the signing key among `stored`: the one marked signing, unless it is younger than
+    /// `activationDelay` — then the newest key that is at least that old keeps signing for now, so
+    /// that even two quick rotations never sign with a key another server may not know yet. When no
+    /// key is that old (a first start), the marked key signs at once. Retired keys are left out.
+    /// `nil` when no key is usable.
+    public static func select(from stored: [StoredSigningKey], now: Date, activationDelay: Duration) -> Selection? {
+        let usable = stored.filter { !$0.retired }
+        guard let designated = usable.last(where: \.isSigning) ?? usable.max(by: { $0.createdAt < $1.createdAt }) else { return nil }
+        let settled = now.addingTimeInterval(-activationDelay.timeInterval)
+        var signing = designated
+        if designated.createdAt > settled,
+           let established = usable.filter({ $0.createdAt <= settled }).max(by: { $0.createdAt < $1.createdAt }) {
+            signing = established
+        }
+        return Selection(signing: signing, verification: usable.filter { $0.kid != signing.kid })
+    }
+
+    /// Brings `ring` in line with the stored keys: adds keys it does not know (verification first),
+    /// switches the signing key when the selection says so, and drops keys that were retired or
+    /// removed. Returns whether anything changed.
+    @discardableResult
+    public static func synchronize(_ ring: KeyRing, with stored: [StoredSigningKey], now: Date, activationDelay: Duration) throws -> Bool {
+        guard let selection = select(from: stored, now: now, activationDelay: activationDelay) else { return false }
+        var changed = false
+        for key in selection.verification where ring.key(kid: key.kid) == nil {
+            changed = ring.addVerificationKey(try signingKey(key)) || changed
+        }
+        if ring.signingKey.kid != selection.signing.kid {
+            ring.rotate(to: try signingKey(selection.signing))
+            changed = true
+        }
+        let kept = Set([selection.signing.kid] + selection.verification.map(\.kid))
+        for kid in ring.keyIDs where !kept.contains(kid) {
+            changed = ring.retire(kid: kid) || changed
+        }
+        return changed
+    }
+
+    /// Reads a secret from a file; trailing white space (the newline an editor adds) is not part of it.
+    public static func readKeyFile(at path: String) throws(ServerConfigurationError) -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ServerConfigurationError("cannot read the key file \(path)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ServerConfigurationError("the key file \(path) is not UTF-8 text")
+        }
+        var secret = Substring(text)
+        while let last = secret.last, last.isWhitespace { secret = secret.dropLast() }
+        guard !secret.isEmpty else { throw ServerConfigurationError("the key file \(path) is empty") }
+        return String(secret)
+    }
+
+    private static func ring(forSecret secret: String, logger: Logger) throws -> KeyRing {
+        guard !secret.isEmpty else { throw ServerConfigurationError("the secret must not be empty") }
+        if secret.utf8.count < 32 {
+            logger.warning("the configured secret is shorter than 32 bytes; use a longer random secret")
+        }
+        do {
+            return KeyRing(signingKey: try SigningKey(kid: SigningKey.defaultKeyID, secret: secret))
+        } catch {
+            throw ServerConfigurationError("the secret cannot be used: \(error.message)")
+        }
+    }
+
+    private static func signingKey(_ stored: StoredSigningKey) throws -> SigningKey {
+        do {
+            return try SigningKey(kid: stored.kid, secret: stored.secret)
+        } catch {
+            throw ServerConfigurationError("the stored key \(stored.kid.prefix(64)) is damaged: \(error.message)")
+        }
+    }
+}

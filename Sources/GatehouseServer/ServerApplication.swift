@@ -1,0 +1,40 @@
+import Gatehouse
+import GatehouseHummingbird
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// Builds the Hummingbird application that `gatehouse serve` runs: the Gatehouse router on the
+/// configured address, with any extra services (the session sweeper, the key refresher) run and shut
+/// down with it.
+public enum ServerApplication {
+    /// The application type `gatehouse serve` runs.
+    public typealias App = Application<RouterResponder<GatehouseRequestContext>>
+
+    /// - Parameters:
+    ///   - accounts: The accounts layer the routes use.
+    ///   - configuration: Address and HTTP settings.
+    ///   - logger: The server's logger.
+    ///   - services: Services to run alongside the HTTP server, in the application's own group.
+    ///   - onServerRunning: Called once the socket is bound, with the actual address.
+    public static func make(
+        accounts: Accounts,
+        configuration: ServerConfiguration,
+        logger: Logger,
+        services: [any Service] = [],
+        onServerRunning: @escaping @Sendable (ListeningAddress) async -> Void = { _ in }
+    ) -> App {
+        let router = makeGatehouseRouter(accounts: accounts, configuration: configuration.httpConfiguration, logger: logger)
+        let host = configuration.host
+        let requestedPort = configuration.port
+        return Application(
+            router: router,
+            configuration: ApplicationConfiguration(address: .hostname(host, port: requestedPort)),
+            services: services,
+            onServerRunning: { channel in
+                await onServerRunning(ListeningAddress(host: host, port: channel.localAddress?.port ?? requestedPort))
+            },
+            logger: logger
+        )
+    }
+}

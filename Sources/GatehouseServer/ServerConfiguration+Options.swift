@@ -1,0 +1,39 @@
+import Gatehouse
+import GatehouseHummingbird
+import Logging
+
+extension ServerConfiguration {
+    /// The session layer's configuration for a server signing with `keyRing`.
+    public func sessionsOptions(keyRing: KeyRing, logger: Logger) -> SessionsOptions {
+        var options = SessionsOptions(keyRing: keyRing)
+        options.tokenDuration = tokenDuration
+        options.renewal = renewal
+        options.gracePeriod = gracePeriod
+        options.idleTimeout = idleTimeout
+        options.absoluteLifetime = absoluteLifetime
+        options.logger = logger
+        return options
+    }
+
+    /// The accounts layer's configuration; the password hasher is a parameter so tests can use cheap
+    /// parameters while the server uses the original's.
+    public func accountsOptions(keyRing: KeyRing, logger: Logger, passwordHasher: any PasswordHasher = ScryptPasswordHasher()) -> AccountsOptions {
+        var options = AccountsOptions(sessions: sessionsOptions(keyRing: keyRing, logger: logger))
+        options.passwordHasher = passwordHasher
+        return options
+    }
+
+    /// The HTTP layer's configuration. The server speaks plain HTTP, so it is "loopback without TLS"
+    /// exactly when it listens on a loopback address.
+    public var httpConfiguration: GatehouseHTTPConfiguration {
+        var configuration = GatehouseHTTPConfiguration()
+        configuration.cookie.enabled = cookiesEnabled
+        configuration.cookie.name = cookieName
+        configuration.cookie.secure = cookieSecure
+        configuration.trustForwardedFor = trustForwardedFor
+        configuration.cors = corsOrigins.isEmpty ? nil : GatehouseHTTPConfiguration.CORSSettings(allowedOrigins: corsOrigins)
+        configuration.maximumBodySize = maximumBodySize
+        configuration.listensOnLoopbackWithoutTLS = listensOnLoopback
+        return configuration
+    }
+}

@@ -1,0 +1,249 @@
+import Gatehouse
+import Logging
+
+extension ServerConfiguration {
+    /// The names of the environment variables, one per setting.
+    public enum EnvironmentKey {
+        public static let host = "GATEHOUSE_HOST"
+        public static let port = "GATEHOUSE_PORT"
+        public static let database = "GATEHOUSE_DATABASE"
+        public static let secret = "GATEHOUSE_SECRET"
+        public static let keyFile = "GATEHOUSE_KEY_FILE"
+        public static let tokenDuration = "GATEHOUSE_TOKEN_DURATION"
+        public static let renewal = "GATEHOUSE_RENEWAL"
+        public static let gracePeriod = "GATEHOUSE_GRACE_PERIOD"
+        public static let idleTimeout = "GATEHOUSE_IDLE_TIMEOUT"
+        public static let absoluteLifetime = "GATEHOUSE_ABSOLUTE_LIFETIME"
+        public static let cookies = "GATEHOUSE_COOKIES"
+        public static let cookieName = "GATEHOUSE_COOKIE_NAME"
+        public static let cookieSecure = "GATEHOUSE_COOKIE_SECURE"
+        public static let trustForwardedFor = "GATEHOUSE_TRUST_FORWARDED_FOR"
+        public static let corsOrigins = "GATEHOUSE_CORS_ORIGINS"
+        public static let maximumBodySize = "GATEHOUSE_MAX_BODY_SIZE"
+        public static let logLevel = "GATEHOUSE_LOG_LEVEL"
+        public static let sweepInterval = "GATEHOUSE_SWEEP_INTERVAL"
+        public static let sessionRetention = "GATEHOUSE_SESSION_RETENTION"
+        public static let keyRefreshInterval = "GATEHOUSE_KEY_REFRESH_INTERVAL"
+    }
+
+    /// Builds a configuration from command-line flags and environment variables: a flag wins over its
+    /// variable, a variable over the default. An empty variable counts as unset. Nothing is read from
+    /// disk or the network, so this is safe to call anywhere.
+    ///
+    /// `--secret` and `--key-file` are one choice: when either flag is given, both variables are
+    /// ignored; giving both flags (or, without flags, both variables) is an error.
+    ///
+    /// - Throws: ``ServerConfigurationError`` naming the flag or variable at fault.
+    public static func resolve(flags: ServerFlags, environment: [String: String]) throws(ServerConfigurationError) -> ServerConfiguration {
+        let settings = Settings(flags: flags, environment: environment)
+        var configuration = ServerConfiguration()
+
+        if let host = settings.value(flags.host, "--host", EnvironmentKey.host) {
+            guard !host.text.isEmpty, !host.text.contains(where: \.isWhitespace) else {
+                throw host.invalid("is not a host name or address")
+            }
+            configuration.host = host.text
+        }
+        if let port = settings.value(flags.port, "--port", EnvironmentKey.port) {
+            guard let number = Int(port.text), (0...65_535).contains(number) else {
+                throw port.invalid("is not a port number from 0 to 65535")
+            }
+            configuration.port = number
+        }
+        configuration.database = try resolveDatabase(flag: flags.database, environment: environment)
+        configuration.signingKeys = try signingKeys(flags: flags, settings: settings)
+
+        if let value = settings.value(flags.tokenDuration, "--token-duration", EnvironmentKey.tokenDuration) {
+            configuration.tokenDuration = try value.duration(positive: true)
+        }
+        if let value = settings.value(flags.renewal, "--renewal", EnvironmentKey.renewal) {
+            configuration.renewal = value.text.lowercased() == "every-request"
+                ? .everyRequest
+                : .olderThan(try value.duration(positive: true, alternatives: "every-request or "))
+        }
+        if let value = settings.value(flags.gracePeriod, "--grace-period", EnvironmentKey.gracePeriod) {
+            configuration.gracePeriod = try value.duration(positive: false)
+        }
+        if let value = settings.value(flags.idleTimeout, "--idle-timeout", EnvironmentKey.idleTimeout) {
+            configuration.idleTimeout = ["none", "off"].contains(value.text.lowercased())
+                ? nil
+                : try value.duration(positive: true, alternatives: "none or ")
+        }
+        if let value = settings.value(flags.absoluteLifetime, "--absolute-lifetime", EnvironmentKey.absoluteLifetime) {
+            configuration.absoluteLifetime = try value.duration(positive: true)
+        }
+
+        if let cookies = flags.cookies {
+            configuration.cookiesEnabled = cookies
+        } else if let value = settings.environmentValue(EnvironmentKey.cookies) {
+            configuration.cookiesEnabled = try value.boolean()
+        }
+        if let value = settings.value(flags.cookieName, "--cookie-name", EnvironmentKey.cookieName) {
+            guard isCookieName(value.text) else {
+                throw value.invalid("is not a cookie name (1 to 64 letters, digits and !#$%&'*+-.^_`|~)")
+            }
+            configuration.cookieName = value.text
+        }
+        if let value = settings.value(flags.cookieSecure, "--cookie-secure", EnvironmentKey.cookieSecure) {
+            configuration.cookieSecure = value.text.lowercased() == "auto" ? nil : try value.boolean(alternatives: "auto, ")
+        }
+        if let trust = flags.trustForwardedFor {
+            configuration.trustForwardedFor = trust
+        } else if let value = settings.environmentValue(EnvironmentKey.trustForwardedFor) {
+            configuration.trustForwardedFor = try value.boolean()
+        }
+        let origins: [Value] = if !flags.corsOrigins.isEmpty {
+            flags.corsOrigins.map { Value(text: $0, source: "--cors-origin") }
+        } else {
+            (settings.environmentValue(EnvironmentKey.corsOrigins)?.text ?? "")
+                .split(separator: ",").map { Value(text: $0.trimmingSpaces, source: EnvironmentKey.corsOrigins) }
+                .filter { !$0.text.isEmpty }
+        }
+        configuration.corsOrigins = try origins.map { origin throws(ServerConfigurationError) in
+            guard isOrigin(origin.text) else {
+                throw origin.invalid("is not an origin such as https://app.example.com (scheme, host and optional port, no path)")
+            }
+            return origin.text
+        }
+        if let value = settings.value(flags.maximumBodySize, "--max-body-size", EnvironmentKey.maximumBodySize) {
+            guard let bytes = Int(value.text), (1_024...(64 * 1_048_576)).contains(bytes) else {
+                throw value.invalid("is not a size in bytes from 1024 to 67108864")
+            }
+            configuration.maximumBodySize = bytes
+        }
+
+        if let value = settings.value(flags.logLevel, "--log-level", EnvironmentKey.logLevel) {
+            guard let level = Logger.Level(rawValue: value.text.lowercased()) else {
+                throw value.invalid("is not a log level (trace, debug, info, notice, warning, error, critical)")
+            }
+            configuration.logLevel = level
+        }
+        if let value = settings.value(flags.sweepInterval, "--sweep-interval", EnvironmentKey.sweepInterval) {
+            configuration.sweepInterval = try value.duration(atLeast: .seconds(1))
+        }
+        if let value = settings.value(flags.sessionRetention, "--session-retention", EnvironmentKey.sessionRetention) {
+            configuration.sessionRetention = try value.duration(positive: false)
+        }
+        if let value = settings.value(flags.keyRefreshInterval, "--key-refresh-interval", EnvironmentKey.keyRefreshInterval) {
+            configuration.keyRefreshInterval = try value.duration(atLeast: .seconds(1))
+        }
+        return configuration
+    }
+
+    /// The database named by `--database`, else `GATEHOUSE_DATABASE`, else the default file: the
+    /// part of ``resolve(flags:environment:)`` the admin commands share with `serve`.
+    public static func resolveDatabase(flag: String?, environment: [String: String]) throws(ServerConfigurationError) -> DatabaseLocation {
+        let settings = Settings(flags: ServerFlags(), environment: environment)
+        guard let value = settings.value(flag, "--database", EnvironmentKey.database) else { return .defaultLocation }
+        do {
+            return try DatabaseLocation.parse(value.text)
+        } catch {
+            throw ServerConfigurationError("invalid \(value.source): \(error.message)")
+        }
+    }
+
+    private static func signingKeys(flags: ServerFlags, settings: Settings) throws(ServerConfigurationError) -> SigningKeySource {
+        let (secret, keyFile): (String?, String?)
+        let origin: String
+        if flags.secret != nil || flags.keyFile != nil {
+            (secret, keyFile, origin) = (flags.secret, flags.keyFile, "--secret and --key-file")
+        } else {
+            secret = settings.environmentValue(EnvironmentKey.secret)?.text
+            keyFile = settings.environmentValue(EnvironmentKey.keyFile)?.text
+            origin = "\(EnvironmentKey.secret) and \(EnvironmentKey.keyFile)"
+        }
+        switch (secret, keyFile) {
+        case (nil, nil):
+            return .database
+        case (.some, .some):
+            throw ServerConfigurationError("\(origin) cannot be used together: give the secret one way")
+        case (let secret?, nil):
+            // The secret itself is never repeated in a message.
+            guard !secret.isEmpty else { throw ServerConfigurationError("the secret must not be empty") }
+            return .secret(secret)
+        case (nil, let path?):
+            guard !path.isEmpty else { throw ServerConfigurationError("the key file path must not be empty") }
+            return .keyFile(path: path)
+        }
+    }
+
+    private static func isCookieName(_ text: String) -> Bool {
+        let allowed = Set("!#$%&'*+-.^_`|~".utf8)
+        return (1...64).contains(text.utf8.count) && text.utf8.allSatisfy { byte in
+            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || allowed.contains(byte)
+        }
+    }
+
+    private static func isOrigin(_ text: String) -> Bool {
+        let lowered = text.lowercased()
+        let rest: Substring
+        if lowered.hasPrefix("https://") {
+            rest = text.dropFirst(8)
+        } else if lowered.hasPrefix("http://") {
+            rest = text.dropFirst(7)
+        } else {
+            return false
+        }
+        return !rest.isEmpty && rest.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-.:[]".contains($0)) }
+    }
+
+    /// One raw setting and where it came from, for messages.
+    private struct Value {
+        var text: String
+        var source: String
+
+        func invalid(_ reason: String) -> ServerConfigurationError {
+            ServerConfigurationError("invalid \(source): '\(text.prefix(80))' \(reason)")
+        }
+
+        func duration(positive: Bool, alternatives: String = "") throws(ServerConfigurationError) -> Duration {
+            let duration: Duration
+            do {
+                duration = try DurationParser.parse(text)
+            } catch {
+                throw invalid("is not \(alternatives)a duration such as 30s, 15m, 12h or 7d")
+            }
+            if positive ? duration <= .zero : duration < .zero {
+                throw invalid(positive ? "must be longer than zero" : "must not be negative")
+            }
+            return duration
+        }
+
+        func duration(atLeast minimum: Duration) throws(ServerConfigurationError) -> Duration {
+            let duration = try duration(positive: true)
+            guard duration >= minimum else { throw invalid("must be at least \(minimum)") }
+            return duration
+        }
+
+        func boolean(alternatives: String = "") throws(ServerConfigurationError) -> Bool {
+            switch text.lowercased() {
+            case "true", "1", "yes", "on": return true
+            case "false", "0", "no", "off": return false
+            default: throw invalid("is not \(alternatives)true or false")
+            }
+        }
+    }
+
+    /// Looks a setting up in the flags, then the environment.
+    private struct Settings {
+        var flags: ServerFlags
+        var environment: [String: String]
+
+        func value(_ flag: String?, _ flagName: String, _ variable: String) -> Value? {
+            if let flag { return Value(text: flag, source: flagName) }
+            return environmentValue(variable)
+        }
+
+        func environmentValue(_ variable: String) -> Value? {
+            guard let text = environment[variable], !text.isEmpty else { return nil }
+            return Value(text: text, source: variable)
+        }
+    }
+}
+
+extension Substring {
+    fileprivate var trimmingSpaces: String {
+        String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+    }
+}

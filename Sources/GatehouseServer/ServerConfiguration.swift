@@ -1,0 +1,69 @@
+import Gatehouse
+import GatehouseHummingbird
+import Logging
+
+/// Everything `gatehouse serve` can be told, with a default for every field: a server started with
+/// `ServerConfiguration()` listens on `127.0.0.1:8080`, keeps its data in `./gatehouse.sqlite` and
+/// generates its own signing key there.
+///
+/// Build one from command-line flags and the environment with
+/// ``resolve(flags:environment:)``; turn it into the core and HTTP configurations with
+/// ``sessionsOptions(keyRing:logger:)`` and ``httpConfiguration``.
+public struct ServerConfiguration: Sendable, Equatable {
+    /// The address to listen on. Default `127.0.0.1` (this machine only).
+    public var host: String = "127.0.0.1"
+    /// The TCP port; `0` lets the system choose a free one. Default `8080`.
+    public var port: Int = 8080
+    /// Where accounts and sessions are stored. Default `./gatehouse.sqlite`.
+    public var database: DatabaseLocation = .defaultLocation
+    /// Where the token signing key comes from. Default: generated and kept in the database.
+    public var signingKeys: SigningKeySource = .database
+
+    /// Lifetime of each token. Default 7 days, as the original.
+    public var tokenDuration: Duration = SessionsOptions().tokenDuration
+    /// When a presented token is replaced by a new one. Default: on every request.
+    public var renewal: RenewalPolicy = SessionsOptions().renewal
+    /// How long a superseded token is still accepted without renewal. Default 30 s.
+    public var gracePeriod: Duration = SessionsOptions().gracePeriod
+    /// A session unused for this long is over; `nil` for none. Default 7 days.
+    public var idleTimeout: Duration? = SessionsOptions().idleTimeout
+    /// A session is over this long after login. Default 30 days.
+    public var absoluteLifetime: Duration = SessionsOptions().absoluteLifetime
+
+    /// Whether logins set a session cookie and requests may authenticate with it. Default `true`.
+    public var cookiesEnabled: Bool = GatehouseHTTPConfiguration.CookieSettings().enabled
+    /// The session cookie's name. Default `gatehouse_session`.
+    public var cookieName: String = GatehouseHTTPConfiguration.CookieSettings().name
+    /// The cookie's `Secure` attribute; `nil` means "secure unless listening on loopback".
+    public var cookieSecure: Bool? = nil
+    /// Whether `X-Forwarded-For` names the client (only behind a proxy that sets it). Default `false`.
+    public var trustForwardedFor: Bool = false
+    /// Browser origins allowed to call the API across origins. Default: none.
+    public var corsOrigins: [String] = []
+    /// The largest request body accepted, in bytes. Default 64 KiB.
+    public var maximumBodySize: Int = GatehouseHTTPConfiguration().maximumBodySize
+
+    /// The lowest level that is logged. Default `info`.
+    public var logLevel: Logger.Level = .info
+    /// Time between two sweeps of ended sessions. Default 1 hour.
+    public var sweepInterval: Duration = .seconds(3_600)
+    /// How long ended sessions are kept before the sweeper deletes them. Default 7 days.
+    public var sessionRetention: Duration = .seconds(7 * 86_400)
+    /// How often a server re-reads the keys kept in the database, to pick up a rotation or a
+    /// retirement made by `gatehouse keys` or by another server. Default 30 s.
+    public var keyRefreshInterval: Duration = .seconds(30)
+
+    /// The defaults.
+    public init() {}
+
+    /// How long a freshly rotated key is only used to verify before servers sign with it: two refresh
+    /// intervals, so every server on the database knows the key before any token signed with it
+    /// reaches them.
+    public var keyActivationDelay: Duration { keyRefreshInterval * 2 }
+
+    /// Whether ``host`` is a loopback address, where plain HTTP cannot be overheard.
+    public var listensOnLoopback: Bool {
+        let host = host.lowercased()
+        return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
+}

@@ -1,0 +1,32 @@
+/// The values given on the command line, as typed: `nil` for a flag that was not given.
+///
+/// Kept as text so that a flag and its environment variable are parsed and reported the same way by
+/// ``ServerConfiguration/resolve(flags:environment:)``.
+public struct ServerFlags: Sendable, Equatable {
+    public var host: String?
+    public var port: String?
+    public var database: String?
+    public var secret: String?
+    public var keyFile: String?
+    public var tokenDuration: String?
+    public var renewal: String?
+    public var gracePeriod: String?
+    public var idleTimeout: String?
+    public var absoluteLifetime: String?
+    /// `false` for `--no-cookies`; `nil` when not given.
+    public var cookies: Bool?
+    public var cookieName: String?
+    public var cookieSecure: String?
+    /// `true` for `--trust-forwarded-for`; `nil` when not given.
+    public var trustForwardedFor: Bool?
+    /// Repeated `--cors-origin` values; empty when not given.
+    public var corsOrigins: [String] = []
+    public var maximumBodySize: String?
+    public var logLevel: String?
+    public var sweepInterval: String?
+    public var sessionRetention: String?
+    public var keyRefreshInterval: String?
+
+    /// No flags.
+    public init() {}
+}

@@ -1,0 +1,80 @@
+import Gatehouse
+import Logging
+import ServiceLifecycle
+
+/// The whole of `gatehouse serve` as one service: brings the schema up to date, loads (or on first
+/// start generates) the signing keys, then runs the HTTP server with the session sweeper and the key
+/// refresher beside it.
+///
+/// Run it in a `ServiceGroup` after the store's own service, if the store has one, so that the
+/// database connections are up before the migrations and still up while the server drains:
+///
+/// ```swift
+/// let opened = try StoreOpener.open(configuration.database, logger: logger)
+/// let server = ServerService(configuration: configuration, store: opened, logger: logger)
+/// let group = ServiceGroup(configuration: .init(services: [opened.service, server].compactMap { $0 }, ...))
+/// ```
+public struct ServerService: Service, CustomStringConvertible {
+    public let configuration: ServerConfiguration
+    private let opened: OpenedStore
+    private let logger: Logger
+    private let passwordHasher: any PasswordHasher
+    private let onServerRunning: @Sendable (ListeningAddress) async -> Void
+
+    /// - Parameters:
+    ///   - configuration: What to serve and how.
+    ///   - store: The opened store; its service, if any, must run in the same group.
+    ///   - logger: The server's logger.
+    ///   - passwordHasher: How passwords are hashed (the original's scrypt parameters by default).
+    ///   - onServerRunning: Called once the socket is bound, with the actual address.
+    public init(
+        configuration: ServerConfiguration,
+        store: OpenedStore,
+        logger: Logger,
+        passwordHasher: any PasswordHasher = ScryptPasswordHasher(),
+        onServerRunning: @escaping @Sendable (ListeningAddress) async -> Void = { _ in }
+    ) {
+        self.configuration = configuration
+        self.opened = store
+        self.logger = logger
+        self.passwordHasher = passwordHasher
+        self.onServerRunning = onServerRunning
+    }
+
+    public func run() async throws {
+        let accounts: Accounts
+        let services: [any Service]
+        do {
+            (accounts, services) = try await cancelWhenGracefulShutdown { try await self.prepare() }
+        } catch is CancellationError where Task.isShuttingDownGracefully {
+            // Asked to stop before the server was up: nothing to drain.
+            return
+        }
+        let app = ServerApplication.make(
+            accounts: accounts, configuration: configuration, logger: logger,
+            services: services, onServerRunning: onServerRunning)
+        try await app.run()
+    }
+
+    /// Migrates, loads the keys, and builds the accounts layer and the background services.
+    func prepare() async throws -> (Accounts, [any Service]) {
+        try await opened.migrate()
+        logger.info("database ready", metadata: ["gatehouse.database": "\(opened.location)"])
+        let ring = try await KeyBootstrap.keyRing(
+            for: configuration.signingKeys, store: opened.store,
+            activationDelay: configuration.keyActivationDelay, logger: logger)
+        let accounts = Accounts(store: opened.store, options: configuration.accountsOptions(keyRing: ring, logger: logger, passwordHasher: passwordHasher))
+        var services: [any Service] = [
+            SessionSweeper(store: opened.store, interval: configuration.sweepInterval, retention: configuration.sessionRetention, logger: logger),
+        ]
+        if configuration.signingKeys == .database {
+            services.append(KeyRingRefresher(
+                ring: ring, store: opened.store, interval: configuration.keyRefreshInterval,
+                activationDelay: configuration.keyActivationDelay, logger: logger))
+        }
+        return (accounts, services)
+    }
+
+    /// A short name for service logs; the configuration is not spelled out.
+    public var description: String { "ServerService(\(configuration.host):\(configuration.port))" }
+}

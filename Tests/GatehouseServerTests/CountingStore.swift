@@ -1,0 +1,31 @@
+import Foundation
+import Gatehouse
+import Synchronization
+
+/// A session store that only counts sweeps (and can fail them): everything else is a memory store.
+final class CountingStore: SessionStore {
+    private let base = MemoryStore()
+    private let count = Mutex(0)
+    private let failing: Bool
+
+    init(failing: Bool = false) {
+        self.failing = failing
+    }
+
+    var sweeps: Int { count.withLock { $0 } }
+
+    func deleteSessions(endedBefore date: Date) async throws -> Int {
+        count.withLock { $0 += 1 }
+        if failing { throw AccountError(.storeUnavailable, "The store is down.") }
+        return try await base.deleteSessions(endedBefore: date)
+    }
+
+    func insertSession(_ session: SessionRecord) async throws { try await base.insertSession(session) }
+    func session(id: String) async throws -> SessionRecord? { try await base.session(id: id) }
+    func sessionWithAccount(id: String) async throws -> (session: SessionRecord, account: AccountRecord?)? { try await base.sessionWithAccount(id: id) }
+    func updateSessions(_ updates: [SessionUpdate]) async throws -> [Bool] { try await base.updateSessions(updates) }
+    func revokeSessions(accountId: String, sessionId: String?, exceptSessionId: String?, reason: String, at date: Date) async throws -> Int {
+        try await base.revokeSessions(accountId: accountId, sessionId: sessionId, exceptSessionId: exceptSessionId, reason: reason, at: date)
+    }
+    func sessions(accountId: String, includeInvalid: Bool) async throws -> [SessionRecord] { try await base.sessions(accountId: accountId, includeInvalid: includeInvalid) }
+}
