@@ -10,7 +10,9 @@
 #
 # `start` writes the environment to .build-pg/env, so a caller can run
 #   scripts/postgres-test-cluster.sh start && . .build-pg/env
-# The port comes from GATEHOUSE_TEST_PG_PORT (default 54329). Authentication is `trust`, which is why
+# The port comes from GATEHOUSE_TEST_PG_PORT (default 54329) and the state folder from
+# GATEHOUSE_TEST_PG_STATE_DIR (default .build-pg), so that two clusters can run side by side.
+# Authentication is `trust`, which is why
 # the server listens on 127.0.0.1 only and its socket lives inside its own data directory.
 set -euo pipefail
 
@@ -18,7 +20,7 @@ command=${1:-}
 port=${GATEHOUSE_TEST_PG_PORT:-54329}
 database=gatehouse_test
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-state_dir="$root/.build-pg"
+state_dir="${GATEHOUSE_TEST_PG_STATE_DIR:-$root/.build-pg}"
 env_file="$state_dir/env"
 
 log() { printf '%s\n' "$*" >&2; }

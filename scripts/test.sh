@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs what the tests need when it is missing (SQLite headers,
-# PostgreSQL), starts a throwaway PostgreSQL cluster on loopback, builds once, runs every test, and
-# stops the cluster again.
+# PostgreSQL), starts a throwaway PostgreSQL cluster on loopback, builds once, runs every test, stops
+# the cluster again, and then runs the PostgreSQL outage test against the built server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,11 +13,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq && apt-get install -y -qq "${missing[@]}"
 fi
 
+state_dir="${GATEHOUSE_TEST_PG_STATE_DIR:-.build-pg}"
 scripts/postgres-test-cluster.sh start
 trap 'scripts/postgres-test-cluster.sh stop' EXIT
 # shellcheck disable=SC1091
-source .build-pg/env
+source "$state_dir/env"
 export GATEHOUSE_TEST_POSTGRES_URL GATEHOUSE_TEST_PGDATA
 
 swift build --build-tests
 swift test --skip-build "$@"
+scripts/postgres-test-cluster.sh stop
+trap - EXIT
+
+python3 scripts/postgres_outage_test.py
