@@ -25,7 +25,11 @@ public struct KeyRingRefresher: Service, CustomStringConvertible {
     }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown { await self.refreshUntilCancelled() }
+        await cancelWhenGracefulShutdown {
+            await repeatUntilCancelled(every: interval, logger: logger, failureMessage: "could not refresh the signing keys; keeping the current ones") {
+                try await refreshOnce()
+            }
+        }
     }
 
     /// Reads the stored keys once and applies them; returns whether the ring changed.
@@ -40,23 +44,6 @@ public struct KeyRingRefresher: Service, CustomStringConvertible {
             ])
         }
         return changed
-    }
-
-    private func refreshUntilCancelled() async {
-        while !Task.isCancelled {
-            do {
-                try await Task.sleep(for: interval)
-            } catch {
-                return
-            }
-            do {
-                try await refreshOnce()
-            } catch is CancellationError {
-                return
-            } catch {
-                logger.warning("could not refresh the signing keys; keeping the current ones", metadata: ["gatehouse.error": "\(error)"])
-            }
-        }
     }
 
     public var description: String { "KeyRingRefresher(every \(interval))" }

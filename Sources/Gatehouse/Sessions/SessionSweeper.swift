@@ -48,7 +48,11 @@ public struct SessionSweeper: Service, CustomStringConvertible {
     /// Sweeps every ``interval`` until the task is cancelled or a graceful shutdown begins; a sweep in
     /// progress at shutdown is cancelled (it is a single delete, so nothing is left half done).
     public func run() async throws {
-        await cancelWhenGracefulShutdown { await self.sweepUntilCancelled() }
+        await cancelWhenGracefulShutdown {
+            await repeatUntilCancelled(every: interval, logger: logger, failureMessage: "session sweep failed; retrying at the next interval") {
+                try await sweepOnce()
+            }
+        }
     }
 
     /// Deletes the sessions that ended before `now - retention` once, and returns how many went.
@@ -64,23 +68,6 @@ public struct SessionSweeper: Service, CustomStringConvertible {
             logger.debug("no ended sessions to delete")
         }
         return count
-    }
-
-    private func sweepUntilCancelled() async {
-        while !Task.isCancelled {
-            do {
-                try await Task.sleep(for: interval)
-            } catch {
-                return
-            }
-            do {
-                try await sweepOnce()
-            } catch is CancellationError {
-                return
-            } catch {
-                logger.warning("session sweep failed; retrying at the next interval", metadata: ["gatehouse.error": "\(error)"])
-            }
-        }
     }
 
     public var description: String { "SessionSweeper(every \(interval), retention \(retention))" }
