@@ -52,6 +52,25 @@ struct AccountsTests {
         #expect(outcomes.filter { $0 }.count == 1)
     }
 
+    /// Scenario 13, inverted: the input type has exactly the four accepted fields, so nothing else —
+    /// an id, permissions, a creator — can be assigned from outside.
+    @Test func noMassAssignment() async throws {
+        let labels = Mirror(reflecting: CreateAccountInput(username: "u", email: "e", password: "p")).children.compactMap(\.label)
+        #expect(labels == ["username", "email", "password", "extraContacts"])
+        let account = try await World().createUser()
+        #expect(Identifiers.isULID(account.accountId))
+        #expect(account.permissions == ["admin_profile:\(account.accountId)"])
+    }
+
+    /// Scenario 15, inverted: a username differing only in case is the same account, for login too.
+    @Test func usernamesAreCaseInsensitive() async throws {
+        let world = World()
+        try await world.createUser()
+        let result = try await world.accounts.userByPasswordLogin(username: "AntonioPresto", password: Fixture.password, request: Fixture.request())
+        #expect(result.account.username == Fixture.username)
+        #expect(try await world.accounts.findUser(username: "ANTONIOPRESTO")?.accountId == result.account.accountId)
+    }
+
     /// Scenarios 5 and 6.
     @Test func verifyEmail() async throws {
         let world = World()
