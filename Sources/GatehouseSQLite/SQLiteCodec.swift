@@ -36,10 +36,41 @@ enum SQLiteCodec {
     }
 
     static func decodePermissions(_ json: String) throws -> [String] {
+        if let permissions = plainStringArray(json) { return permissions }
         do {
             return try JSONDecoder().decode([String].self, from: Data(json.utf8))
         } catch {
             throw malformed
+        }
+    }
+
+    /// The common shape, `["a","b"]` with no escapes and no whitespace, read without a JSON decoder:
+    /// every authenticated request reads the permissions. Anything else returns `nil` and goes through
+    /// `JSONDecoder`.
+    private static func plainStringArray(_ json: String) -> [String]? {
+        var json = json
+        return json.withUTF8 { bytes -> [String]? in
+            guard bytes.count >= 2, bytes.first == UInt8(ascii: "["), bytes.last == UInt8(ascii: "]") else { return nil }
+            var result: [String] = []
+            var index = 1
+            let end = bytes.count - 1
+            if index == end { return result }
+            while true {
+                guard index < end, bytes[index] == UInt8(ascii: "\"") else { return nil }
+                let start = index + 1
+                var close = start
+                while close < end, bytes[close] != UInt8(ascii: "\"") {
+                    // Escapes and control characters are left to the full decoder.
+                    if bytes[close] == UInt8(ascii: "\\") || bytes[close] < 0x20 { return nil }
+                    close += 1
+                }
+                guard close < end, let element = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<close]), as: UTF8.self) else { return nil }
+                result.append(element)
+                index = close + 1
+                if index == end { return result }
+                guard bytes[index] == UInt8(ascii: ",") else { return nil }
+                index += 1
+            }
         }
     }
 

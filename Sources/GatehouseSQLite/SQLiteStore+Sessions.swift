@@ -32,23 +32,13 @@ extension SQLiteStore {
     }
 
     /// The session, its account and the account's primary e-mail address, in one query: the lookup
-    /// every authenticated request makes.
+    /// every authenticated request makes. It runs on the calling thread (see ``SessionLookup``).
     public func sessionWithAccount(id: String) async throws -> (session: SessionRecord, account: AccountRecord?)? {
-        let found = try await read("session_with_account") { db -> (SessionRecord, AccountRecord?)? in
-            let statement = try db.cachedStatement(sql: """
-                SELECT \(SQLiteCodec.sessionColumns), \(SQLiteCodec.accountColumns)
-                FROM sessions s
-                LEFT JOIN accounts a ON a.id = s.account_id
-                \(SQLiteCodec.primaryContactJoin)
-                WHERE s.id = ?
-                """)
-            guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
-            let session = try SQLiteCodec.session(row)
-            let accountStart = SQLiteCodec.sessionColumnCount
-            let account = try row.decode(String?.self, atIndex: accountStart) == nil ? nil : try SQLiteCodec.account(row, at: accountStart)
-            return (session, account)
+        do {
+            return try sessionLookup.sessionWithAccount(id: id, reader: writer)
+        } catch {
+            throw SQLiteFailure.translate(error, operation: "session_with_account", logger: logger)
         }
-        return found.map { (session: $0.0, account: $0.1) }
     }
 
     /// Applies compare-and-swap updates: each one only if its session is still valid and its current
@@ -78,21 +68,7 @@ extension SQLiteStore {
     }
 
     private static func applySessionUpdates(_ updates: [SessionUpdate], _ db: Database) throws -> [Bool] {
-        let statement = try db.cachedStatement(sql: """
-            UPDATE sessions
-            SET current_hash = ?, previous_hash = ?, rotated_at = ?, older_secrets = ?, current_presented = ?,
-                last_used_at = ?, ip = ?, user_agent = ?
-            WHERE id = ? AND current_hash = ? AND valid = 1
-            """)
-        return try updates.map { update in
-            try statement.execute(arguments: [
-                SQLiteCodec.blob(update.currentHash), SQLiteCodec.blob(update.previousHash), SQLiteCodec.millis(update.rotatedAt),
-                SQLiteCodec.blob(SupersededSecret.pack(update.olderSecrets)), update.currentPresented,
-                SQLiteCodec.millis(update.lastUsedAt), update.ip, update.userAgent,
-                update.sessionId, SQLiteCodec.blob(update.expectedCurrentHash),
-            ])
-            return db.changesCount == 1
-        }
+        try SessionUpdateStatement.apply(updates, db)
     }
 
     /// Marks valid sessions of an account invalid — only `sessionId` when given, all of them otherwise,

@@ -25,6 +25,7 @@ public final class SQLiteStore: GatehouseStore {
     let writer: any DatabaseWriter
     let logger: Logger
     let sessionWrites: SessionWriteBatcher
+    let sessionLookup: SessionLookup
 
     /// How long a write waits for another process's write lock before failing as
     /// ``AccountError/Code/storeUnavailable``.
@@ -70,6 +71,7 @@ public final class SQLiteStore: GatehouseStore {
         self.writer = writer
         self.path = path
         self.logger = logger
+        self.sessionLookup = SessionLookup(path: path)
         self.sessionWrites = SessionWriteBatcher(maxBatchSize: 256) { [writer, logger] updates in
             try await SQLiteStore.commitSessionUpdates(updates, writer: writer, logger: logger)
         }

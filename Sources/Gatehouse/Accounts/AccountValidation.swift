@@ -16,9 +16,11 @@ public enum AccountValidation {
     }
 
     /// E-mail addresses follow the original's pattern (a local part, `@`, dot-separated labels ending in
-    /// one of at least two characters), at most 254 bytes, no control characters; stored lower-case.
+    /// one of at least two characters), at most 254 bytes, no control or invisible formatting
+    /// characters; stored lower-case in Unicode NFC, so that two spellings of one address that look
+    /// the same (precomposed or combining accents) are one address for uniqueness.
     public static func canonicalEmail(_ email: String) throws(AccountError) -> String {
-        let lowered = email.lowercased()
+        let lowered = email.lowercased().precomposedStringWithCanonicalMapping
         guard lowered.utf8.count <= 254, isEmail(lowered) else {
             throw AccountError(.invalidRequest, "The e-mail address is not valid.")
         }
@@ -64,7 +66,17 @@ public enum AccountValidation {
 
     private static func isAtom(_ text: Substring) -> Bool {
         !text.isEmpty && text.unicodeScalars.allSatisfy { scalar in
-            !forbiddenInAtoms.contains(scalar) && !scalar.properties.isWhitespace && scalar.value >= 0x20 && scalar.value != 0x7F
+            !forbiddenInAtoms.contains(scalar) && !scalar.properties.isWhitespace && !isHidden(scalar)
+        }
+    }
+
+    /// Control characters (C0, DEL and C1) and format characters (zero-width spaces and joiners,
+    /// bidirectional overrides, the byte-order mark): invisible, so an address holding one looks like
+    /// another account's address while being a different string.
+    private static func isHidden(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .control, .format: true
+        default: false
         }
     }
 
@@ -74,7 +86,7 @@ public enum AccountValidation {
         let domain = email[email.index(after: at)...]
         let localValid: Bool
         if local.count >= 3, local.first == "\"", local.last == "\"" {
-            localValid = !local.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+            localValid = !local.unicodeScalars.contains(where: isHidden)
         } else {
             localValid = local.split(separator: ".", omittingEmptySubsequences: false).allSatisfy(isAtom)
         }

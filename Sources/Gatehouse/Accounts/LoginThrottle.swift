@@ -37,7 +37,22 @@ public final class LoginThrottle: Sendable {
     }
 
     private func keys(username: String, ip: String) -> [(key: String, limit: Int)] {
-        [("pair\u{0}\(username)\u{0}\(ip)", limits.perPair), ("ip\u{0}\(ip)", limits.perIP), ("account\u{0}\(username)", limits.perAccount)]
+        let username = Self.boundedKey(username)
+        let ip = Self.boundedKey(ip)
+        return [("pair\u{0}\(username)\u{0}\(ip)", limits.perPair), ("ip\u{0}\(ip)", limits.perIP), ("account\u{0}\(username)", limits.perAccount)]
+    }
+
+    /// The attempted username comes straight from the request body: kept as it is, a flood of failures
+    /// with distinct, body-sized names would hold up to ``maximumKeys`` of them in memory. A long one
+    /// (no valid username is) is counted under its digest instead.
+    private static func boundedKey(_ text: String) -> String {
+        guard text.utf8.count > 64 else { return text }
+        return "#" + Base64URL.encode(SecretDigest.sha256(text))
+    }
+
+    /// The bytes held by the failure keys: what ``maximumKeys`` bounds together with the key size.
+    package var retainedKeyBytes: Int {
+        failures.withLock { $0.keys.reduce(0) { $0 + $1.utf8.count } }
     }
 
     /// Throws ``AccountError/Code/tooManyAttempts`` when an attempt for this username from this IP
@@ -74,6 +89,7 @@ public final class LoginThrottle: Sendable {
 
     /// Clears the pair's failures after a successful login.
     public func recordSuccess(username: String, ip: String) {
-        failures.withLock { $0["pair\u{0}\(username)\u{0}\(ip)"] = nil }
+        let pair = keys(username: username, ip: ip)[0].key
+        failures.withLock { $0[pair] = nil }
     }
 }

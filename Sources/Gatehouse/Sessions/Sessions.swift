@@ -66,8 +66,8 @@ public final class Sessions: Sendable {
     /// except failures of the caller's own `getTokenSecret`, which are rethrown as they are.
     public func refreshTokens(_ input: RefreshTokensInput) async throws -> LoginResult {
         do {
-            let verified = try await verifyToken(input.authToken, request: input.request)
-            return try await rotate(verified, presentedToken: input.authToken, request: input.request, forceRenewal: input.forceRenewal)
+            let (verified, key) = try await verifyTokenAndKey(input.authToken, request: input.request, ignoringExpiry: false)
+            return try await rotate(verified, verifiedWith: key, presentedToken: input.authToken, request: input.request, forceRenewal: input.forceRenewal)
         } catch let failure as SecretSupplierFailure {
             throw failure.underlying
         } catch {
@@ -85,7 +85,7 @@ public final class Sessions: Sendable {
             case .insert(let account):
                 return try await insertSession(for: account, request: request)
             case .update(let verified, let presentedToken, let forceRenewal):
-                return try await rotate(verified, presentedToken: presentedToken, request: request, forceRenewal: forceRenewal)
+                return try await rotate(verified, verifiedWith: nil, presentedToken: presentedToken, request: request, forceRenewal: forceRenewal)
             }
         } catch let failure as SecretSupplierFailure {
             throw failure.underlying
@@ -105,9 +105,15 @@ public final class Sessions: Sendable {
 
     /// Checks a token's signature and claims, with no store access.
     public func verifyToken(_ token: String, request: SessionRequest, ignoringExpiry: Bool = false) async throws -> VerifiedAuthToken {
+        try await verifyTokenAndKey(token, request: request, ignoringExpiry: ignoringExpiry).token
+    }
+
+    /// ``verifyToken(_:request:ignoringExpiry:)`` and the key that verified the token, which the
+    /// user-agent check of a rotation needs again.
+    private func verifyTokenAndKey(_ token: String, request: SessionRequest, ignoringExpiry: Bool) async throws -> (token: VerifiedAuthToken, key: SigningKey) {
         let parsed = try options.codec.parse(token)
         let key = try await verificationKey(kid: parsed.kid, request: request)
-        return try options.codec.verify(parsed, with: key, now: unixSeconds(options.clock.now()), ignoringExpiry: ignoringExpiry)
+        return (try options.codec.verify(parsed, with: key, now: unixSeconds(options.clock.now()), ignoringExpiry: ignoringExpiry), key)
     }
 
     // MARK: Keys
@@ -176,15 +182,24 @@ public final class Sessions: Sendable {
         return LoginResult(authToken: token, sessionDocument: document, account: account, renewed: true)
     }
 
-    private func rotate(_ verified: VerifiedAuthToken, presentedToken: String, request: SessionRequest, forceRenewal: Bool) async throws -> LoginResult {
+    private func rotate(_ verified: VerifiedAuthToken, verifiedWith knownKey: SigningKey?, presentedToken: String, request: SessionRequest, forceRenewal: Bool) async throws -> LoginResult {
         let connection = try getConnectionInfo(request)
         let claims = verified.claims
+        // The user agent's keyed hash under the verifying key; a renewal signed with the same key
+        // binds the same value, so it is computed once.
+        var userAgentBinding: (kid: String, hash: String)?
         if options.bindUserAgent {
-            let key = try await verificationKey(kid: verified.kid, request: request)
+            let key: SigningKey
+            if let knownKey, knownKey.kid == verified.kid {
+                key = knownKey
+            } else {
+                key = try await verificationKey(kid: verified.kid, request: request)
+            }
             let expected = options.codec.userAgentHash(connection.userAgent, key: key)
-            guard let bound = claims.userAgentHash, SecretDigest.constantTimeEquals(Array(bound.utf8), Array(expected.utf8)) else {
+            guard let bound = claims.userAgentHash, SecretDigest.constantTimeEquals(bound, expected) else {
                 throw AccountError(.invalidSession, "The user agent changed since the token was issued.")
             }
+            userAgentBinding = (key.kid, expected)
         }
         let presentedHash = SecretDigest.sha256(claims.secret)
 
@@ -222,7 +237,7 @@ public final class Sessions: Sendable {
             case .renew(let update):
                 let key = try await signingKey(for: request)
                 let record = session.applying(update)
-                let token = issueToken(for: record, secret: newSecret, key: key, connection: connection, now: now)
+                let token = issueToken(for: record, secret: newSecret, key: key, connection: connection, now: now, userAgentBinding: userAgentBinding)
                 guard try await store.updateSessions([update]).first == true else { continue }
                 let document = SessionDocument(record)
                 request.authenticate(token: token, renewed: true, user: account, session: document)
@@ -242,14 +257,22 @@ public final class Sessions: Sendable {
         }
     }
 
-    private func issueToken(for session: SessionRecord, secret: [UInt8], key: SigningKey, connection: ConnectionInfo, now: Date) -> String {
+    private func issueToken(for session: SessionRecord, secret: [UInt8], key: SigningKey, connection: ConnectionInfo, now: Date, userAgentBinding: (kid: String, hash: String)? = nil) -> String {
         let issuedAt = unixSeconds(now)
         // Not capped at the session's end: past it the session check answers `SessionExpired`, which
         // tells the client more than an expired token would.
         let expiresAt = issuedAt + Int64(options.tokenDuration.seconds)
+        var userAgentHash: String?
+        if options.bindUserAgent {
+            if let userAgentBinding, userAgentBinding.kid == key.kid {
+                userAgentHash = userAgentBinding.hash
+            } else {
+                userAgentHash = options.codec.userAgentHash(connection.userAgent, key: key)
+            }
+        }
         let claims = AuthTokenClaims(
             sessionId: session.id, accountId: session.accountId, issuedAt: issuedAt, expiresAt: expiresAt, secret: secret,
-            userAgentHash: options.bindUserAgent ? options.codec.userAgentHash(connection.userAgent, key: key) : nil)
+            userAgentHash: userAgentHash)
         return options.codec.sign(claims, with: key)
     }
 

@@ -53,6 +53,65 @@ package enum Base64URL {
     }
 
     package static func decode(_ text: String) -> [UInt8]? {
-        decode(Array(text.utf8))
+        var text = text
+        return text.withUTF8 { decode($0) }
+    }
+
+    /// The number of bytes `count` characters of unpadded base64url decode to; `nil` for a length no
+    /// encoding produces.
+    package static func decodedCount(_ count: Int) -> Int? {
+        count % 4 == 1 ? nil : count / 4 * 3 + max(0, count % 4 - 1)
+    }
+
+    /// Decodes `text` into the start of `output` (which must hold ``decodedCount(_:)`` bytes) and
+    /// returns how many bytes it wrote, with the same strictness as ``decode(_:)``; no allocation.
+    package static func decode(_ text: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>) -> Int? {
+        guard let expected = decodedCount(text.count), output.count >= expected else { return nil }
+        return decodeTable.withUnsafeBufferPointer { table in
+            var written = 0
+            var accumulator: UInt32 = 0
+            var bits: UInt32 = 0
+            for byte in text {
+                let value = table[Int(byte)]
+                if value == 0xFF { return nil }
+                accumulator = accumulator << 6 | UInt32(value)
+                bits += 6
+                if bits >= 8 {
+                    bits -= 8
+                    output[written] = UInt8(truncatingIfNeeded: accumulator >> bits)
+                    written += 1
+                    accumulator &= (1 << bits) - 1
+                }
+            }
+            return accumulator == 0 ? written : nil
+        }
+    }
+
+    /// Appends the encoding of `bytes` to `output`.
+    package static func append(_ bytes: UnsafeRawBufferPointer, to output: inout [UInt8]) {
+        output.reserveCapacity(output.count + encodedCount(bytes.count))
+        alphabet.withUnsafeBufferPointer { alphabet in
+            var index = 0
+            while index + 3 <= bytes.count {
+                let b0 = bytes[index], b1 = bytes[index + 1], b2 = bytes[index + 2]
+                output.append(alphabet[Int(b0 >> 2)])
+                output.append(alphabet[Int((b0 & 0x03) << 4 | b1 >> 4)])
+                output.append(alphabet[Int((b1 & 0x0F) << 2 | b2 >> 6)])
+                output.append(alphabet[Int(b2 & 0x3F)])
+                index += 3
+            }
+            if index < bytes.count {
+                let b0 = bytes[index]
+                let b1: UInt8 = index + 1 < bytes.count ? bytes[index + 1] : 0
+                output.append(alphabet[Int(b0 >> 2)])
+                output.append(alphabet[Int((b0 & 0x03) << 4 | b1 >> 4)])
+                if index + 1 < bytes.count { output.append(alphabet[Int((b1 & 0x0F) << 2)]) }
+            }
+        }
+    }
+
+    /// The length of the unpadded encoding of `count` bytes.
+    package static func encodedCount(_ count: Int) -> Int {
+        (count * 4 + 2) / 3
     }
 }

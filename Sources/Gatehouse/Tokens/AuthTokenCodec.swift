@@ -22,10 +22,20 @@ public struct AuthTokenCodec: Sendable {
     public struct ParsedToken: Sendable {
         /// The key id named in the header.
         public let kid: String
-        let bytes: [UInt8]
+        /// The token itself: verification reads its bytes in place rather than a copy.
+        let token: String
         let signedLength: Int
-        let signature: [UInt8]
+        let signature: MACBytes
         let payloadRange: Range<Int>
+    }
+
+    /// The 32 bytes of an HS256 signature, held inline so that a parsed token allocates nothing for it.
+    struct MACBytes: Sendable {
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+        func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+            try Swift.withUnsafeBytes(of: words, body)
+        }
     }
 
     // MARK: Signing
@@ -33,17 +43,21 @@ public struct AuthTokenCodec: Sendable {
     /// Signs `claims` with `key` and returns the compact token.
     public func sign(_ claims: AuthTokenClaims, with key: SigningKey) -> String {
         var payload = [UInt8]()
-        payload.reserveCapacity(200)
+        payload.reserveCapacity(224)
         payload.append(contentsOf: #"{"sid":"#.utf8)
         JSONStringLiteral.append(claims.sessionId, to: &payload)
         payload.append(contentsOf: #","sub":"#.utf8)
         JSONStringLiteral.append(claims.accountId, to: &payload)
-        payload.append(contentsOf: #","iat":\#(claims.issuedAt),"exp":\#(claims.expiresAt)"#.utf8)
+        payload.append(contentsOf: #","iat":"#.utf8)
+        Self.appendDecimal(claims.issuedAt, to: &payload)
+        payload.append(contentsOf: #","exp":"#.utf8)
+        Self.appendDecimal(claims.expiresAt, to: &payload)
         if let notBefore = claims.notBefore {
-            payload.append(contentsOf: #","nbf":\#(notBefore)"#.utf8)
+            payload.append(contentsOf: #","nbf":"#.utf8)
+            Self.appendDecimal(notBefore, to: &payload)
         }
         payload.append(contentsOf: #","rnd":""#.utf8)
-        payload.append(contentsOf: Base64URL.encode(claims.secret).utf8)
+        claims.secret.withUnsafeBytes { Base64URL.append($0, to: &payload) }
         payload.append(UInt8(ascii: "\""))
         if let userAgentHash = claims.userAgentHash {
             payload.append(contentsOf: #","uah":"#.utf8)
@@ -51,53 +65,117 @@ public struct AuthTokenCodec: Sendable {
         }
         payload.append(UInt8(ascii: "}"))
 
-        var token = key.encodedHeader
-        token.reserveCapacity(token.count + payload.count * 4 / 3 + 48)
+        var token = [UInt8]()
+        token.reserveCapacity(key.encodedHeader.count + Base64URL.encodedCount(payload.count) + Base64URL.encodedCount(SHA256.byteCount) + 2)
+        token.append(contentsOf: key.encodedHeader)
         token.append(UInt8(ascii: "."))
-        token.append(contentsOf: Base64URL.encode(payload).utf8)
-        let mac = HMAC<SHA256>.authenticationCode(for: token, using: key.key)
+        payload.withUnsafeBytes { Base64URL.append($0, to: &token) }
+        var authenticator = key.tokenMAC
+        token.withUnsafeBytes { authenticator.update(data: $0) }
+        let mac = authenticator.finalize()
         token.append(UInt8(ascii: "."))
-        token.append(contentsOf: Base64URL.encode(Array(mac)).utf8)
+        mac.withUnsafeBytes { Base64URL.append($0, to: &token) }
         return String(decoding: token, as: UTF8.self)
+    }
+
+    private static func appendDecimal(_ value: Int64, to output: inout [UInt8]) {
+        if value < 0 { output.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            for index in stride(from: count - 1, through: 0, by: -1) { output.append(buffer[index]) }
+        }
     }
 
     // MARK: Verification
 
     /// Checks the token's shape and header. No key is used and no MAC is computed.
     public func parse(_ token: String) throws(AccountError) -> ParsedToken {
-        let bytes = Array(token.utf8)
-        guard !bytes.isEmpty else { throw Self.failure("the token is empty") }
-        guard bytes.count <= maximumTokenLength else { throw Self.failure("the token is too long") }
-
-        var dots: [Int] = []
-        for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: ".") {
-            dots.append(index)
-            if dots.count > 2 { throw Self.failure("the token does not have three parts") }
+        var contiguous = token
+        let result: Result<ParsedToken, AccountError> = contiguous.withUTF8 { bytes in
+            parse(bytes, token: token)
         }
-        guard dots.count == 2 else { throw Self.failure("the token does not have three parts") }
-        let headerRange = 0..<dots[0]
-        let payloadRange = (dots[0] + 1)..<dots[1]
-        let signatureRange = (dots[1] + 1)..<bytes.count
+        return try result.get()
+    }
+
+    private func parse(_ bytes: UnsafeBufferPointer<UInt8>, token: String) -> Result<ParsedToken, AccountError> {
+        guard !bytes.isEmpty else { return .failure(Self.failure("the token is empty")) }
+        guard bytes.count <= maximumTokenLength else { return .failure(Self.failure("the token is too long")) }
+
+        var firstDot = -1
+        var secondDot = -1
+        for index in bytes.indices where bytes[index] == UInt8(ascii: ".") {
+            if firstDot < 0 {
+                firstDot = index
+            } else if secondDot < 0 {
+                secondDot = index
+            } else {
+                return .failure(Self.failure("the token does not have three parts"))
+            }
+        }
+        guard secondDot >= 0 else { return .failure(Self.failure("the token does not have three parts")) }
+        let headerRange = 0..<firstDot
+        let payloadRange = (firstDot + 1)..<secondDot
+        let signatureRange = (secondDot + 1)..<bytes.count
         guard !headerRange.isEmpty, !payloadRange.isEmpty, !signatureRange.isEmpty else {
-            throw Self.failure("a part of the token is empty")
+            return .failure(Self.failure("a part of the token is empty"))
         }
-        guard headerRange.count <= 512 else { throw Self.failure("the token header is too long") }
+        guard headerRange.count <= 512 else { return .failure(Self.failure("the token header is too long")) }
 
-        guard let headerBytes = Base64URL.decode(bytes[headerRange]),
-              let header = FlatJSONObject(parsing: headerBytes)
-        else { throw Self.failure("the token header is not valid") }
-        for member in header.members where !["alg", "typ", "kid"].contains(member.key) {
-            throw Self.failure("the token header has an unsupported field")
+        let header = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 384) { buffer -> HeaderCheck in
+            guard let length = Base64URL.decode(UnsafeBufferPointer(rebasing: bytes[headerRange]), into: buffer),
+                  let header = FlatJSONObject(parsing: UnsafeBufferPointer(rebasing: buffer[0..<length]))
+            else { return .malformed }
+            return Self.check(header)
         }
-        guard header.string("alg") == "HS256" else { throw Self.failure("the token algorithm is not accepted") }
-        if header["typ"] != nil, header.string("typ") != "JWT" { throw Self.failure("the token type is not JWT") }
-        guard let kid = header.string("kid"), SigningKey.isValidKeyID(kid) else {
-            throw Self.failure("the token key id is missing or malformed")
+        let kid: String
+        switch header {
+        case .valid(let name): kid = name
+        case .malformed: return .failure(Self.failure("the token header is not valid"))
+        case .unsupportedField: return .failure(Self.failure("the token header has an unsupported field"))
+        case .algorithm: return .failure(Self.failure("the token algorithm is not accepted"))
+        case .type: return .failure(Self.failure("the token type is not JWT"))
+        case .keyID: return .failure(Self.failure("the token key id is missing or malformed"))
         }
-        guard let signature = Base64URL.decode(bytes[signatureRange]), signature.count == SHA256.byteCount else {
-            throw Self.failure("the token signature is malformed")
+
+        var signature = MACBytes()
+        let signatureValid = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: SHA256.byteCount) { buffer -> Bool in
+            guard Base64URL.decode(UnsafeBufferPointer(rebasing: bytes[signatureRange]), into: buffer) == SHA256.byteCount else { return false }
+            withUnsafeMutableBytes(of: &signature.words) { $0.copyMemory(from: UnsafeRawBufferPointer(buffer)) }
+            return true
         }
-        return ParsedToken(kid: kid, bytes: bytes, signedLength: dots[1], signature: signature, payloadRange: payloadRange)
+        guard signatureValid else { return .failure(Self.failure("the token signature is malformed")) }
+        return .success(ParsedToken(kid: kid, token: token, signedLength: secondDot, signature: signature, payloadRange: payloadRange))
+    }
+
+    private enum HeaderCheck {
+        case valid(kid: String)
+        case malformed, unsupportedField, algorithm, type, keyID
+    }
+
+    /// Only `alg` (exactly `HS256`), `typ` (`JWT` when present) and a well-formed `kid`.
+    private static func check(_ header: FlatJSONObject) -> HeaderCheck {
+        var algorithm: FlatJSONObject.Value?
+        var type: FlatJSONObject.Value?
+        var kid: FlatJSONObject.Value?
+        for member in header.members {
+            switch member.key {
+            case "alg": algorithm = member.value
+            case "typ": type = member.value
+            case "kid": kid = member.value
+            default: return .unsupportedField
+            }
+        }
+        guard algorithm == .string("HS256") else { return .algorithm }
+        if let type, type != .string("JWT") { return .type }
+        guard case .string(let name)? = kid, SigningKey.isValidKeyID(name) else { return .keyID }
+        return .valid(kid: name)
     }
 
     /// Authenticates a parsed token with `key` (constant-time MAC comparison), then checks its claims
@@ -105,42 +183,77 @@ public struct AuthTokenCodec: Sendable {
     /// `ignoringExpiry` is for logout, which must be able to end a session whose token has expired.
     public func verify(_ token: ParsedToken, with key: SigningKey, now: Int64, ignoringExpiry: Bool = false) throws(AccountError) -> VerifiedAuthToken {
         guard key.kid == token.kid else { throw Self.failure("the token was signed with another key") }
-        let signed = token.bytes[0..<token.signedLength]
-        guard HMAC<SHA256>.isValidAuthenticationCode(token.signature, authenticating: signed, using: key.key) else {
-            throw Self.failure("the token signature does not match")
+        var contiguous = token.token
+        let result: Result<VerifiedAuthToken, AccountError> = contiguous.withUTF8 { bytes in
+            // The signed prefix must be the same bytes `parse` looked at.
+            guard bytes.count > token.signedLength, token.payloadRange.upperBound <= bytes.count else {
+                return .failure(Self.failure("the token signature does not match"))
+            }
+            var authenticator = key.tokenMAC
+            authenticator.update(data: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[0..<token.signedLength])))
+            let mac = authenticator.finalize()
+            let matches = mac.withUnsafeBytes { computed in
+                token.signature.withUnsafeBytes { presented in SecretDigest.constantTimeEquals(computed, presented) }
+            }
+            guard matches else { return .failure(Self.failure("the token signature does not match")) }
+            return verifyClaims(UnsafeBufferPointer(rebasing: bytes[token.payloadRange]), kid: key.kid, now: now, ignoringExpiry: ignoringExpiry)
         }
-        guard let payloadBytes = Base64URL.decode(token.bytes[token.payloadRange]),
-              let payload = FlatJSONObject(parsing: payloadBytes)
-        else { throw Self.failure("the token payload is not valid") }
-        for member in payload.members where !["sid", "sub", "iat", "exp", "nbf", "rnd", "uah"].contains(member.key) {
-            throw Self.failure("the token payload has an unsupported claim")
+        return try result.get()
+    }
+
+    private func verifyClaims(_ encoded: UnsafeBufferPointer<UInt8>, kid: String, now: Int64, ignoringExpiry: Bool) -> Result<VerifiedAuthToken, AccountError> {
+        guard let capacity = Base64URL.decodedCount(encoded.count) else { return .failure(Self.failure("the token payload is not valid")) }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, capacity)) { buffer in
+            guard let length = Base64URL.decode(encoded, into: buffer),
+                  let payload = FlatJSONObject(parsing: UnsafeBufferPointer(rebasing: buffer[0..<length]))
+            else { return .failure(Self.failure("the token payload is not valid")) }
+
+            var sessionId: String?
+            var accountId: String?
+            var issuedAt: Int64?
+            var expiresAt: Int64?
+            var notBefore: Int64?
+            var encodedSecret: String?
+            var userAgentHash: String?
+            var wrongType = false
+            for member in payload.members {
+                switch (member.key, member.value) {
+                case ("sid", .string(let value)): sessionId = value
+                case ("sub", .string(let value)): accountId = value
+                case ("iat", .integer(let value)): issuedAt = value
+                case ("exp", .integer(let value)): expiresAt = value
+                case ("nbf", .integer(let value)): notBefore = value
+                case ("rnd", .string(let value)): encodedSecret = value
+                case ("uah", .string(let value)): userAgentHash = value
+                case ("sid", _), ("sub", _), ("iat", _), ("exp", _), ("nbf", _), ("rnd", _), ("uah", _): wrongType = true
+                default: return .failure(Self.failure("the token payload has an unsupported claim"))
+                }
+            }
+            guard !wrongType,
+                  let sessionId, !sessionId.isEmpty, sessionId.utf8.count <= 64,
+                  let accountId, !accountId.isEmpty, accountId.utf8.count <= 64,
+                  let issuedAt, let expiresAt, let encodedSecret,
+                  let secret = Base64URL.decode(encodedSecret), secret.count == AuthTokenClaims.secretByteCount
+            else { return .failure(Self.failure("the token claims are missing or of the wrong type")) }
+
+            guard ignoringExpiry || now < expiresAt else { return .failure(Self.failure("the token has expired")) }
+            if let notBefore, notBefore > now { return .failure(Self.failure("the token is not valid yet")) }
+            guard issuedAt <= now + allowedClockSkew else { return .failure(Self.failure("the token was issued in the future")) }
+
+            let claims = AuthTokenClaims(
+                sessionId: sessionId, accountId: accountId, issuedAt: issuedAt, expiresAt: expiresAt,
+                notBefore: notBefore, secret: secret, userAgentHash: userAgentHash)
+            return .success(VerifiedAuthToken(claims: claims, kid: kid))
         }
-        guard let sessionId = payload.string("sid"), !sessionId.isEmpty, sessionId.utf8.count <= 64,
-              let accountId = payload.string("sub"), !accountId.isEmpty, accountId.utf8.count <= 64,
-              let issuedAt = payload.integer("iat"),
-              let expiresAt = payload.integer("exp"),
-              let encodedSecret = payload.string("rnd"),
-              let secret = Base64URL.decode(encodedSecret), secret.count == AuthTokenClaims.secretByteCount
-        else { throw Self.failure("the token claims are missing or of the wrong type") }
-        let notBefore = payload["nbf"]
-        if notBefore != nil, payload.integer("nbf") == nil { throw Self.failure("the token claims are missing or of the wrong type") }
-        let userAgentHash = payload["uah"]
-        if userAgentHash != nil, payload.string("uah") == nil { throw Self.failure("the token claims are missing or of the wrong type") }
-
-        guard ignoringExpiry || now < expiresAt else { throw Self.failure("the token has expired") }
-        if let notBefore = payload.integer("nbf"), notBefore > now { throw Self.failure("the token is not valid yet") }
-        guard issuedAt <= now + allowedClockSkew else { throw Self.failure("the token was issued in the future") }
-
-        let claims = AuthTokenClaims(
-            sessionId: sessionId, accountId: accountId, issuedAt: issuedAt, expiresAt: expiresAt,
-            notBefore: payload.integer("nbf"), secret: secret, userAgentHash: payload.string("uah"))
-        return VerifiedAuthToken(claims: claims, kid: key.kid)
     }
 
     /// Keyed hash of a user agent for the `uah` claim (128 bits, base64url).
     public func userAgentHash(_ userAgent: String, key: SigningKey) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Array(userAgent.utf8), using: key.userAgentKey)
-        return Base64URL.encode(Array(mac).prefix(16))
+        var userAgent = userAgent
+        var authenticator = key.userAgentMAC
+        userAgent.withUTF8 { authenticator.update(data: UnsafeRawBufferPointer($0)) }
+        let mac = authenticator.finalize()
+        return mac.withUnsafeBytes { Base64URL.encode(UnsafeRawBufferPointer(rebasing: $0[0..<16])) }
     }
 
     private static func failure(_ reason: String) -> AccountError {

@@ -28,19 +28,30 @@ package struct FlatJSONObject: Sendable {
 
     /// Parses `bytes`, or returns `nil` when they are not exactly one flat object.
     package init?(parsing bytes: [UInt8]) {
+        guard let parsed = bytes.withUnsafeBufferPointer({ FlatJSONObject(parsing: $0) }) else { return nil }
+        self = parsed
+    }
+
+    /// Parses `bytes` in place (the token hot path decodes into a temporary buffer and parses there).
+    package init?(parsing bytes: UnsafeBufferPointer<UInt8>) {
         var reader = Reader(bytes: bytes)
         guard let members = reader.readObject() else { return nil }
         self.members = members
     }
 
     private struct Reader {
-        let bytes: [UInt8]
+        let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
 
-        init(bytes: [UInt8]) { self.bytes = bytes }
+        init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
         mutating func skipWhitespace() {
-            while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+            while index < bytes.count {
+                switch bytes[index] {
+                case 0x20, 0x09, 0x0A, 0x0D: index += 1
+                default: return
+                }
+            }
         }
 
         mutating func consume(_ byte: UInt8) -> Bool {
@@ -53,6 +64,7 @@ package struct FlatJSONObject: Sendable {
         mutating func readObject() -> [(key: String, value: Value)]? {
             guard consume(UInt8(ascii: "{")) else { return nil }
             var members: [(key: String, value: Value)] = []
+            members.reserveCapacity(8)
             if consume(UInt8(ascii: "}")) { return atEnd() ? members : nil }
             repeat {
                 skipWhitespace()
@@ -99,7 +111,7 @@ package struct FlatJSONObject: Sendable {
             let digits = index - start
             // No empty number, no leading zeros (JSON forbids them), no fraction or exponent.
             guard digits > 0, !(digits > 1 && bytes[start] == 0x30) else { return nil }
-            if index < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index]) {
+            if index < bytes.count, bytes[index] == UInt8(ascii: ".") || bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
                 return nil
             }
             return negative ? -value : value
@@ -108,7 +120,20 @@ package struct FlatJSONObject: Sendable {
         mutating func readString() -> String? {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
             index += 1
-            var output = [UInt8]()
+            // Strings without escapes (every string Gatehouse writes) become a String straight from the
+            // input; the first backslash switches to the general decoder below.
+            let start = index
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\"") {
+                    index += 1
+                    return Self.string(UnsafeBufferPointer(rebasing: bytes[start..<(index - 1)]))
+                }
+                if byte == UInt8(ascii: "\\") { break }
+                if byte < 0x20 { return nil }
+                index += 1
+            }
+            var output = Array(bytes[start..<index])
             while index < bytes.count {
                 let byte = bytes[index]
                 index += 1
@@ -138,6 +163,14 @@ package struct FlatJSONObject: Sendable {
                 }
             }
             return nil
+        }
+
+        /// ASCII (all Gatehouse ever writes) needs no validation; anything else must be valid UTF-8.
+        static func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+            var combined: UInt8 = 0
+            for byte in bytes { combined |= byte }
+            if combined < 0x80 { return String(decoding: bytes, as: UTF8.self) }
+            return String(validating: bytes, as: UTF8.self)
         }
 
         mutating func readHex4() -> UInt32? {

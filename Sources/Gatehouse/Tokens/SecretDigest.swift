@@ -14,9 +14,19 @@ package enum SecretDigest {
 
     /// Equality of two digests without an early exit, so that timing does not tell how much matched.
     package static func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+        lhs.withUnsafeBytes { lhs in rhs.withUnsafeBytes { rhs in constantTimeEquals(lhs, rhs) } }
+    }
+
+    package static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
+        var lhs = lhs
+        var rhs = rhs
+        return lhs.withUTF8 { lhs in rhs.withUTF8 { rhs in constantTimeEquals(UnsafeRawBufferPointer(lhs), UnsafeRawBufferPointer(rhs)) } }
+    }
+
+    package static func constantTimeEquals(_ lhs: UnsafeRawBufferPointer, _ rhs: UnsafeRawBufferPointer) -> Bool {
         guard lhs.count == rhs.count else { return false }
         var difference: UInt8 = 0
-        for index in lhs.indices { difference |= lhs[index] ^ rhs[index] }
+        for index in 0..<lhs.count { difference |= lhs[index] ^ rhs[index] }
         return difference == 0
     }
 }
