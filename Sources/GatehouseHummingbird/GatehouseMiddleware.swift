@@ -123,10 +123,13 @@ public struct GatehouseMiddleware<Context: GatehouseRequestContextProtocol>: Rou
     }
 
     /// The HTTP error for a failed authentication. A cookie that no longer authenticates anyone is
-    /// cleared, so the browser stops presenting it and the next login starts clean.
+    /// cleared, so the browser stops presenting it and the next login starts clean: that is every
+    /// refusal of the token itself — `401`s, but also `404 SessionNotFound` once the session row was
+    /// swept and `403 UserDeactivated` — and not a store failure (`5xx`), after which the same cookie
+    /// may work again.
     private func rejection(_ error: any Error, cookieSent: Bool) -> GatehouseHTTPError {
         var failure = GatehouseHTTPError(error)
-        if cookieSent, configuration.cookie.enabled, failure.status == .unauthorized {
+        if cookieSent, configuration.cookie.enabled, failure.status.code < 500 {
             failure.headers.append(HTTPField(name: .setCookie, value: cookie.clearing))
         }
         return failure

@@ -3,10 +3,10 @@ import Hummingbird
 import NIOCore
 
 /// Where a request comes from, as recorded on its session and used for login throttling.
-enum ClientAddress {
+package enum ClientAddress {
     /// The first `X-Forwarded-For` hop when `trustForwardedFor` is set and the hop looks like an IP
     /// address; otherwise the socket's peer address; the empty string when there is neither.
-    static func resolve(headers: HTTPFields, remoteAddress: SocketAddress?, trustForwardedFor: Bool) -> String {
+    package static func resolve(headers: HTTPFields, remoteAddress: SocketAddress?, trustForwardedFor: Bool) -> String {
         if trustForwardedFor, let forwarded = headers[values: .xForwardedFor].first {
             let first = forwarded.split(separator: ",", maxSplits: 1, omittingEmptySubsequences: false).first.map { $0.trimmingSpaces() } ?? ""
             if !first.isEmpty, first.utf8.count <= 45, first.allSatisfy({ $0.isHexDigit || $0 == "." || $0 == ":" }) {

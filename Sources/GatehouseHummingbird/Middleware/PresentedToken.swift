@@ -4,31 +4,36 @@ import Hummingbird
 
 /// The token a request presents, and where it came from: the `Authorization` header wins over the
 /// cookie, because it is what the client chose explicitly.
-struct PresentedToken: Equatable {
-    enum Source: Equatable {
+package struct PresentedToken: Equatable {
+    package enum Source: Equatable {
         case bearer
         case cookie
     }
 
-    var token: String
-    var source: Source
+    package var token: String
+    package var source: Source
 
     /// The longest token looked at; the codec rejects anything longer anyway.
-    static let maximumLength = 4096
+    package static let maximumLength = 4096
 
     /// Finds the token of `request`; `nil` when it presents none. A malformed `Bearer` header throws
     /// `TokenVerificationFailed` rather than falling back to the cookie or to no token: the client
     /// meant to authenticate and must learn that it did not. An `Authorization` header with another
     /// scheme is not Gatehouse's and is ignored.
     static func find(in request: Request, cookieName: String?) throws(AccountError) -> PresentedToken? {
-        let authorizations = request.headers[values: .authorization]
+        try find(in: request.headers, cookieName: cookieName)
+    }
+
+    /// ``find(in:cookieName:)`` on the headers alone.
+    package static func find(in headers: HTTPFields, cookieName: String?) throws(AccountError) -> PresentedToken? {
+        let authorizations = headers[values: .authorization]
         if authorizations.count > 1 {
             throw AccountError(.tokenVerificationFailed, "Token verification failed: more than one Authorization header.")
         }
         if let authorization = authorizations.first, let token = try bearerToken(authorization) {
             return PresentedToken(token: token, source: .bearer)
         }
-        if let cookieName, let token = cookieValue(named: cookieName, in: request.headers), !token.isEmpty {
+        if let cookieName, let token = cookieValue(named: cookieName, in: headers), !token.isEmpty {
             guard token.utf8.count <= maximumLength, token.utf8.allSatisfy(isToken68) else {
                 throw AccountError(.tokenVerificationFailed, "Token verification failed: the session cookie is malformed.")
             }
@@ -39,6 +44,9 @@ struct PresentedToken: Equatable {
 
     /// The token of a `Bearer` credential, `nil` for another scheme.
     private static func bearerToken(_ value: String) throws(AccountError) -> String? {
+        // Every request carries this header: the common all-ASCII case is read byte by byte, anything
+        // else by the character-based reading below, which the byte reading matches on ASCII.
+        if value.utf8.allSatisfy({ $0 < 0x80 }) { return try asciiBearerToken(value) }
         let trimmed = value.trimmingSpaces()
         let parts = trimmed.split(separator: " ", omittingEmptySubsequences: true)
         guard let scheme = parts.first, scheme.lowercased() == "bearer" else { return nil }
@@ -48,8 +56,35 @@ struct PresentedToken: Equatable {
         return String(token)
     }
 
+    /// ``bearerToken(_:)`` for an ASCII value: the same trimming, the same split on spaces, the same
+    /// checks, without building characters and substrings.
+    private static func asciiBearerToken(_ value: String) throws(AccountError) -> String? {
+        let bytes = value.utf8
+        func isSpace(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        guard let first = bytes.firstIndex(where: { !isSpace($0) }), let last = bytes.lastIndex(where: { !isSpace($0) }) else { return nil }
+        let end = bytes.index(after: last)
+        // Parts are separated by runs of spaces (not tabs), as `split(separator: " ")` does.
+        var schemeEnd = first
+        while schemeEnd < end, bytes[schemeEnd] != UInt8(ascii: " ") { schemeEnd = bytes.index(after: schemeEnd) }
+        guard bytes.distance(from: first, to: schemeEnd) == 6,
+              zip(bytes[first..<schemeEnd], "bearer".utf8).allSatisfy({ scheme, expected in
+                  (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(scheme) ? scheme + 32 == expected : scheme == expected
+              })
+        else { return nil }
+        var tokenStart = schemeEnd
+        while tokenStart < end, bytes[tokenStart] == UInt8(ascii: " ") { tokenStart = bytes.index(after: tokenStart) }
+        var tokenEnd = tokenStart
+        while tokenEnd < end, bytes[tokenEnd] != UInt8(ascii: " ") { tokenEnd = bytes.index(after: tokenEnd) }
+        let token = bytes[tokenStart..<tokenEnd]
+        // One token exactly: it ends the trimmed value (no third part) and is not empty.
+        guard tokenEnd == end, !token.isEmpty, token.count <= maximumLength, token.allSatisfy(isToken68) else {
+            throw AccountError(.tokenVerificationFailed, "Token verification failed: the Authorization header must be `Bearer <one token>`.")
+        }
+        return String(value[tokenStart..<tokenEnd])
+    }
+
     /// The first cookie called `name` in the request's `Cookie` headers.
-    static func cookieValue(named name: String, in headers: HTTPFields) -> String? {
+    package static func cookieValue(named name: String, in headers: HTTPFields) -> String? {
         for header in headers[values: .cookie] {
             for pair in header.split(separator: ";") {
                 let pair = Substring(pair).trimmingSpaces()

@@ -1,11 +1,11 @@
 /// The scheme, host and port of an `Origin` or `Referer` value.
-struct WebOrigin: Equatable {
+package struct WebOrigin: Equatable {
     var scheme: String
     var host: String
     var port: Int?
 
     /// Parses `scheme://host[:port][/…]`; `nil` for anything else, including `null`.
-    init?(_ text: String) {
+    package init?(_ text: String) {
         guard let schemeEnd = text.range(of: "://") else { return nil }
         scheme = text[..<schemeEnd.lowerBound].lowercased()
         guard scheme == "http" || scheme == "https" else { return nil }
@@ -17,7 +17,7 @@ struct WebOrigin: Equatable {
     }
 
     /// The origin as a browser serialises it (`https://example.com`, `http://localhost:8080`).
-    var serialized: String {
+    package var serialized: String {
         port.map { "\(scheme)://\(host):\($0)" } ?? "\(scheme)://\(host)"
     }
 
@@ -25,7 +25,7 @@ struct WebOrigin: Equatable {
 
     /// Whether a request's `Host` (authority) names this origin; a missing port means this origin's
     /// scheme's default port.
-    func matches(authority: String) -> Bool {
+    package func matches(authority: String) -> Bool {
         guard let (otherHost, otherPort) = Self.split(authority: authority[...]) else { return false }
         return otherHost == host && (otherPort ?? (scheme == "https" ? 443 : 80)) == effectivePort
     }

@@ -1,5 +1,5 @@
 /// The body of `POST /v1/login`.
-struct LoginBody: Decodable {
-    var username: String
-    var password: String
+package struct LoginBody: Decodable {
+    package var username: String
+    package var password: String
 }
