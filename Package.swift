@@ -47,6 +47,7 @@ let package = Package(
             dependencies: [
                 "Gatehouse",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -112,12 +113,14 @@ let package = Package(
                 "CAllocationCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -126,6 +129,30 @@ let package = Package(
         .testTarget(
             name: "GatehouseBenchmarksTests",
             dependencies: ["GatehouseBenchmarks"],
+            swiftSettings: swiftSettings
+        ),
+        // The fuzzing executable: libFuzzer drives it when scripts/fuzz.sh builds it with
+        // `-sanitize=fuzzer -DFUZZING`; an ordinary build replays the committed corpus.
+        .target(name: "CGatehouseFuzz"),
+        .executableTarget(
+            name: "GatehouseFuzz",
+            dependencies: [
+                "Gatehouse",
+                "GatehouseHummingbird",
+                "CGatehouseFuzz",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatehouseStressTests",
+            dependencies: [
+                "Gatehouse",
+                "GatehouseSQLite",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,53 @@
+import Gatehouse
+import GatehouseHummingbird
+import GatehouseSQLite
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// A real Gatehouse HTTP server on 127.0.0.1 and a free port, assembled as `gatehouse serve`
+/// assembles it: the Gatehouse router in a Hummingbird application, on an SQLite file.
+struct BenchmarkServer {
+    let accounts: Accounts
+    let store: any AccountStore & SessionStore & TokenStore
+    let port: Int
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+
+    static func start(databasePath: String, passwordHasher: any PasswordHasher = ScryptPasswordHasher()) async throws -> BenchmarkServer {
+        try await start(store: SQLiteStore(path: databasePath, logger: Fixtures.logger), passwordHasher: passwordHasher)
+    }
+
+    static func start(store: any AccountStore & SessionStore & TokenStore, passwordHasher: any PasswordHasher = ScryptPasswordHasher()) async throws -> BenchmarkServer {
+        let accounts = Accounts(store: store, options: Fixtures.accountsOptions(ring: Fixtures.keyRing(), passwordHasher: passwordHasher))
+        let router = makeGatehouseRouter(accounts: accounts, configuration: GatehouseHTTPConfiguration(), logger: Fixtures.logger)
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: router,
+            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                portContinuation.yield(channel.localAddress?.port ?? 0)
+                portContinuation.finish()
+            },
+            logger: Fixtures.logger)
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: Fixtures.logger))
+        let task = Task { try await group.run() }
+        var port = 0
+        for await announced in ports {
+            port = announced
+            break
+        }
+        guard port > 0 else {
+            await group.triggerGracefulShutdown()
+            _ = try? await task.value
+            throw BenchmarkError("the server did not start")
+        }
+        return BenchmarkServer(accounts: accounts, store: store, port: port, group: group, task: task)
+    }
+
+    /// Stops accepting connections and waits for the server to finish.
+    func stop() async {
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Gatehouse
+import GatehouseSQLite
+import Logging
+
+/// The accounts, sessions and keys the benchmarks run on, made the way a real server makes them.
+enum Fixtures {
+    /// A browser's user agent: the token binds a keyed hash of it, as it would in production.
+    static let userAgent = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+    static let clientIP = "127.0.0.1"
+    static let password = "correct horse battery staple"
+
+    static func keyRing() -> KeyRing {
+        KeyRing(signingKey: SigningKey.generate(kid: "bench-2025-01"))
+    }
+
+    /// Logs only errors, to standard error: the benchmarks measure Gatehouse, not a log sink.
+    static var logger: Logger {
+        var logger = Logger(label: "gatehouse.bench") { label in StreamLogHandler.standardError(label: label) }
+        logger.logLevel = .error
+        return logger
+    }
+
+    static func sessionsOptions(ring: KeyRing) -> SessionsOptions {
+        var options = SessionsOptions(keyRing: ring)
+        options.logger = logger
+        return options
+    }
+
+    static func accountsOptions(ring: KeyRing, passwordHasher: any PasswordHasher = ScryptPasswordHasher()) -> AccountsOptions {
+        var options = AccountsOptions(sessions: sessionsOptions(ring: ring))
+        options.passwordHasher = passwordHasher
+        return options
+    }
+
+    /// Accounts written straight to the store, all with `passwordHash` (computing a real hash per
+    /// account would cost 90 ms each and measure nothing).
+    static func createAccounts(_ count: Int, prefix: String, store: any AccountStore, passwordHash: String = "unused") async throws -> [Account] {
+        var accounts: [Account] = []
+        accounts.reserveCapacity(count)
+        let now = Date()
+        let random = SystemRandomSource()
+        for index in 0..<count {
+            let id = Identifiers.ulid(at: now, random: random)
+            let username = "\(prefix)\(index)"
+            let record = AccountRecord(
+                accountId: id, username: username, email: "\(username)@example.com",
+                permissions: ["admin_profile:\(id)"], createdAt: now, updatedAt: now)
+            let contact = ContactRecord(accountId: id, kind: .email, value: record.email, isPrimary: true, createdAt: now)
+            try await store.createAccount(record, passwordHash: passwordHash, contacts: [contact])
+            accounts.append(Account(record))
+        }
+        return accounts
+    }
+
+    /// Logs `account` in (without a password) and returns the session's first token.
+    static func openSession(for account: Account, sessions: Sessions) async throws -> String {
+        let request = SessionRequest(requestIp: clientIP, userAgent: userAgent)
+        return try await sessions.upsertRefreshTokenAndSessionDocument(.insert(account: account), request: request).authToken
+    }
+
+    /// Presents `token` as a client would and returns the token the client holds afterwards; throws
+    /// when the request was not a renewal (every request in these benchmarks must rotate).
+    static func rotate(_ token: String, with sessions: Sessions) async throws -> String {
+        let request = SessionRequest(authToken: token, requestIp: clientIP, userAgent: userAgent)
+        try await sessions.handleRequest(request)
+        guard request.tokenRenewed, let renewed = request.authToken, renewed != token else {
+            throw BenchmarkError("a request was accepted without rotating its token")
+        }
+        return renewed
+    }
+}
+
+struct BenchmarkError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Keeps a value alive as far as the optimiser can tell, so that measured work is not removed.
+@inline(never)
+func blackHole<T>(_ value: T) {
+    withExtendedLifetime(value) {}
+}

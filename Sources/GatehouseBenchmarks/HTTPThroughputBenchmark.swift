@@ -1,0 +1,103 @@
+import Gatehouse
+import NIOCore
+import NIOHTTP1
+
+/// Benchmark 3: authenticated `GET /v1/me` (every request rotates its token) against unauthenticated
+/// `GET /health`, on the same server, with 64 keep-alive connections over loopback.
+struct HTTPThroughputBenchmark {
+    let plan: BenchmarkPlan
+    let workspace: Workspace
+
+    func run() async throws -> BenchmarkResult {
+        let server = try await BenchmarkServer.start(databasePath: workspace.database("http"))
+        let client = HTTPLoadClient(port: server.port)
+        do {
+            let result = try await measure(server: server, client: client)
+            await client.shutdown()
+            await server.stop()
+            return result
+        } catch {
+            await client.shutdown()
+            await server.stop()
+            throw error
+        }
+    }
+
+    private func measure(server: BenchmarkServer, client: HTTPLoadClient) async throws -> BenchmarkResult {
+        let accounts = try await Fixtures.createAccounts(plan.concurrentClients, prefix: "http", store: server.store)
+        var tokens: [String] = []
+        for account in accounts { tokens.append(try await Fixtures.openSession(for: account, sessions: server.accounts.sessions)) }
+        let headers = client.baseHeaders(userAgent: Fixtures.userAgent)
+
+        var rounds: [(me: Throughput, health: Throughput)] = []
+        for _ in 0..<plan.httpRounds {
+            _ = try await health(client: client, headers: headers, seconds: plan.warmUpSeconds)
+            let healthRound = try await health(client: client, headers: headers, seconds: plan.httpSeconds)
+            (_, tokens) = try await me(client: client, headers: headers, tokens: tokens, seconds: plan.warmUpSeconds)
+            let meRound: Throughput
+            (meRound, tokens) = try await me(client: client, headers: headers, tokens: tokens, seconds: plan.httpSeconds)
+            rounds.append((meRound, healthRound))
+        }
+        guard let reported = Statistics.medianRound(rounds.map { ($0.me.rate, $0.health.rate) }),
+              let round = rounds.first(where: { $0.me.rate == reported.gatehouse && $0.health.rate == reported.baseline })
+        else { throw BenchmarkError("no HTTP round completed") }
+        let meLatencies = round.me.latencies
+        let healthLatencies = round.health.latencies
+        func latency(_ samples: [Double]) -> String {
+            let sorted = samples.sorted()
+            return "p50 \(Format.microseconds(Statistics.percentile(50, ofSorted: sorted) ?? 0)), p99 \(Format.microseconds(Statistics.percentile(99, ofSorted: sorted) ?? 0))"
+        }
+        return BenchmarkResult(
+            benchmark: "http", figure: "HTTP requests/s, \(plan.concurrentClients) connections", unit: "/s",
+            gatehouse: reported.gatehouse, baselineName: "GET /health (no token) on the same server and connections",
+            baseline: reported.baseline, target: .atLeast(0.50),
+            notes: [
+                "Gatehouse: GET /v1/me with `Authorization: Bearer`, each connection its own session, every response renewing the token (read from `Auth-Token`) that the next request presents.",
+                "latency /v1/me \(latency(meLatencies)); /health \(latency(healthLatencies)).",
+                "rounds (/v1/me vs /health, \(Format.number(plan.httpSeconds)) s each, /health first): \(rounds.map { "\(Format.number($0.me.rate)) vs \(Format.number($0.health.rate))" }.joined(separator: "; ")); the round with the median ratio is reported. Client: SwiftNIO HTTP/1.1 keep-alive, one event-loop thread, in this process.",
+            ])
+    }
+
+    struct Throughput {
+        var rate: Double
+        var latencies: [Double]
+    }
+
+    private func health(client: HTTPLoadClient, headers: HTTPHeaders, seconds: Double) async throws -> Throughput {
+        let request = LoadRequest(method: .GET, uri: "/health", headers: headers, body: nil)
+        let stop = StopSignal()
+        let connections = try await client.connect(count: plan.concurrentClients) { _ in RepeatingScript(request: request, stop: stop) }
+        return try await Self.measure(client: client, connections: connections, stop: stop, seconds: seconds).0
+    }
+
+    private func me(client: HTTPLoadClient, headers: HTTPHeaders, tokens: [String], seconds: Double) async throws -> (Throughput, [String]) {
+        let stop = StopSignal()
+        let connections = try await client.connect(count: tokens.count) { index in
+            RotatingTokenScript(uri: "/v1/me", token: tokens[index], baseHeaders: headers, stop: stop)
+        }
+        let (throughput, reports) = try await Self.measure(client: client, connections: connections, stop: stop, seconds: seconds)
+        return (throughput, zip(reports, tokens).map { report, old in report.token ?? old })
+    }
+
+    /// Starts the connections, stops them after `seconds`, and counts the responses that completed
+    /// inside that window.
+    static func measure(client: HTTPLoadClient, connections: [HTTPLoadClient.Connection], stop: StopSignal, seconds: Double) async throws -> (Throughput, [ConnectionReport]) {
+        let start = NIODeadline.now()
+        client.start(connections)
+        try await Task.sleep(for: .nanoseconds(Int64(seconds * 1e9)))
+        let end = NIODeadline.now()
+        stop.set()
+        let reports = try await client.reports(connections)
+        var count = 0
+        var latencies: [Double] = []
+        for report in reports {
+            if report.failures > 0 { throw BenchmarkError("an HTTP connection failed: \(report.lastFailure ?? "unknown")") }
+            for sample in report.samples where sample.completedAt <= end.uptimeNanoseconds {
+                count += 1
+                latencies.append(Double(sample.nanoseconds) / 1e9)
+            }
+        }
+        let elapsed = Double(end.uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        return (Throughput(rate: Statistics.rate(count: count, seconds: elapsed), latencies: latencies), reports)
+    }
+}

@@ -1,0 +1,43 @@
+import Gatehouse
+import GatehouseSQLite
+
+/// Benchmark 2: rotations per second through `Sessions.handleRequest` on an SQLite file with 64
+/// concurrent clients — group commit against one write transaction per rotation, on the same file.
+struct RotationThroughputBenchmark {
+    let plan: BenchmarkPlan
+    let workspace: Workspace
+
+    func run() async throws -> BenchmarkResult {
+        let path = workspace.database("rotations")
+        let store = try SQLiteStore(path: path, logger: Fixtures.logger)
+        let naiveStore = try NaiveSessionStore(base: store, path: path)
+        let ring = Fixtures.keyRing()
+        let batched = Sessions(options: Fixtures.sessionsOptions(ring: ring), store: store)
+        let naive = Sessions(options: Fixtures.sessionsOptions(ring: ring), store: naiveStore)
+
+        let accounts = try await Fixtures.createAccounts(plan.concurrentClients, prefix: "rotation", store: store)
+        var tokens: [String] = []
+        for account in accounts { tokens.append(try await Fixtures.openSession(for: account, sessions: batched)) }
+
+        var rounds: [(gatehouse: Double, baseline: Double)] = []
+        for _ in 0..<plan.rotationRounds {
+            // Each side warms up (statement caches, connections) before it is measured.
+            tokens = try await RotationLoad.run(sessions: naive, tokens: tokens, seconds: plan.warmUpSeconds).tokens
+            let naiveRound = try await RotationLoad.run(sessions: naive, tokens: tokens, seconds: plan.rotationSeconds)
+            tokens = naiveRound.tokens
+            tokens = try await RotationLoad.run(sessions: batched, tokens: tokens, seconds: plan.warmUpSeconds).tokens
+            let batchedRound = try await RotationLoad.run(sessions: batched, tokens: tokens, seconds: plan.rotationSeconds)
+            tokens = batchedRound.tokens
+            rounds.append((batchedRound.rate, naiveRound.rate))
+        }
+        guard let reported = Statistics.medianRound(rounds) else { throw BenchmarkError("no rotation round completed") }
+        return BenchmarkResult(
+            benchmark: "rotate", figure: "rotations/s, SQLite, \(plan.concurrentClients) clients", unit: "/s",
+            gatehouse: reported.gatehouse, baselineName: "the same handleRequest on the same file with one write transaction per rotation",
+            baseline: reported.baseline, target: .atLeast(5),
+            notes: [
+                "each client has its own session and always presents its newest token: every request verifies, reads the session, decides, signs and commits a compare-and-swap.",
+                "rounds (Gatehouse vs baseline, \(Format.number(plan.rotationSeconds)) s each, baseline first): \(rounds.map { "\(Format.number($0.gatehouse)) vs \(Format.number($0.baseline))" }.joined(separator: "; ")); the round with the median ratio is reported.",
+            ])
+    }
+}
