@@ -40,12 +40,14 @@ trap cleanup EXIT
 # Starts the server on a port the system picks and sets `url` from the line it prints once listening.
 start_server() {
   local log="$work/server-$1.log"
+  # Created here, so that polling it never races the server's own redirection.
+  : >"$log"
   "$binary" serve --database "$database" --host 127.0.0.1 --port 0 --grace-period "${grace}s" --log-level warning \
     >"$log" 2>&1 &
   server_pid=$!
   url=""
   for _ in $(seq 1 600); do
-    url="$(sed -n 's|^Gatehouse listening on \(http://127\.0\.0\.1:[0-9][0-9]*\).*|\1|p' "$log" | head -1)"
+    url="$(sed -n 's|^Gatehouse listening on \(http://127\.0\.0\.1:[0-9][0-9]*\).*|\1|p' "$log" | head -1 || true)"
     if [ -n "$url" ]; then return 0; fi
     if ! kill -0 "$server_pid" 2>/dev/null; then
       echo "the server exited while starting:" >&2

@@ -37,7 +37,7 @@ struct BenchmarkResult: Sendable, Encodable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case benchmark, figure, unit, gatehouse, baselineName = "baseline_name", baseline, ratio, target, result, notes
+        case benchmark, figure, unit, gatehouse, baselineName, baseline, ratio, target, result, notes
     }
 
     func encode(to encoder: any Encoder) throws {

@@ -4,6 +4,7 @@ import GatehouseSQLite
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// A real Gatehouse HTTP server on 127.0.0.1 and a free port, assembled as `gatehouse serve`
 /// assembles it: the Gatehouse router in a Hummingbird application, on an SQLite file.
@@ -45,9 +46,21 @@ struct BenchmarkServer {
         return BenchmarkServer(accounts: accounts, store: store, port: port, group: group, task: task)
     }
 
-    /// Stops accepting connections and waits for the server to finish.
-    func stop() async {
+    /// Stops accepting connections and waits for the server to finish, at most `seconds`: requests
+    /// still queued behind a cut-short login burst would otherwise hold the shutdown.
+    func stop(within seconds: Double = 10) async {
         await group.triggerGracefulShutdown()
-        _ = try? await task.value
+        let finished = Atomic<Bool>(false)
+        let waiting = Task { [task] in
+            _ = try? await task.value
+            finished.store(true, ordering: .relaxed)
+        }
+        let clock = ContinuousClock()
+        let deadline = clock.now + .nanoseconds(Int64(seconds * 1e9))
+        while !finished.load(ordering: .relaxed), clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        if !finished.load(ordering: .relaxed) { task.cancel() }
+        _ = waiting
     }
 }

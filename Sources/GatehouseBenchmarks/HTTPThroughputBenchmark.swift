@@ -54,6 +54,7 @@ struct HTTPThroughputBenchmark {
             notes: [
                 "Gatehouse: GET /v1/me with `Authorization: Bearer`, each connection its own session, every response renewing the token (read from `Auth-Token`) that the next request presents.",
                 "latency /v1/me \(latency(meLatencies)); /health \(latency(healthLatencies)).",
+                "process CPU per response in that round (server and client): /v1/me \(Format.microseconds(round.me.cpuPerResponse)), /health \(Format.microseconds(round.health.cpuPerResponse)).",
                 "rounds (/v1/me vs /health, \(Format.number(plan.httpSeconds)) s each, /health first): \(rounds.map { "\(Format.number($0.me.rate)) vs \(Format.number($0.health.rate))" }.joined(separator: "; ")); the round with the median ratio is reported. Client: SwiftNIO HTTP/1.1 keep-alive, one event-loop thread, in this process.",
             ])
     }
@@ -61,6 +62,8 @@ struct HTTPThroughputBenchmark {
     struct Throughput {
         var rate: Double
         var latencies: [Double]
+        /// Process CPU per response (server and client together), in seconds.
+        var cpuPerResponse: Double
     }
 
     private func health(client: HTTPLoadClient, headers: HTTPHeaders, seconds: Double) async throws -> Throughput {
@@ -82,10 +85,12 @@ struct HTTPThroughputBenchmark {
     /// Starts the connections, stops them after `seconds`, and counts the responses that completed
     /// inside that window.
     static func measure(client: HTTPLoadClient, connections: [HTTPLoadClient.Connection], stop: StopSignal, seconds: Double) async throws -> (Throughput, [ConnectionReport]) {
+        let cpuStart = ProcessCPU.seconds()
         let start = NIODeadline.now()
         client.start(connections)
         try await Task.sleep(for: .nanoseconds(Int64(seconds * 1e9)))
         let end = NIODeadline.now()
+        let cpu = ProcessCPU.seconds() - cpuStart
         stop.set()
         let reports = try await client.reports(connections)
         var count = 0
@@ -98,6 +103,6 @@ struct HTTPThroughputBenchmark {
             }
         }
         let elapsed = Double(end.uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-        return (Throughput(rate: Statistics.rate(count: count, seconds: elapsed), latencies: latencies), reports)
+        return (Throughput(rate: Statistics.rate(count: count, seconds: elapsed), latencies: latencies, cpuPerResponse: count > 0 ? cpu / Double(count) : 0), reports)
     }
 }

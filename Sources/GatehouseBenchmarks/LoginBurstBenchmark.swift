@@ -16,11 +16,11 @@ struct LoginBurstBenchmark {
         do {
             let result = try await measure(server: server, client: client)
             await client.shutdown()
-            await server.stop()
+            await server.stop(within: 2)
             return result
         } catch {
             await client.shutdown()
-            await server.stop()
+            await server.stop(within: 2)
             throw error
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Gatehouse
 import GatehouseSQLite
 
@@ -20,6 +21,7 @@ struct RotationThroughputBenchmark {
         for account in accounts { tokens.append(try await Fixtures.openSession(for: account, sessions: batched)) }
 
         var rounds: [(gatehouse: Double, baseline: Double)] = []
+        var cpu: [(gatehouse: Double, baseline: Double)] = []
         for _ in 0..<plan.rotationRounds {
             // Each side warms up (statement caches, connections) before it is measured.
             tokens = try await RotationLoad.run(sessions: naive, tokens: tokens, seconds: plan.warmUpSeconds).tokens
@@ -29,14 +31,18 @@ struct RotationThroughputBenchmark {
             let batchedRound = try await RotationLoad.run(sessions: batched, tokens: tokens, seconds: plan.rotationSeconds)
             tokens = batchedRound.tokens
             rounds.append((batchedRound.rate, naiveRound.rate))
+            cpu.append((batchedRound.cpuPerRotation, naiveRound.cpuPerRotation))
         }
-        guard let reported = Statistics.medianRound(rounds) else { throw BenchmarkError("no rotation round completed") }
+        guard let reported = Statistics.medianRound(rounds),
+              let index = rounds.firstIndex(where: { $0.gatehouse == reported.gatehouse && $0.baseline == reported.baseline })
+        else { throw BenchmarkError("no rotation round completed") }
         return BenchmarkResult(
             benchmark: "rotate", figure: "rotations/s, SQLite, \(plan.concurrentClients) clients", unit: "/s",
             gatehouse: reported.gatehouse, baselineName: "the same handleRequest on the same file with one write transaction per rotation",
             baseline: reported.baseline, target: .atLeast(5),
             notes: [
                 "each client has its own session and always presents its newest token: every request verifies, reads the session, decides, signs and commits a compare-and-swap.",
+                "process CPU per rotation in that round: Gatehouse \(Format.microseconds(cpu[index].gatehouse)), baseline \(Format.microseconds(cpu[index].baseline)) (all threads; the machine has \(ProcessInfo.processInfo.activeProcessorCount) cores).",
                 "rounds (Gatehouse vs baseline, \(Format.number(plan.rotationSeconds)) s each, baseline first): \(rounds.map { "\(Format.number($0.gatehouse)) vs \(Format.number($0.baseline))" }.joined(separator: "; ")); the round with the median ratio is reported.",
             ])
     }
