@@ -34,6 +34,7 @@ let package = Package(
         .target(
             name: "Gatehouse",
             dependencies: [
+                "CGatehouseRandom",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -126,6 +127,7 @@ let package = Package(
         ),
         /// Counts heap allocations for the benchmarks by interposing the C allocator in the process.
         .target(name: "CAllocationCounter"),
+        .target(name: "CGatehouseRandom"),
         .testTarget(
             name: "GatehouseBenchmarksTests",
             dependencies: ["GatehouseBenchmarks"],

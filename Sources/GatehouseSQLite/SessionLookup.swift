@@ -133,7 +133,7 @@ final class SessionLookup: Sendable {
             id: try text(row, 0), accountId: try text(row, 1),
             currentHash: try blob(row, 2), previousHash: isNull(row, 3) ? nil : try blob(row, 3),
             rotatedAt: isNull(row, 4) ? nil : SQLiteCodec.date(try integer(row, 4)),
-            olderSecrets: isNull(row, 5) ? [] : SupersededSecret.unpack(try blob(row, 5)),
+            olderSecrets: isNull(row, 5) ? [] : try history(row, 5),
             currentPresented: try integer(row, 6) != 0,
             createdAt: SQLiteCodec.date(try integer(row, 7)), lastUsedAt: SQLiteCodec.date(try integer(row, 8)),
             expiresAt: SQLiteCodec.date(try integer(row, 9)), valid: try integer(row, 10) != 0,
@@ -161,6 +161,14 @@ final class SessionLookup: Sendable {
     private static func integer(_ row: OpaquePointer, _ index: Int32) throws -> Int64 {
         guard sqlite3_column_type(row, index) == SQLITE_INTEGER else { throw SQLiteCodec.malformed }
         return sqlite3_column_int64(row, index)
+    }
+
+    /// The packed history, unpacked from the column's bytes where SQLite holds them.
+    private static func history(_ row: OpaquePointer, _ index: Int32) throws -> [SupersededSecret] {
+        guard sqlite3_column_type(row, index) == SQLITE_BLOB else { throw SQLiteCodec.malformed }
+        let count = Int(sqlite3_column_bytes(row, index))
+        guard count > 0, let bytes = sqlite3_column_blob(row, index) else { return [] }
+        return SupersededSecret.unpack(UnsafeRawBufferPointer(start: bytes, count: count))
     }
 
     private static func blob(_ row: OpaquePointer, _ index: Int32) throws -> [UInt8] {

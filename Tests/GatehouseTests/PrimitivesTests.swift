@@ -32,6 +32,53 @@ struct PrimitivesTests {
         #expect(Base64URL.encode(SystemRandomSource().bytes(64)).count == 86)
     }
 
+    @Test("The in-place decoder and encoder agree with the allocating ones", arguments: 0..<40)
+    func base64URLInPlaceMatches(length: Int) {
+        let bytes = SeededRandomSource(seed: UInt64(length) + 100).bytes(length)
+        var appended: [UInt8] = [0x2E]
+        bytes.withUnsafeBytes { Base64URL.append($0, to: &appended) }
+        #expect(appended == [0x2E] + Array(Base64URL.encode(bytes).utf8))
+
+        let encoded = Array(appended.dropFirst())
+        var output = [UInt8](repeating: 0, count: length)
+        let written = encoded.withUnsafeBufferPointer { text in
+            output.withUnsafeMutableBufferPointer { Base64URL.decode(text, into: $0) }
+        }
+        #expect(written == length && output == bytes)
+        // A byte outside the alphabet is refused wherever it sits.
+        for position in encoded.indices {
+            for bad in [UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "/"), 0x00, 0xC3] {
+                var broken = encoded
+                broken[position] = bad
+                #expect(Base64URL.decode(broken) == nil)
+                let inPlace = broken.withUnsafeBufferPointer { text in
+                    output.withUnsafeMutableBufferPointer { Base64URL.decode(text, into: $0) }
+                }
+                #expect(inPlace == nil)
+            }
+        }
+    }
+
+    @Test("Only the canonical encoding of a short tail decodes")
+    func base64URLTrailingBits() {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+        for last in alphabet.indices {
+            // Two characters carry one byte and four spare bits; three carry two bytes and two.
+            let two = [UInt8(ascii: "Q"), alphabet[last]]
+            #expect((Base64URL.decode(two) != nil) == (last & 0x0F == 0))
+            let three = [UInt8(ascii: "Q"), UInt8(ascii: "Q"), alphabet[last]]
+            #expect((Base64URL.decode(three) != nil) == (last & 0x03 == 0))
+        }
+    }
+
+    @Test("The system source returns as many bytes as asked, and different ones each time", arguments: [0, 1, 7, 8, 31, 32, 33, 4_096])
+    func systemRandomBytes(count: Int) {
+        let random = SystemRandomSource()
+        let first = random.bytes(count)
+        #expect(first.count == count)
+        if count >= 16 { #expect(first != random.bytes(count)) }
+    }
+
     @Test func flatJSONIsStrict() {
         #expect(FlatJSONObject(parsing: Array(#"{"a":"x","b":-12}"#.utf8))?.integer("b") == -12)
         #expect(FlatJSONObject(parsing: Array(#" { "a" : "\u00e9\n" } "#.utf8))?.string("a") == "é\n")
@@ -57,6 +104,24 @@ struct PrimitivesTests {
         #expect(unpacked.map(\.hash) == secrets.map(\.hash))
         #expect(zip(unpacked, secrets).allSatisfy { abs($0.supersededAt.timeIntervalSince($1.supersededAt)) < 0.001 })
         #expect(SupersededSecret.unpack([1, 2, 3]).isEmpty)
+        #expect(SupersededSecret.unpack([]).isEmpty)
+    }
+
+    @Test func supersededSecretsMatchOnlyTheirDigest() {
+        let digest = SecretDigest.sha256("s")
+        var secret = SupersededSecret(hash: digest, supersededAt: Date(timeIntervalSince1970: 1_700_000_000))
+        #expect(secret.hash == digest)
+        #expect(secret.matches(digest))
+        #expect(!secret.matches(SecretDigest.sha256("t")))
+        #expect(!secret.matches(Array(digest.prefix(31))))
+        secret.hash = SecretDigest.sha256("t")
+        #expect(secret.matches(SecretDigest.sha256("t")) && !secret.matches(digest))
+
+        // A value that is not a SHA-256 digest matches nothing and is not stored.
+        let short = SupersededSecret(hash: [1, 2, 3], supersededAt: secret.supersededAt)
+        #expect(short.hash.isEmpty)
+        #expect(!short.matches([1, 2, 3]) && !short.matches([]))
+        #expect(SupersededSecret.unpack(SupersededSecret.pack([short, secret])) == [secret])
     }
 
     @Test func asyncPluginOrderReplaceFinishAndFreeze() async throws {

@@ -63,7 +63,7 @@ package struct RotationRules: Sendable {
             return .renew(update(session, newHash: newHash, previous: previous, history: history, now: now, connection: connection))
         }
 
-        for older in session.olderSecrets where SecretDigest.constantTimeEquals(presentedHash, older.hash) {
+        for older in session.olderSecrets where older.matches(presentedHash) {
             return nowSeconds - older.supersededAt.timeIntervalSince1970 < gracePeriod ? .accept(touch: nil) : .theft
         }
         return .theft

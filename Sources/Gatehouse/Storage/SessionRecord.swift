@@ -42,44 +42,6 @@ public struct SessionRecord: Sendable, Equatable {
     }
 }
 
-/// The digest of a token secret that has been replaced, and when.
-public struct SupersededSecret: Sendable, Equatable {
-    public var hash: [UInt8]
-    public var supersededAt: Date
-
-    public init(hash: [UInt8], supersededAt: Date) {
-        self.hash = hash
-        self.supersededAt = supersededAt
-    }
-
-    /// At most this many older secrets are kept per session.
-    public static let historyLimit = 16
-
-    /// Packs a history into bytes for a database column: per entry 32 digest bytes and the time in
-    /// milliseconds, big-endian.
-    public static func pack(_ secrets: [SupersededSecret]) -> [UInt8] {
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(secrets.count * 40)
-        for secret in secrets where secret.hash.count == 32 {
-            bytes.append(contentsOf: secret.hash)
-            let millis = UInt64(bitPattern: Int64((secret.supersededAt.timeIntervalSince1970 * 1000).rounded()))
-            for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: millis >> UInt64(shift))) }
-        }
-        return bytes
-    }
-
-    /// The inverse of ``pack(_:)``; malformed input yields an empty history.
-    public static func unpack(_ bytes: [UInt8]) -> [SupersededSecret] {
-        guard bytes.count % 40 == 0 else { return [] }
-        return stride(from: 0, to: bytes.count, by: 40).map { start in
-            var millis: UInt64 = 0
-            for byte in bytes[(start + 32)..<(start + 40)] { millis = millis << 8 | UInt64(byte) }
-            let date = Date(timeIntervalSince1970: Double(Int64(bitPattern: millis)) / 1000)
-            return SupersededSecret(hash: Array(bytes[start..<(start + 32)]), supersededAt: date)
-        }
-    }
-}
-
 /// One conditional write to a session: every field is set only if the session is still valid and its
 /// current secret is still ``expectedCurrentHash`` (compare-and-swap). Rotations and touches are both
 /// expressed this way, so a write computed from a stale read can never clobber a newer rotation or

@@ -1,4 +1,5 @@
 import Synchronization
+import CGatehouseRandom
 
 /// Where secret random bytes come from: token secrets, salts, one-time tokens, identifiers.
 ///
@@ -9,24 +10,27 @@ public protocol RandomSource: Sendable {
     func bytes(_ count: Int) -> [UInt8]
 }
 
-/// The system CSPRNG (`getrandom(2)` on Linux, `arc4random` on Darwin), through
-/// `SystemRandomNumberGenerator`.
+/// The system CSPRNG: `getrandom(2)` on Linux, `arc4random_buf` on Darwin.
+///
+/// One call fills the whole request; `SystemRandomNumberGenerator` would make a system call for every
+/// eight bytes, four of them for each token secret.
 public struct SystemRandomSource: RandomSource {
     public init() {}
 
     public func bytes(_ count: Int) -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        var result = [UInt8](repeating: 0, count: count)
-        var index = 0
-        while index < count {
-            var word = generator.next()
-            for _ in 0..<min(8, count - index) {
-                result[index] = UInt8(truncatingIfNeeded: word)
-                word >>= 8
-                index += 1
-            }
+        guard count > 0 else { return [] }
+        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            Self.fill(UnsafeMutableRawBufferPointer(buffer))
+            initialized = count
         }
-        return result
+    }
+
+    private static func fill(_ buffer: UnsafeMutableRawBufferPointer) {
+        guard gatehouse_random_fill(buffer.baseAddress, buffer.count) != 0 else { return }
+        // Only a kernel without getrandom (before Linux 3.17) gets here; the standard library's
+        // generator has its own fallback for it.
+        var generator = SystemRandomNumberGenerator()
+        for index in buffer.indices { buffer[index] = generator.next() }
     }
 }
 
