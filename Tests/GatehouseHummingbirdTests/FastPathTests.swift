@@ -10,6 +10,11 @@ struct FastPathTests {
     static let dates = [
         Date(timeIntervalSince1970: 1_700_000_000), Date(timeIntervalSince1970: 1_700_000_000.999),
         Date(timeIntervalSince1970: 0.5), Date(timeIntervalSince1970: 4_102_444_799.25),
+        // Leap days, the last second of a year, the last second the direct formatting covers, and
+        // dates before 1970 (left to the formatter).
+        Date(timeIntervalSince1970: 951_782_400), Date(timeIntervalSince1970: 1_709_164_799.5),
+        Date(timeIntervalSince1970: 1_830_297_599.999), Date(timeIntervalSince1970: 253_402_300_799),
+        Date(timeIntervalSince1970: -1.5), Date(timeIntervalSince1970: -2_208_988_800),
     ]
 
     static func me(userAgent: String = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0", email: String = "alice@example.com", date: Date = dates[0], current: Bool? = nil) -> MeResponse {
