@@ -31,7 +31,11 @@ struct BenchmarkServer {
                 portContinuation.finish()
             },
             logger: Fixtures.logger)
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: Fixtures.logger))
+        var services: [any Service] = [app]
+        if let file = store as? SQLiteStore, file.path != nil {
+            services.append(SQLiteCheckpointer(store: file, logger: Fixtures.logger))
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [], logger: Fixtures.logger))
         let task = Task { try await group.run() }
         var port = 0
         for await announced in ports {

@@ -2,6 +2,7 @@ import Foundation
 import Gatehouse
 import GatehouseSQLite
 import Logging
+import ServiceLifecycle
 
 /// The accounts, sessions and keys the benchmarks run on, made the way a real server makes them.
 enum Fixtures {
@@ -57,6 +58,24 @@ enum Fixtures {
     static func openSession(for account: Account, sessions: Sessions) async throws -> String {
         let request = SessionRequest(requestIp: clientIP, userAgent: userAgent)
         return try await sessions.upsertRefreshTokenAndSessionDocument(.insert(account: account), request: request).authToken
+    }
+
+    /// Runs the WAL checkpointers of `stores`, as `gatehouse serve` runs its store's, while `body` runs.
+    static func withCheckpointers<Result>(_ stores: [SQLiteStore], _ body: () async throws -> Result) async throws -> Result {
+        let group = ServiceGroup(configuration: .init(
+            services: stores.map { SQLiteCheckpointer(store: $0, logger: logger) }, gracefulShutdownSignals: [], logger: logger))
+        let running = Task { try await group.run() }
+        let result: Result
+        do {
+            result = try await body()
+        } catch {
+            await group.triggerGracefulShutdown()
+            _ = try? await running.value
+            throw error
+        }
+        await group.triggerGracefulShutdown()
+        try await running.value
+        return result
     }
 
     /// Presents `token` as a client would and returns the token the client holds afterwards; throws

@@ -26,6 +26,8 @@ public final class SQLiteStore: GatehouseStore {
     let logger: Logger
     let sessionWrites: SessionWriteBatcher
     let sessionLookup: SessionLookup
+    /// The WAL checkpoint policy of a file store (`nil` in memory); see ``SQLiteCheckpointer``.
+    let checkpoints: WALCheckpoints?
 
     /// How long a write waits for another process's write lock before failing as
     /// ``AccountError/Code/storeUnavailable``.
@@ -35,7 +37,8 @@ public final class SQLiteStore: GatehouseStore {
     ///
     /// The file is opened in WAL mode with `synchronous=NORMAL` (a committed transaction survives a
     /// crash of the process; a power loss may lose the last ones, never corrupt the file), foreign keys
-    /// enforced and a busy timeout for locks held by other processes.
+    /// enforced and a busy timeout for locks held by other processes. Run an ``SQLiteCheckpointer``
+    /// next to it to take WAL checkpoints off the commit path.
     ///
     /// - Parameters:
     ///   - path: The database file. Its directory must exist.
@@ -48,7 +51,9 @@ public final class SQLiteStore: GatehouseStore {
         } catch {
             throw SQLiteFailure.translate(error, operation: "open", logger: logger)
         }
-        self.init(writer: pool, path: path, logger: logger)
+        let checkpoints = WALCheckpoints()
+        checkpoints.install(on: pool)
+        self.init(writer: pool, path: path, checkpoints: checkpoints, logger: logger)
         try migrate()
     }
 
@@ -62,14 +67,15 @@ public final class SQLiteStore: GatehouseStore {
         } catch {
             throw SQLiteFailure.translate(error, operation: "open", logger: logger)
         }
-        let store = SQLiteStore(writer: queue, path: nil, logger: logger)
+        let store = SQLiteStore(writer: queue, path: nil, checkpoints: nil, logger: logger)
         try store.migrate()
         return store
     }
 
-    private init(writer: any DatabaseWriter, path: String?, logger: Logger) {
+    private init(writer: any DatabaseWriter, path: String?, checkpoints: WALCheckpoints?, logger: Logger) {
         self.writer = writer
         self.path = path
+        self.checkpoints = checkpoints
         self.logger = logger
         self.sessionLookup = SessionLookup(path: path)
         self.sessionWrites = SessionWriteBatcher(maxBatchSize: 256) { [writer, logger] updates in
@@ -177,6 +183,16 @@ public final class SQLiteStore: GatehouseStore {
     /// The journal mode of the database (`wal` for a file store).
     package func journalMode() async throws -> String {
         try await read("journal_mode") { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    }
+
+    /// What the WAL checkpoint policy has done so far; `nil` for an in-memory store.
+    package var walCheckpointCounts: WALCheckpointCounts? {
+        checkpoints?.counts
+    }
+
+    /// Whether an ``SQLiteCheckpointer`` is taking this store's checkpoints.
+    package var hasRunningCheckpointer: Bool {
+        checkpoints?.handedOver ?? false
     }
 
     /// The lines of `PRAGMA integrity_check`: `["ok"]` for a sound database.

@@ -1,4 +1,5 @@
 import Gatehouse
+import GatehouseSQLite
 import Logging
 import ServiceLifecycle
 
@@ -67,6 +68,9 @@ public struct ServerService: Service, CustomStringConvertible {
         var services: [any Service] = [
             SessionSweeper(store: opened.store, interval: configuration.sweepInterval, retention: configuration.sessionRetention, logger: logger),
         ]
+        if let file = opened.store as? SQLiteStore, file.path != nil {
+            services.append(SQLiteCheckpointer(store: file, logger: logger))
+        }
         if configuration.signingKeys == .database {
             services.append(KeyRingRefresher(
                 ring: ring, store: opened.store, interval: configuration.keyRefreshInterval,

@@ -1,0 +1,94 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import Gatehouse
+import Logging
+import ServiceLifecycle
+
+/// Checkpoints the WAL of an ``SQLiteStore`` on a thread of its own, so that no commit waits for one.
+///
+/// Without it, the commit that grows the write-ahead log past 1,000 pages copies those pages back
+/// into the database file before it returns, with two `fsync`s: with group commit, every rotation of
+/// that batch waits for it. While the checkpointer runs, such a commit only signals it; the
+/// checkpointer copies the pages on its own connection and thread (a `PASSIVE` checkpoint: it never
+/// blocks readers or the writer). When it stops, commits checkpoint by themselves again, so a store
+/// without it behaves exactly like plain SQLite. `gatehouse serve` runs one next to the server.
+///
+/// ```swift
+/// let store = try SQLiteStore(path: path)
+/// let group = ServiceGroup(services: [SQLiteCheckpointer(store: store, logger: logger), app], logger: logger)
+/// ```
+public struct SQLiteCheckpointer: Service, CustomStringConvertible {
+    private let store: SQLiteStore
+    private let logger: Logger
+
+    /// - Parameters:
+    ///   - store: The store whose WAL is checkpointed. An in-memory store has none; the service then
+    ///     only waits for shutdown.
+    ///   - logger: Receives failed checkpoints (the next signal tries again).
+    public init(store: SQLiteStore, logger: Logger) {
+        self.store = store
+        self.logger = logger
+    }
+
+    public var description: String { "SQLiteCheckpointer" }
+
+    /// Checkpoints whenever a commit passes the threshold, until the task is cancelled or a graceful
+    /// shutdown begins.
+    public func run() async throws {
+        guard let path = store.path, let checkpoints = store.checkpoints else {
+            try await gracefulShutdown()
+            return
+        }
+        let connection = try CheckpointConnection(path: path)
+        let worker = BoundedWorkPool(width: 1, label: "gatehouse.sqlite.checkpoint", niceness: 0)
+        // One pending signal is enough: a checkpoint copies everything committed before it starts.
+        let (signals, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        checkpoints.handOver(to: continuation)
+        defer { checkpoints.takeBack() }
+        await withGracefulShutdownHandler {
+            for await _ in signals {
+                do {
+                    try await worker.run { try connection.checkpoint() }
+                    checkpoints.checkpointedInBackground()
+                } catch {
+                    logger.warning("WAL checkpoint failed; retrying at the next signal", metadata: ["gatehouse.error": "\(SQLiteFailure.translate(error, operation: "checkpoint", logger: logger))"])
+                }
+            }
+        } onGracefulShutdown: {
+            continuation.finish()
+        }
+        // The hook is handed back first (`defer` above runs after this), then the connection closes.
+        withExtendedLifetime(connection) {}
+    }
+}
+
+/// The checkpointer's own connection. Used by one thread at a time: the checkpointer awaits each
+/// checkpoint before it starts the next, on a pool one thread wide.
+private final class CheckpointConnection: @unchecked Sendable {
+    private let handle: OpaquePointer
+
+    init(path: String) throws {
+        var handle: OpaquePointer?
+        let code = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil)
+        guard code == SQLITE_OK, let handle else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) }
+            sqlite3_close(handle)
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
+        }
+        self.handle = handle
+        sqlite3_busy_timeout(handle, Int32(SQLiteStore.busyTimeout * 1000))
+    }
+
+    deinit {
+        sqlite3_close_v2(handle)
+    }
+
+    func checkpoint() throws {
+        let code = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        // SQLITE_BUSY: another connection is checkpointing; its copy serves as well.
+        guard code == SQLITE_OK || code == SQLITE_BUSY else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(handle)))
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Gatehouse
+import GatehouseSQLite
+import Logging
+import ServiceLifecycle
+import Testing
+
+/// WAL checkpoints: inside the commit that passes the threshold, as SQLite does by default, or on the
+/// checkpointer's own thread while an `SQLiteCheckpointer` runs.
+@Suite("SQLite checkpointer", .timeLimit(.minutes(2)))
+struct SQLiteCheckpointerTests {
+    /// Enough sessions with long user agents (each row spills into overflow pages) to write well past
+    /// the 1,000-page threshold, one transaction per session.
+    static func writeManyPages(_ store: SQLiteStore, of account: AccountRecord, prefix: String) async throws {
+        let agent = String(repeating: "a", count: 8_192)
+        for index in 0..<300 {
+            var session = Fixture.session("\(prefix)-\(index)", of: account, hash: 1, at: index)
+            session.userAgent = agent
+            try await store.insertSession(session)
+        }
+    }
+
+    static func waitUntil(_ condition: () -> Bool) async throws {
+        while !condition() { try await Task.sleep(for: .milliseconds(5)) }
+    }
+
+    @Test("Without a checkpointer, the commit that passes the threshold checkpoints itself")
+    func inlineByDefault() async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try SQLiteStore(path: directory.appendingPathComponent("gatehouse.sqlite").path, logger: testLogger)
+            let alice = try await Fixture.create(Fixture.account("alice"), in: store)
+            try await Self.writeManyPages(store, of: alice, prefix: "s")
+            let counts = try #require(store.walCheckpointCounts)
+            #expect(counts.inline >= 1)
+            #expect(counts.signalled == 0 && counts.background == 0)
+            #expect(try await store.integrityCheck() == ["ok"])
+        }
+    }
+
+    @Test("While a checkpointer runs, commits leave checkpoints to it; after it stops they take them again")
+    func backgroundWhileRunning() async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try SQLiteStore(path: directory.appendingPathComponent("gatehouse.sqlite").path, logger: testLogger)
+            let alice = try await Fixture.create(Fixture.account("alice"), in: store)
+            let group = ServiceGroup(configuration: .init(
+                services: [SQLiteCheckpointer(store: store, logger: testLogger)], gracefulShutdownSignals: [], logger: testLogger))
+            let running = Task { try await group.run() }
+            try await Self.waitUntil { store.hasRunningCheckpointer }
+
+            try await Self.writeManyPages(store, of: alice, prefix: "during")
+            try await Self.waitUntil { (store.walCheckpointCounts?.background ?? 0) >= 1 }
+            let during = try #require(store.walCheckpointCounts)
+            #expect(during.inline == 0)
+            #expect(during.signalled >= 1)
+
+            await group.triggerGracefulShutdown()
+            try await running.value
+            #expect(!store.hasRunningCheckpointer)
+            try await Self.writeManyPages(store, of: alice, prefix: "after")
+            #expect(try #require(store.walCheckpointCounts).inline >= 1)
+
+            #expect(try await store.sessions(accountId: alice.accountId, includeInvalid: true).count == 600)
+            #expect(try await store.integrityCheck() == ["ok"])
+        }
+    }
+
+    @Test("For an in-memory store the checkpointer only waits for shutdown")
+    func inMemory() async throws {
+        let store = try SQLiteStore.inMemory(logger: testLogger)
+        #expect(store.walCheckpointCounts == nil)
+        let group = ServiceGroup(configuration: .init(
+            services: [SQLiteCheckpointer(store: store, logger: testLogger)], gracefulShutdownSignals: [], logger: testLogger))
+        let running = Task { try await group.run() }
+        try await Task.sleep(for: .milliseconds(20))
+        await group.triggerGracefulShutdown()
+        try await running.value
+        #expect(!store.hasRunningCheckpointer)
+    }
+}
