@@ -15,11 +15,11 @@ final class NaiveSessionStore: SessionStore {
         var configuration = Configuration()
         configuration.label = "gatehouse.bench.naive"
         configuration.busyMode = .timeout(5)
-        configuration.prepareDatabase { db in
-            // The same durability as the real store: WAL, synced at checkpoints.
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-        }
         pool = try DatabasePool(path: path, configuration: configuration)
+        // The same durability as the real store, set on the writer once the pool is in WAL mode.
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = \(base.durability == .full ? "FULL" : "NORMAL")")
+        }
     }
 
     func updateSessions(_ updates: [SessionUpdate]) async throws -> [Bool] {

@@ -21,6 +21,8 @@ import Logging
 public final class SQLiteStore: GatehouseStore {
     /// The database file, or `nil` for an in-memory store.
     public let path: String?
+    /// What a power loss may undo of the committed writes.
+    public let durability: Durability
 
     let writer: any DatabaseWriter
     let logger: Logger
@@ -35,25 +37,28 @@ public final class SQLiteStore: GatehouseStore {
 
     /// Opens (creating it if missing) the database file at `path` and brings its schema up to date.
     ///
-    /// The file is opened in WAL mode with `synchronous=NORMAL` (a committed transaction survives a
-    /// crash of the process; a power loss may lose the last ones, never corrupt the file), foreign keys
+    /// The file is opened in WAL mode with the `synchronous` setting `durability` names, foreign keys
     /// enforced and a busy timeout for locks held by other processes. Run an ``SQLiteCheckpointer``
     /// next to it to take WAL checkpoints off the commit path.
     ///
     /// - Parameters:
     ///   - path: The database file. Its directory must exist.
+    ///   - durability: What a power loss may undo (see ``Durability``); ``Durability/normal`` by default.
     ///   - logger: Where the store logs failures and migrations.
     /// - Throws: ``AccountError/Code/storeUnavailable`` when the file cannot be opened or migrated.
-    public convenience init(path: String, logger: Logger = Logger(label: "gatehouse.sqlite")) throws {
+    public convenience init(path: String, durability: Durability = .normal, logger: Logger = Logger(label: "gatehouse.sqlite")) throws {
         let pool: DatabasePool
         do {
             pool = try Self.openPool(path: path)
+            // After the pool is open: GRDB sets NORMAL on its writer when it switches to WAL, and the
+            // writer's setting is the one that decides when a commit is synced.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(durability.synchronousPragma)") }
         } catch {
             throw SQLiteFailure.translate(error, operation: "open", logger: logger)
         }
         let checkpoints = WALCheckpoints()
         checkpoints.install(on: pool)
-        self.init(writer: pool, path: path, checkpoints: checkpoints, logger: logger)
+        self.init(writer: pool, path: path, durability: durability, checkpoints: checkpoints, logger: logger)
         try migrate()
     }
 
@@ -67,14 +72,15 @@ public final class SQLiteStore: GatehouseStore {
         } catch {
             throw SQLiteFailure.translate(error, operation: "open", logger: logger)
         }
-        let store = SQLiteStore(writer: queue, path: nil, checkpoints: nil, logger: logger)
+        let store = SQLiteStore(writer: queue, path: nil, durability: .normal, checkpoints: nil, logger: logger)
         try store.migrate()
         return store
     }
 
-    private init(writer: any DatabaseWriter, path: String?, checkpoints: WALCheckpoints?, logger: Logger) {
+    private init(writer: any DatabaseWriter, path: String?, durability: Durability, checkpoints: WALCheckpoints?, logger: Logger) {
         self.writer = writer
         self.path = path
+        self.durability = durability
         self.checkpoints = checkpoints
         self.logger = logger
         self.sessionLookup = SessionLookup(path: path)
@@ -103,10 +109,6 @@ public final class SQLiteStore: GatehouseStore {
         configuration.label = "gatehouse"
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(busyTimeout)
-        configuration.prepareDatabase { db in
-            // Per connection: WAL with NORMAL syncs at checkpoints only, not at every commit.
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-        }
         return configuration
     }
 
@@ -193,6 +195,11 @@ public final class SQLiteStore: GatehouseStore {
     /// Whether an ``SQLiteCheckpointer`` is taking this store's checkpoints.
     package var hasRunningCheckpointer: Bool {
         checkpoints?.handedOver ?? false
+    }
+
+    /// SQLite's `synchronous` setting of the store's writer connection (1 for NORMAL, 2 for FULL).
+    package func synchronousSetting() async throws -> Int {
+        try await write("synchronous") { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     /// The lines of `PRAGMA integrity_check`: `["ok"]` for a sound database.

@@ -1,4 +1,5 @@
 import Gatehouse
+import GatehouseSQLite
 import Logging
 
 extension ServerConfiguration {
@@ -21,6 +22,7 @@ extension ServerConfiguration {
         public static let corsOrigins = "GATEHOUSE_CORS_ORIGINS"
         public static let maximumBodySize = "GATEHOUSE_MAX_BODY_SIZE"
         public static let logLevel = "GATEHOUSE_LOG_LEVEL"
+        public static let sqliteDurability = "GATEHOUSE_SQLITE_DURABILITY"
         public static let sweepInterval = "GATEHOUSE_SWEEP_INTERVAL"
         public static let sessionRetention = "GATEHOUSE_SESSION_RETENTION"
         public static let keyRefreshInterval = "GATEHOUSE_KEY_REFRESH_INTERVAL"
@@ -112,6 +114,12 @@ extension ServerConfiguration {
             configuration.maximumBodySize = bytes
         }
 
+        if let value = settings.value(flags.sqliteDurability, "--sqlite-durability", EnvironmentKey.sqliteDurability) {
+            guard let durability = SQLiteStore.Durability(rawValue: value.text.lowercased()) else {
+                throw value.invalid("is not normal or full")
+            }
+            configuration.sqliteDurability = durability
+        }
         if let value = settings.value(flags.logLevel, "--log-level", EnvironmentKey.logLevel) {
             guard let level = Logger.Level(rawValue: value.text.lowercased()) else {
                 throw value.invalid("is not a log level (trace, debug, info, notice, warning, error, critical)")

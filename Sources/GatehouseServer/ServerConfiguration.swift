@@ -1,5 +1,6 @@
 import Gatehouse
 import GatehouseHummingbird
+import GatehouseSQLite
 import Logging
 
 /// Everything `gatehouse serve` can be told, with a default for every field: a server started with
@@ -42,6 +43,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var corsOrigins: [String] = []
     /// The largest request body accepted, in bytes. Default 64 KiB.
     public var maximumBodySize: Int = GatehouseHTTPConfiguration().maximumBodySize
+
+    /// What a power loss may undo of an SQLite database's commits (see `SQLiteStore.Durability`).
+    /// Default `normal`; ignored for PostgreSQL.
+    public var sqliteDurability: SQLiteStore.Durability = .normal
 
     /// The lowest level that is logged. Default `info`.
     public var logLevel: Logger.Level = .info

@@ -23,6 +23,7 @@ public struct ServerFlags: Sendable, Equatable {
     public var corsOrigins: [String] = []
     public var maximumBodySize: String?
     public var logLevel: String?
+    public var sqliteDurability: String?
     public var sweepInterval: String?
     public var sessionRetention: String?
     public var keyRefreshInterval: String?

@@ -10,15 +10,19 @@ public enum StoreOpener {
     /// created when missing; a PostgreSQL URL is only parsed here, and connections are made once the
     /// store's service runs.
     ///
+    /// `sqliteDurability` applies to an SQLite file (see `SQLiteStore.Durability`).
+    ///
     /// - Throws: ``ServerConfigurationError`` when the database cannot be opened; the message masks
     ///   any password in a URL.
-    public static func open(_ location: DatabaseLocation, logger: Logger) throws(ServerConfigurationError) -> OpenedStore {
+    public static func open(
+        _ location: DatabaseLocation, sqliteDurability: SQLiteStore.Durability = .normal, logger: Logger
+    ) throws(ServerConfigurationError) -> OpenedStore {
         do {
             switch location {
             case .sqlite(let path):
                 let store = path == DatabaseLocation.inMemoryPath
                     ? try SQLiteStore.inMemory(logger: logger)
-                    : try SQLiteStore(path: path, logger: logger)
+                    : try SQLiteStore(path: path, durability: sqliteDurability, logger: logger)
                 return OpenedStore(store: store, service: nil, location: location, migrate: { try store.migrate() })
             case .postgres(let url):
                 let store = try PostgresStore(url: url, logger: logger)

@@ -93,6 +93,11 @@ struct ServeCommand: AsyncParsableCommand {
         "trace, debug, info, notice, warning, error or critical. (env: GATEHOUSE_LOG_LEVEL, default: info)", valueName: "level"))
     var logLevel: String?
 
+    @Option(help: ArgumentHelp(
+        "normal: an SQLite commit is synced at checkpoints; full: every commit is synced before it returns. (env: GATEHOUSE_SQLITE_DURABILITY, default: normal)",
+        valueName: "normal|full"))
+    var sqliteDurability: String?
+
     @Option(help: ArgumentHelp("Time between two deletions of ended sessions. (env: GATEHOUSE_SWEEP_INTERVAL, default: 1h)", valueName: "duration"))
     var sweepInterval: String?
 
@@ -124,6 +129,7 @@ struct ServeCommand: AsyncParsableCommand {
         flags.corsOrigins = corsOrigins
         flags.maximumBodySize = maximumBodySize
         flags.logLevel = logLevel
+        flags.sqliteDurability = sqliteDurability
         flags.sweepInterval = sweepInterval
         flags.sessionRetention = sessionRetention
         flags.keyRefreshInterval = keyRefreshInterval
@@ -143,7 +149,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
 
         let logger = CommandLogging.logger(level: configuration.logLevel)
-        let opened = try StoreOpener.open(configuration.database, logger: logger)
+        let opened = try StoreOpener.open(configuration.database, sqliteDurability: configuration.sqliteDurability, logger: logger)
         logger.info("starting", metadata: [
             "gatehouse.database": "\(configuration.database)", "gatehouse.keys": "\(configuration.signingKeys)",
         ])

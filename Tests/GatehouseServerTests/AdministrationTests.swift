@@ -1,5 +1,6 @@
 import Foundation
 import Gatehouse
+import GatehouseSQLite
 import GatehouseServer
 import Testing
 
@@ -77,6 +78,17 @@ struct AdministrationTests {
             try await opened.withRunningStore { _ in try await opened.migrate() }
             #expect(FileManager.default.fileExists(atPath: path))
             #expect(try await opened.store.accounts(limit: 10, offset: 0).isEmpty)
+        }
+    }
+
+    @Test("an SQLite file opens with the durability the configuration names", arguments: SQLiteStore.Durability.allCases)
+    func sqliteDurability(_ durability: SQLiteStore.Durability) async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("durable.sqlite").path
+            let opened = try StoreOpener.open(.sqlite(path: path), sqliteDurability: durability, logger: quietLogger)
+            let store = try #require(opened.store as? SQLiteStore)
+            #expect(store.durability == durability)
+            #expect(try await store.synchronousSetting() == (durability == .full ? 2 : 1))
         }
     }
 }

@@ -38,6 +38,7 @@ struct ServerConfigurationTests {
             "GATEHOUSE_CORS_ORIGINS": "https://app.example.com, http://localhost:3000",
             "GATEHOUSE_MAX_BODY_SIZE": "2048",
             "GATEHOUSE_LOG_LEVEL": "DEBUG",
+            "GATEHOUSE_SQLITE_DURABILITY": "FULL",
             "GATEHOUSE_SWEEP_INTERVAL": "10m",
             "GATEHOUSE_SESSION_RETENTION": "0s",
             "GATEHOUSE_KEY_REFRESH_INTERVAL": "1m",
@@ -58,6 +59,7 @@ struct ServerConfigurationTests {
         #expect(configuration.corsOrigins == ["https://app.example.com", "http://localhost:3000"])
         #expect(configuration.maximumBodySize == 2048)
         #expect(configuration.logLevel == .debug)
+        #expect(configuration.sqliteDurability == .full)
         #expect(configuration.sweepInterval == .seconds(600))
         #expect(configuration.sessionRetention == .zero)
         #expect(configuration.keyRefreshInterval == .seconds(60))
@@ -124,6 +126,7 @@ struct ServerConfigurationTests {
         ("cors origin", with { $0.corsOrigins = ["app.example.com"] }, "--cors-origin"),
         ("body size", with { $0.maximumBodySize = "12" }, "--max-body-size"),
         ("log level", with { $0.logLevel = "loud" }, "is not a log level"),
+        ("sqlite durability", with { $0.sqliteDurability = "extra" }, "invalid --sqlite-durability: 'extra' is not normal or full"),
         ("sweep interval", with { $0.sweepInterval = "10ms" }, "must be at least"),
         ("both secrets", with { $0.secret = "s"; $0.keyFile = "/k" }, "cannot be used together"),
         ("empty secret", with { $0.secret = "" }, "the secret must not be empty"),

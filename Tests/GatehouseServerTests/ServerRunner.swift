@@ -6,7 +6,7 @@ import Testing
 /// Runs `gatehouse serve`'s service group (store service, if any, then the server) until `body`
 /// is done, then shuts it down gracefully and checks that it stopped without error.
 func runServer<Result: Sendable>(_ configuration: ServerConfiguration, _ body: @escaping @Sendable (Int) async throws -> Result) async throws -> Result {
-    let opened = try StoreOpener.open(configuration.database, logger: quietLogger)
+    let opened = try StoreOpener.open(configuration.database, sqliteDurability: configuration.sqliteDurability, logger: quietLogger)
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
     let server = ServerService(configuration: configuration, store: opened, logger: quietLogger, passwordHasher: cheapHasher) { address in
         #expect(address.host == "127.0.0.1")

@@ -81,6 +81,21 @@ struct SQLiteStoreTests {
         #expect(try await memory.appliedMigrations() == ["v1"])
     }
 
+    @Test("Durability sets when a commit is synced", arguments: SQLiteStore.Durability.allCases)
+    func durability(_ durability: SQLiteStore.Durability) async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("gatehouse.sqlite").path
+            let store = try SQLiteStore(path: path, durability: durability, logger: testLogger)
+            #expect(store.durability == durability)
+            #expect(try await store.synchronousSetting() == (durability == .full ? 2 : 1))
+            let alice = try await Fixture.create(Fixture.account("alice"), in: store)
+            try await store.insertSession(Fixture.session("s-1", of: alice))
+            #expect(try await store.updateSessions([Fixture.rotation(of: "s-1", from: 1, to: 2)]) == [true])
+            #expect(try await SQLiteStore(path: path, logger: testLogger).session(id: "s-1")?.currentHash == Fixture.digest(2))
+        }
+        #expect(try SQLiteStore.inMemory(logger: testLogger).durability == .normal)
+    }
+
     @Test("The database passes an integrity check after use")
     func integrity() async throws {
         try await withTemporaryDirectory { directory in
