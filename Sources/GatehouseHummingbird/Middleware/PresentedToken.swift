@@ -26,11 +26,15 @@ package struct PresentedToken: Equatable {
 
     /// ``find(in:cookieName:)`` on the headers alone.
     package static func find(in headers: HTTPFields, cookieName: String?) throws(AccountError) -> PresentedToken? {
-        let authorizations = headers[values: .authorization]
-        if authorizations.count > 1 {
-            throw AccountError(.tokenVerificationFailed, "Token verification failed: more than one Authorization header.")
+        // One pass over the fields, without collecting the values into an array first.
+        var authorization: String?
+        for field in headers where field.name == .authorization {
+            guard authorization == nil else {
+                throw AccountError(.tokenVerificationFailed, "Token verification failed: more than one Authorization header.")
+            }
+            authorization = field.value
         }
-        if let authorization = authorizations.first, let token = try bearerToken(authorization) {
+        if let authorization, let token = try bearerToken(authorization) {
             return PresentedToken(token: token, source: .bearer)
         }
         if let cookieName, let token = cookieValue(named: cookieName, in: headers), !token.isEmpty {
@@ -46,7 +50,12 @@ package struct PresentedToken: Equatable {
     private static func bearerToken(_ value: String) throws(AccountError) -> String? {
         // Every request carries this header: the common all-ASCII case is read byte by byte, anything
         // else by the character-based reading below, which the byte reading matches on ASCII.
-        if value.utf8.allSatisfy({ $0 < 0x80 }) { return try asciiBearerToken(value) }
+        var contiguous = value
+        switch contiguous.withUTF8(asciiBearerToken) {
+        case .read(let token): return token
+        case .malformed: throw AccountError(.tokenVerificationFailed, "Token verification failed: the Authorization header must be `Bearer <one token>`.")
+        case .notASCII: break
+        }
         let trimmed = value.trimmingSpaces()
         let parts = trimmed.split(separator: " ", omittingEmptySubsequences: true)
         guard let scheme = parts.first, scheme.lowercased() == "bearer" else { return nil }
@@ -56,31 +65,43 @@ package struct PresentedToken: Equatable {
         return String(token)
     }
 
-    /// ``bearerToken(_:)`` for an ASCII value: the same trimming, the same split on spaces, the same
-    /// checks, without building characters and substrings.
-    private static func asciiBearerToken(_ value: String) throws(AccountError) -> String? {
-        let bytes = value.utf8
+    /// What ``asciiBearerToken(_:)`` made of a value.
+    private enum ASCIIReading {
+        /// The value is ASCII: the token of its `Bearer` credential, `nil` for another scheme.
+        case read(String?)
+        /// A `Bearer` credential that is not exactly one token68 token of acceptable length.
+        case malformed
+        /// The value is not all ASCII; the character-based reading decides.
+        case notASCII
+    }
+
+    /// ``bearerToken(_:)`` for an ASCII value, over its bytes in place: the same trimming, the same split
+    /// on spaces, the same checks, without building characters and substrings.
+    private static func asciiBearerToken(_ bytes: UnsafeBufferPointer<UInt8>) -> ASCIIReading {
+        var first = 0
+        var end = bytes.count
+        for byte in bytes where byte >= 0x80 { return .notASCII }
         func isSpace(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-        guard let first = bytes.firstIndex(where: { !isSpace($0) }), let last = bytes.lastIndex(where: { !isSpace($0) }) else { return nil }
-        let end = bytes.index(after: last)
+        while first < end, isSpace(bytes[first]) { first += 1 }
+        while end > first, isSpace(bytes[end - 1]) { end -= 1 }
+        guard first < end else { return .read(nil) }
         // Parts are separated by runs of spaces (not tabs), as `split(separator: " ")` does.
         var schemeEnd = first
-        while schemeEnd < end, bytes[schemeEnd] != UInt8(ascii: " ") { schemeEnd = bytes.index(after: schemeEnd) }
-        guard bytes.distance(from: first, to: schemeEnd) == 6,
-              zip(bytes[first..<schemeEnd], "bearer".utf8).allSatisfy({ scheme, expected in
-                  (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(scheme) ? scheme + 32 == expected : scheme == expected
-              })
-        else { return nil }
-        var tokenStart = schemeEnd
-        while tokenStart < end, bytes[tokenStart] == UInt8(ascii: " ") { tokenStart = bytes.index(after: tokenStart) }
-        var tokenEnd = tokenStart
-        while tokenEnd < end, bytes[tokenEnd] != UInt8(ascii: " ") { tokenEnd = bytes.index(after: tokenEnd) }
-        let token = bytes[tokenStart..<tokenEnd]
-        // One token exactly: it ends the trimmed value (no third part) and is not empty.
-        guard tokenEnd == end, !token.isEmpty, token.count <= maximumLength, token.allSatisfy(isToken68) else {
-            throw AccountError(.tokenVerificationFailed, "Token verification failed: the Authorization header must be `Bearer <one token>`.")
+        while schemeEnd < end, bytes[schemeEnd] != UInt8(ascii: " ") { schemeEnd += 1 }
+        guard schemeEnd - first == 6 else { return .read(nil) }
+        for (offset, expected) in "bearer".utf8.enumerated() {
+            let byte = bytes[first + offset]
+            let lowered = (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 32 : byte
+            guard lowered == expected else { return .read(nil) }
         }
-        return String(value[tokenStart..<tokenEnd])
+        var tokenStart = schemeEnd
+        while tokenStart < end, bytes[tokenStart] == UInt8(ascii: " ") { tokenStart += 1 }
+        var tokenEnd = tokenStart
+        while tokenEnd < end, bytes[tokenEnd] != UInt8(ascii: " "), isToken68(bytes[tokenEnd]) { tokenEnd += 1 }
+        // One token exactly, of token68 bytes only: it ends the trimmed value (no third part, no byte
+        // outside the alphabet) and is not empty.
+        guard tokenEnd == end, tokenEnd > tokenStart, tokenEnd - tokenStart <= maximumLength else { return .malformed }
+        return .read(String(decoding: UnsafeBufferPointer(rebasing: bytes[tokenStart..<tokenEnd]), as: UTF8.self))
     }
 
     /// The first cookie called `name` in the request's `Cookie` headers.
