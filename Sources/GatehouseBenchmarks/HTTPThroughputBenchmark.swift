@@ -12,9 +12,10 @@ struct HTTPThroughputBenchmark {
         let server = try await BenchmarkServer.start(databasePath: workspace.database("http"))
         let client = HTTPLoadClient(port: server.port)
         do {
-            let result = try await measure(server: server, client: client)
+            var result = try await measure(server: server, client: client)
             await client.shutdown()
             await server.stop()
+            result.notes.insert(try await memoryCeiling(), at: 3)
             return result
         } catch {
             await client.shutdown()
@@ -57,6 +58,30 @@ struct HTTPThroughputBenchmark {
                 "process CPU per response in that round (server and client): /v1/me \(Format.microseconds(round.me.cpuPerResponse)), /health \(Format.microseconds(round.health.cpuPerResponse)).",
                 "rounds (/v1/me vs /health, \(Format.number(plan.httpSeconds)) s each, /health first): \(rounds.map { "\(Format.number($0.me.rate)) vs \(Format.number($0.health.rate))" }.joined(separator: "; ")); the round with the median ratio is reported. Client: SwiftNIO HTTP/1.1 keep-alive, one event-loop thread, in this process.",
             ])
+    }
+
+    /// One round of each side against a server on `MemoryStore`: what the HTTP layer and the session
+    /// layer cost without any database.
+    private func memoryCeiling() async throws -> String {
+        let server = try await BenchmarkServer.start(store: MemoryStore())
+        let client = HTTPLoadClient(port: server.port)
+        do {
+            let accounts = try await Fixtures.createAccounts(plan.concurrentClients, prefix: "memory", store: server.store)
+            var tokens: [String] = []
+            for account in accounts { tokens.append(try await Fixtures.openSession(for: account, sessions: server.accounts.sessions)) }
+            let headers = client.baseHeaders(userAgent: Fixtures.userAgent)
+            _ = try await health(client: client, headers: headers, seconds: plan.warmUpSeconds)
+            let healthRound = try await health(client: client, headers: headers, seconds: plan.httpSeconds)
+            (_, tokens) = try await me(client: client, headers: headers, tokens: tokens, seconds: plan.warmUpSeconds)
+            let (meRound, _) = try await me(client: client, headers: headers, tokens: tokens, seconds: plan.httpSeconds)
+            await client.shutdown()
+            await server.stop()
+            return "the same on a server with MemoryStore (no database at all): /v1/me \(Format.number(meRound.rate))/s vs /health \(Format.number(healthRound.rate))/s = \(Format.ratio(Statistics.ratio(meRound.rate, over: healthRound.rate))); process CPU per response /v1/me \(Format.microseconds(meRound.cpuPerResponse)), /health \(Format.microseconds(healthRound.cpuPerResponse))."
+        } catch {
+            await client.shutdown()
+            await server.stop()
+            throw error
+        }
     }
 
     struct Throughput {
