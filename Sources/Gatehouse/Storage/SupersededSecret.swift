@@ -62,6 +62,8 @@ public struct SupersededSecret: Sendable, Equatable {
     /// milliseconds, big-endian.
     public static func pack(_ secrets: [SupersededSecret]) -> [UInt8] {
         let count = secrets.reduce(0) { $0 + ($1.isDigest ? 1 : 0) }
+        // An uninitialized array of capacity 0 is the shared empty array, which must not be written.
+        guard count > 0 else { return [] }
         return [UInt8](unsafeUninitializedCapacity: count * packedSize) { buffer, initialized in
             let output = UnsafeMutableRawBufferPointer(buffer)
             var offset = 0
