@@ -12,7 +12,8 @@ import ServiceLifecycle
 /// that batch waits for it. While the checkpointer runs, such a commit only signals it; the
 /// checkpointer copies the pages on its own connection and thread (a `PASSIVE` checkpoint: it never
 /// blocks readers or the writer). When it stops, commits checkpoint by themselves again, so a store
-/// without it behaves exactly like plain SQLite. `gatehouse serve` runs one next to the server.
+/// without it behaves exactly like plain SQLite. `gatehouse serve` runs one next to the server; run one
+/// per store.
 ///
 /// ```swift
 /// let store = try SQLiteStore(path: path)
@@ -69,15 +70,7 @@ private final class CheckpointConnection: @unchecked Sendable {
     private let handle: OpaquePointer
 
     init(path: String) throws {
-        var handle: OpaquePointer?
-        let code = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil)
-        guard code == SQLITE_OK, let handle else {
-            let message = handle.map { String(cString: sqlite3_errmsg($0)) }
-            sqlite3_close(handle)
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
-        }
-        self.handle = handle
-        sqlite3_busy_timeout(handle, Int32(SQLiteStore.busyTimeout * 1000))
+        handle = try OwnConnection.open(path)
     }
 
     deinit {

@@ -76,20 +76,11 @@ final class SessionLookup: Sendable {
         private var statement: OpaquePointer?
 
         init(path: String) throws {
-            // Read-write without create: a read-only connection cannot rebuild the WAL index after a
-            // crash. Only the SELECT ever runs on it.
-            var handle: OpaquePointer?
-            let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
-            var code = sqlite3_open_v2(path, &handle, flags, nil)
-            guard code == SQLITE_OK, let handle else {
-                let message = handle.map { String(cString: sqlite3_errmsg($0)) }
-                sqlite3_close(handle)
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
-            }
+            // Only the SELECT ever runs on it.
+            let handle = try OwnConnection.open(path)
             self.handle = handle
-            sqlite3_busy_timeout(handle, Int32(SQLiteStore.busyTimeout * 1000))
             var statement: OpaquePointer?
-            code = sqlite3_prepare_v3(handle, SessionLookup.sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+            let code = sqlite3_prepare_v3(handle, SessionLookup.sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
             guard code == SQLITE_OK, let statement else {
                 let message = String(cString: sqlite3_errmsg(handle))
                 close()
