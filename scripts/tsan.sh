@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs the core tests and the concurrency stress test under ThreadSanitizer, in their own scratch path
-# (.build-tsan: a sanitized build must not mix with the ordinary one). Any data race ThreadSanitizer
-# reports fails the run. Extra arguments go to `swift test`.
+# Runs the core tests, the concurrency stress test and the WAL checkpointer tests under ThreadSanitizer,
+# in their own scratch path (.build-tsan: a sanitized build must not mix with the ordinary one). Any data
+# race ThreadSanitizer reports fails the run. Extra arguments go to `swift test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,10 +14,10 @@ flags=(--sanitize=thread --scratch-path .build-tsan -Xswiftc -DGATEHOUSE_TSAN_LO
 swift build --build-tests "${flags[@]}"
 log=.build-tsan/tsan.log
 status=0
-swift test --skip-build "${flags[@]}" --filter 'GatehouseTests\.' --filter 'GatehouseStressTests\.' "$@" 2>&1 | tee "$log" || status=$?
+swift test --skip-build "${flags[@]}" --filter 'GatehouseTests\.' --filter 'GatehouseStressTests\.' --filter 'SQLiteCheckpointerTests\.' "$@" 2>&1 | tee "$log" || status=$?
 races="$(grep -c "WARNING: ThreadSanitizer" "$log" || true)"
 if [ "$status" -ne 0 ] || [ "$races" -ne 0 ]; then
   echo "ThreadSanitizer run FAILED (exit $status, $races reports; log: $log)" >&2
   exit 1
 fi
-echo "ThreadSanitizer: no data race in the core and stress tests"
+echo "ThreadSanitizer: no data race in the core, stress and checkpointer tests"
