@@ -46,7 +46,6 @@ public struct SQLiteCheckpointer: Service, CustomStringConvertible {
         // One pending signal is enough: a checkpoint copies everything committed before it starts.
         let (signals, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         checkpoints.handOver(to: continuation)
-        defer { checkpoints.takeBack() }
         await withGracefulShutdownHandler {
             for await _ in signals {
                 do {
@@ -59,8 +58,8 @@ public struct SQLiteCheckpointer: Service, CustomStringConvertible {
         } onGracefulShutdown: {
             continuation.finish()
         }
-        // The hook is handed back first (`defer` above runs after this), then the connection closes.
-        withExtendedLifetime(connection) {}
+        // From here on, commits past the threshold checkpoint by themselves again.
+        checkpoints.takeBack()
     }
 }
 
