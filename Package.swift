@@ -111,6 +111,7 @@ let package = Package(
             dependencies: [
                 "Gatehouse",
                 "GatehouseSQLite",
+                "GatehousePostgres",
                 "GatehouseHummingbird",
                 "CAllocationCounter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -10,7 +10,8 @@ struct GatehouseBench: AsyncParsableCommand {
         abstract: "Gatehouse benchmarks: each figure measured against an in-run baseline.",
         discussion: """
             Build in release mode: swift run -c release gatehouse-bench. The default run takes under \
-            three minutes, --quick under thirty seconds. Benchmarks: \(BenchmarkKind.allCases.map(\.rawValue).joined(separator: ", ")).
+            three minutes, --quick under thirty seconds. Benchmarks: \(BenchmarkKind.allCases.map(\.rawValue).joined(separator: ", ")) \
+            (postgres only with --postgres).
             """
     )
 
@@ -26,6 +27,17 @@ struct GatehouseBench: AsyncParsableCommand {
     @Option(help: "Where the benchmark databases go (a new temporary directory by default; removed afterwards).")
     var directory: String?
 
+    @Option(help: ArgumentHelp(
+        "A PostgreSQL URL for the postgres benchmark, which is skipped without one. It creates accounts and sessions there.",
+        valueName: "url"))
+    var postgres: String?
+
+    func validate() throws {
+        if only.contains(.postgres), postgres == nil {
+            throw ValidationError("The postgres benchmark needs --postgres <url>.")
+        }
+    }
+
     mutating func run() async throws {
         let plan = BenchmarkPlan(quick: quick)
         let workspace = try Workspace(parent: directory)
@@ -35,10 +47,10 @@ struct GatehouseBench: AsyncParsableCommand {
         var errors: [String] = []
         // The login burst runs last: a burst cut short by its time bound leaves hashes queued on the
         // server's pool, which must not run into another benchmark's measurements.
-        for kind in BenchmarkKind.runOrder where only.isEmpty || only.contains(kind) {
+        for kind in BenchmarkKind.runOrder where (only.isEmpty || only.contains(kind)) && (kind != .postgres || postgres != nil) {
             Progress.say("\(kind.rawValue): \(kind.summary)")
             do {
-                results += try await kind.run(plan: plan, workspace: workspace)
+                results += try await kind.run(plan: plan, workspace: workspace, postgres: postgres)
             } catch {
                 // One broken benchmark must not hide the others' figures.
                 errors.append("\(kind.rawValue): \(error)")
@@ -58,9 +70,9 @@ struct GatehouseBench: AsyncParsableCommand {
 }
 
 enum BenchmarkKind: String, CaseIterable, ExpressibleByArgument, Sendable {
-    case verify, rotate, http, scale, logins, allocations
+    case verify, rotate, http, scale, logins, allocations, postgres
 
-    static let runOrder: [BenchmarkKind] = [.verify, .rotate, .http, .scale, .allocations, .logins]
+    static let runOrder: [BenchmarkKind] = [.verify, .rotate, .http, .scale, .allocations, .postgres, .logins]
 
     var summary: String {
         switch self {
@@ -70,10 +82,11 @@ enum BenchmarkKind: String, CaseIterable, ExpressibleByArgument, Sendable {
         case .scale: "rotation latency with few vs many stored sessions"
         case .logins: "GET /health latency during a burst of logins"
         case .allocations: "heap allocations per login, renewal and verification"
+        case .postgres: "rotations through handleRequest on PostgreSQL, 64 clients vs one at a time"
         }
     }
 
-    func run(plan: BenchmarkPlan, workspace: Workspace) async throws -> [BenchmarkResult] {
+    func run(plan: BenchmarkPlan, workspace: Workspace, postgres: String?) async throws -> [BenchmarkResult] {
         switch self {
         case .verify: [try TokenVerificationBenchmark(plan: plan).run()]
         case .rotate: [try await RotationThroughputBenchmark(plan: plan, workspace: workspace).run()]
@@ -81,6 +94,12 @@ enum BenchmarkKind: String, CaseIterable, ExpressibleByArgument, Sendable {
         case .scale: [try await StoredSessionsBenchmark(plan: plan, workspace: workspace).run()]
         case .logins: [try await LoginBurstBenchmark(plan: plan, workspace: workspace).run()]
         case .allocations: try await AllocationBenchmark(plan: plan, workspace: workspace).run()
+        case .postgres:
+            if let postgres {
+                [try await PostgresRotationBenchmark(plan: plan, url: postgres).run()]
+            } else {
+                []
+            }
         }
     }
 }
