@@ -39,9 +39,11 @@ struct HTTPThroughputBenchmark {
             (meRound, tokens) = try await me(client: client, headers: headers, tokens: tokens, seconds: plan.httpSeconds)
             rounds.append((meRound, healthRound))
         }
-        guard let reported = Statistics.medianRound(rounds.map { ($0.me.rate, $0.health.rate) }),
-              let round = rounds.first(where: { $0.me.rate == reported.gatehouse && $0.health.rate == reported.baseline })
-        else { throw BenchmarkError("no HTTP round completed") }
+        guard let index = Statistics.medianRoundIndex(rounds.map { ($0.me.rate, $0.health.rate) }) else {
+            throw BenchmarkError("no HTTP round completed")
+        }
+        let round = rounds[index]
+        let reported = (gatehouse: round.me.rate, baseline: round.health.rate)
         let meLatencies = round.me.latencies
         let healthLatencies = round.health.latencies
         func latency(_ samples: [Double]) -> String {

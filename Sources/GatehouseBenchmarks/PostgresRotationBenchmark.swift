@@ -41,9 +41,8 @@ struct PostgresRotationBenchmark {
             rounds.append((concurrent.rate, single.rate))
             cpu.append((concurrent.cpuPerRotation, single.cpuPerRotation))
         }
-        guard let reported = Statistics.medianRound(rounds),
-              let index = rounds.firstIndex(where: { $0.gatehouse == reported.gatehouse && $0.baseline == reported.baseline })
-        else { throw BenchmarkError("no PostgreSQL round completed") }
+        guard let index = Statistics.medianRoundIndex(rounds) else { throw BenchmarkError("no PostgreSQL round completed") }
+        let reported = rounds[index]
         return BenchmarkResult(
             benchmark: "postgres", figure: "rotations/s, PostgreSQL, \(plan.concurrentClients) clients", unit: "/s",
             gatehouse: reported.gatehouse, baselineName: "the same handleRequest on the same store, one client at a time",

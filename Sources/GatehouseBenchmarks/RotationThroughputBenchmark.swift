@@ -40,9 +40,8 @@ struct RotationThroughputBenchmark {
         }
         let ceiling = try await memoryCeiling(ring: ring)
         let durable = try await durableRound(ring: ring)
-        guard let reported = Statistics.medianRound(rounds),
-              let index = rounds.firstIndex(where: { $0.gatehouse == reported.gatehouse && $0.baseline == reported.baseline })
-        else { throw BenchmarkError("no rotation round completed") }
+        guard let index = Statistics.medianRoundIndex(rounds) else { throw BenchmarkError("no rotation round completed") }
+        let reported = rounds[index]
         return BenchmarkResult(
             benchmark: "rotate", figure: "rotations/s, SQLite, \(plan.concurrentClients) clients", unit: "/s",
             gatehouse: reported.gatehouse, baselineName: "the same handleRequest on the same file with one write transaction per rotation",

@@ -29,11 +29,12 @@ enum Statistics {
         return gatehouse / baseline
     }
 
-    /// Of rounds that each measured both sides under the same conditions, the one whose ratio is the
-    /// median (the lower middle one for an even count): background load that drifts between rounds
-    /// then moves neither side's figure more than the other's.
-    static func medianRound(_ rounds: [(gatehouse: Double, baseline: Double)]) -> (gatehouse: Double, baseline: Double)? {
-        let ranked = rounds.compactMap { round in ratio(round.gatehouse, over: round.baseline).map { (round, $0) } }
+    /// Of rounds that each measured both sides under the same conditions, the position of the one whose
+    /// ratio is the median (the lower middle one for an even count): background load that drifts between
+    /// rounds then moves neither side's figure more than the other's. A position rather than the round,
+    /// so that the other figures of that round are reported with it.
+    static func medianRoundIndex(_ rounds: [(gatehouse: Double, baseline: Double)]) -> Int? {
+        let ranked = rounds.indices.compactMap { index in ratio(rounds[index].gatehouse, over: rounds[index].baseline).map { (index, $0) } }
             .sorted { $0.1 < $1.1 }
         guard !ranked.isEmpty else { return nil }
         return ranked[(ranked.count - 1) / 2].0
