@@ -242,14 +242,17 @@ final class ScriptedConnection: ChannelInboundHandler, RemovableChannelHandler {
 
 // MARK: Scripts
 
-/// The same request over and over until stopped (or a cap).
+/// The same request over and over until stopped (or a cap), each after a pause when one is given (a
+/// light, steady probe) or at once.
 final class RepeatingScript: ConnectionScript {
     private let request: LoadRequest
     private let stop: StopSignal
     private var remaining: Int
+    let pause: TimeAmount?
 
-    init(request: LoadRequest, stop: StopSignal, cap: Int = ScriptedConnection.maximumSamples) {
+    init(request: LoadRequest, pause: TimeAmount? = nil, stop: StopSignal, cap: Int = ScriptedConnection.maximumSamples) {
         self.request = request
+        self.pause = pause
         self.stop = stop
         self.remaining = cap
     }
@@ -298,31 +301,6 @@ final class RotatingTokenScript: ConnectionScript {
             throw BenchmarkError("\(uri) answered without a renewed token")
         }
         current = renewed
-    }
-}
-
-/// A light, steady probe: one request, a pause, the next, until stopped (or a cap).
-final class PacedScript: ConnectionScript {
-    private let request: LoadRequest
-    private let stop: StopSignal
-    private var remaining: Int
-    let pause: TimeAmount?
-
-    init(request: LoadRequest, pause: TimeAmount, stop: StopSignal, cap: Int = ScriptedConnection.maximumSamples) {
-        self.request = request
-        self.pause = pause
-        self.stop = stop
-        self.remaining = cap
-    }
-
-    func nextRequest(now: NIODeadline) -> LoadRequest? {
-        guard !stop.isSet, remaining > 0 else { return nil }
-        remaining -= 1
-        return request
-    }
-
-    func received(status: HTTPResponseStatus, headers: HTTPHeaders) throws {
-        guard status == .ok else { throw BenchmarkError("\(request.uri) answered \(status.code)") }
     }
 }
 

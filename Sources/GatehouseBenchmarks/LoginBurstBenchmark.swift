@@ -75,7 +75,7 @@ struct LoginBurstBenchmark {
         let stop = StopSignal()
         let pause = TimeAmount.microseconds(plan.probeIntervalMicroseconds)
         let connections = try await client.connect(count: plan.probeConnections) { _ in
-            PacedScript(request: request, pause: pause, stop: stop)
+            RepeatingScript(request: request, pause: pause, stop: stop)
         }
         client.start(connections)
         // Let every probe connection get going before the window opens.
