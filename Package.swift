@@ -3,7 +3,7 @@ import PackageDescription
 
 /// One set of compiler settings for every target: Swift 6 language mode (strict concurrency) everywhere.
 let swiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
@@ -14,8 +14,8 @@ let package = Package(
         .library(name: "GatehouseSQLite", targets: ["GatehouseSQLite"]),
         .library(name: "GatehousePostgres", targets: ["GatehousePostgres"]),
         .library(name: "GatehouseHummingbird", targets: ["GatehouseHummingbird"]),
-        .executable(name: "gatehouse", targets: ["gatehouse"]),
-        .executable(name: "gatehouse-bench", targets: ["GatehouseBenchmarks"]),
+        .library(name: "GatehouseTesting", targets: ["GatehouseTesting"]),
+        .executable(name: "gatehouse", targets: ["GatehouseCommand"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
@@ -29,8 +29,11 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.10.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
+        // MARK: Libraries
+
         .target(
             name: "Gatehouse",
             dependencies: [
@@ -43,6 +46,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(name: "CGatehouseRandom"),
         .target(
             name: "GatehouseSQLite",
             dependencies: [
@@ -79,6 +83,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "GatehouseTesting",
+            dependencies: ["Gatehouse"],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: The server and its command
+
+        .target(
             name: "GatehouseServer",
             dependencies: [
                 "Gatehouse",
@@ -92,7 +104,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
-            name: "gatehouse",
+            name: "GatehouseCommand",
             dependencies: [
                 "Gatehouse",
                 "GatehouseSQLite",
@@ -106,62 +118,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(
-            name: "GatehouseBenchmarks",
-            dependencies: [
-                "Gatehouse",
-                "GatehouseSQLite",
-                "GatehousePostgres",
-                "GatehouseHummingbird",
-                "CAllocationCounter",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "CryptoExtras", package: "swift-crypto"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        /// Counts heap allocations for the benchmarks by interposing the C allocator in the process.
-        .target(name: "CAllocationCounter"),
-        .target(name: "CGatehouseRandom"),
-        .testTarget(
-            name: "GatehouseBenchmarksTests",
-            dependencies: ["GatehouseBenchmarks"],
-            swiftSettings: swiftSettings
-        ),
-        // The fuzzing executable: libFuzzer drives it when scripts/fuzz.sh builds it with
-        // `-sanitize=fuzzer -DFUZZING`; an ordinary build replays the committed corpus.
-        .target(name: "CGatehouseFuzz"),
-        .executableTarget(
-            name: "GatehouseFuzz",
-            dependencies: [
-                "Gatehouse",
-                "GatehouseHummingbird",
-                "CGatehouseFuzz",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "GatehouseStressTests",
-            dependencies: [
-                "Gatehouse",
-                "GatehouseSQLite",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: swiftSettings
-        ),
+
+        // MARK: Tests
+
         .testTarget(
             name: "GatehouseTests",
-            dependencies: ["Gatehouse", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Gatehouse", "GatehouseTesting", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -170,6 +132,7 @@ let package = Package(
                 "Gatehouse",
                 "GatehouseSQLite",
                 "GatehousePostgres",
+                "GatehouseTesting",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -179,11 +142,28 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "GatehouseTestingTests",
+            dependencies: ["Gatehouse", "GatehouseTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatehouseStressTests",
+            dependencies: [
+                "Gatehouse",
+                "GatehouseSQLite",
+                "GatehouseTesting",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "GatehouseHummingbirdTests",
             dependencies: [
                 "Gatehouse",
                 "GatehouseSQLite",
                 "GatehouseHummingbird",
+                "GatehouseTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -200,6 +180,7 @@ let package = Package(
                 "GatehousePostgres",
                 "GatehouseHummingbird",
                 "GatehouseServer",
+                "GatehouseTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -9,7 +9,7 @@ import Metrics
 ///
 /// ``makeGatehouseRouter(accounts:configuration:logger:)`` installs it first, so it sees every response
 /// once; add it to your own router the same way if you mount the routes with
-/// ``addGatehouseRoutes(to:accounts:configuration:logger:)``. Logins, renewals and theft detections are
+/// ``addGatehouseRoutes(to:accounts:configuration:)``. Logins, renewals and theft detections are
 /// counted by the Gatehouse core itself, not here.
 public struct GatehouseErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     private let logger: Logger
@@ -32,9 +32,12 @@ public struct GatehouseErrorMiddleware<Context: RequestContext>: RouterMiddlewar
             let failure = GatehouseHTTPError(error)
             if failure.status.code >= 500 {
                 // The cause stays here: the client only gets a generic message.
-                logger.error("request failed", metadata: [
-                    "gatehouse.error": "\(failure.code)", "gatehouse.error_detail": "\(error)", "gatehouse.path": "\(request.uri.path)",
-                ])
+                logger.error(
+                    "request failed",
+                    metadata: [
+                        "gatehouse.error": "\(failure.code)", "gatehouse.error_detail": "\(error)", "gatehouse.path": "\(request.uri.path)",
+                    ]
+                )
             }
             metrics.count(status: failure.status, code: failure.code)
             return try failure.response(from: request, context: context)

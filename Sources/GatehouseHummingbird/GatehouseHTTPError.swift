@@ -50,7 +50,7 @@ public struct GatehouseHTTPError: HTTPResponseError, Sendable, CustomStringConve
             self.init(error.underlying)
             headers.append(contentsOf: error.headers)
         case is DecodingError:
-            self.init(status: .badRequest, code: AccountError.Code.invalidRequest.rawValue, message: "The request body is not valid JSON of the expected shape.")
+            self.init(AccountError.invalidRequest(.body))
         case let error as any HTTPResponseError:
             // An `HTTPError`'s message is written by the application for its clients; keep it.
             let httpError = error as? HTTPError
@@ -65,7 +65,7 @@ public struct GatehouseHTTPError: HTTPResponseError, Sendable, CustomStringConve
     public static func status(for code: AccountError.Code) -> HTTPResponse.Status {
         switch code {
         case .unauthorized, .tokenVerificationFailed, .sessionExpired, .invalidSession, .tokenTheftDetected,
-             .userNotFound, .loginFailed, .invalidEncodedSession:
+            .userNotFound, .loginFailed, .invalidEncodedSession:
             .unauthorized
         case .userDeactivated, .csrfRejected:
             .forbidden
@@ -106,7 +106,11 @@ public struct GatehouseHTTPError: HTTPResponseError, Sendable, CustomStringConve
 
     /// The JSON error response.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var response = Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: ErrorBody(code: code, message: message).encoded())))
+        var response = Response(
+            status: status,
+            headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: ErrorBody(code: code, message: message).encoded()))
+        )
         response.headers[.contentType] = "application/json; charset=utf-8"
         return response
     }

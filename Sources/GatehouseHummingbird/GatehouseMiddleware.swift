@@ -1,4 +1,3 @@
-import Foundation
 import Gatehouse
 import HTTPTypes
 import Hummingbird
@@ -10,9 +9,9 @@ import Logging
 /// 1. takes the token from `Authorization: Bearer <token>` or, failing that, from the session cookie;
 /// 2. for a cookie-authenticated, state-changing request, applies the CSRF rule described on
 ///    ``GatehouseHTTPConfiguration`` (`403 CSRFRejected`);
-/// 3. runs `Accounts.handleRequest` with the client's IP address and `User-Agent`, and puts the
-///    `SessionRequest`, the account and the session on the context (a request without a token passes
-///    through with no account; an invalid, expired or stolen token is answered `401` at once);
+/// 3. calls `Sessions.authenticate(token:client:forceRenewal:logger:)` with the client's IP address and
+///    `User-Agent`, and puts the returned ``GatehouseRequestState`` on the context (a request without a
+///    token passes through with no account; an invalid, expired or stolen token is answered at once);
 /// 4. after the route, adds `Auth-Token: <new token>` when the token was renewed — and the renewed
 ///    cookie when the request came with the cookie — or clears the cookie when the route ended the
 ///    session. A request accepted within the grace period keeps its token and gets no header.
@@ -20,26 +19,26 @@ import Logging
 /// `GET /health` is never authenticated. Put the middleware in front of your own routes:
 /// ```swift
 /// let router = Router(context: GatehouseRequestContext.self)
-/// router.add(middleware: GatehouseMiddleware(accounts: accounts, logger: logger))
+/// router.add(middleware: GatehouseMiddleware(accounts: accounts))
 /// router.get("/profile") { _, context in
-///     guard let account = context.account else { throw GatehouseHTTPError(AccountError(.unauthorized)) }
+///     guard let account = context.account else { throw GatehouseHTTPError(AccountError.unauthorized) }
 ///     return account.username
 /// }
 /// ```
+/// It logs through each request's own logger (`context.logger`), so Hummingbird's request id is on
+/// every line.
 public struct GatehouseMiddleware<Context: GatehouseRequestContextProtocol>: RouterMiddleware {
     /// The accounts (and sessions) requests are authenticated against.
     public let accounts: Accounts
     /// Cookie, CSRF and proxy settings.
     public let configuration: GatehouseHTTPConfiguration
-    private let logger: Logger
     private let cookie: SessionCookie
     private let csrf: CSRFCheck
 
-    /// A middleware authenticating against `accounts`; `logger` records rotation failures and theft.
-    public init(accounts: Accounts, configuration: GatehouseHTTPConfiguration = GatehouseHTTPConfiguration(), logger: Logger) {
+    /// A middleware authenticating against `accounts`.
+    public init(accounts: Accounts, configuration: GatehouseHTTPConfiguration = GatehouseHTTPConfiguration()) {
         self.accounts = accounts
         self.configuration = configuration
-        self.logger = logger
         self.cookie = SessionCookie(configuration: configuration)
         self.csrf = CSRFCheck(configuration: configuration)
     }
@@ -48,7 +47,7 @@ public struct GatehouseMiddleware<Context: GatehouseRequestContextProtocol>: Rou
     /// headers to whatever `next` answers (its errors included).
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         // Mounted twice (around a router and again around its routes): the outer one already did the work.
-        if context.sessionRequest != nil { return try await next(request, context) }
+        if context.gatehouse != nil { return try await next(request, context) }
         if request.method == .get || request.method == .head, request.uri.path == "/health" {
             return try await next(request, context)
         }
@@ -63,57 +62,70 @@ public struct GatehouseMiddleware<Context: GatehouseRequestContextProtocol>: Rou
             do {
                 try csrf.verify(request)
             } catch {
-                logger.info("cross-site request rejected", metadata: ["gatehouse.error": "\(error.code)", "gatehouse.method": "\(request.method)"])
+                context.logger.info(
+                    "cross-site request rejected",
+                    metadata: ["gatehouse.error": "\(error.code)", "gatehouse.method": "\(request.method)"]
+                )
                 throw GatehouseHTTPError(error)
             }
         }
 
-        let sessionRequest = SessionRequest(
-            authToken: presented?.token,
-            requestIp: ClientAddress.resolve(headers: request.headers, remoteAddress: context.remoteAddress, trustForwardedFor: configuration.trustForwardedFor),
-            userAgent: request.headers[.userAgent] ?? "")
+        let client = ConnectionInfo(
+            ip: ClientAddress.resolve(
+                headers: request.headers,
+                remoteAddress: context.remoteAddress,
+                trustForwardedFor: configuration.trustForwardedFor
+            ),
+            userAgent: request.headers[.userAgent] ?? ""
+        )
+        let authentication: Authentication?
         do {
-            try await accounts.handleRequest(sessionRequest)
+            authentication = try await accounts.sessions.authenticate(token: presented?.token, client: client, logger: context.logger)
         } catch {
-            await logFailure(error, token: presented?.token, request: sessionRequest)
             throw rejection(error, cookieSent: presented?.source == .cookie)
         }
 
+        let state = GatehouseRequestState(authentication: authentication, client: client, credential: presented?.source)
         var context = context
-        context.sessionRequest = sessionRequest
-        context.account = sessionRequest.user
-        context.session = sessionRequest.session
-
+        context.gatehouse = state
         let response: Response
         do {
             response = try await next(request, context)
         } catch {
-            let headers = tokenHeaders(for: sessionRequest, source: presented?.source, alreadySet: [:])
+            let headers = tokenHeaders(for: state, alreadySet: [:])
             if headers.isEmpty { throw error }
             throw HeaderAddingError(underlying: error, headers: headers)
         }
         var edited = response
-        edited.headers.append(contentsOf: tokenHeaders(for: sessionRequest, source: presented?.source, alreadySet: response.headers))
+        edited.headers.append(contentsOf: tokenHeaders(for: state, alreadySet: response.headers))
         return edited
     }
 
     /// The headers that deliver the request's outcome: the renewed token (and cookie), or the cleared
     /// cookie once the session was ended.
-    private func tokenHeaders(for request: SessionRequest, source: PresentedToken.Source?, alreadySet: HTTPFields) -> HTTPFields {
+    private func tokenHeaders(for state: GatehouseRequestState, alreadySet: HTTPFields) -> HTTPFields {
         var headers = HTTPFields()
         let cookieHandled = cookie.isSet(in: alreadySet)
-        if request.sessionDestroyed == true {
+        switch state.outcome.current {
+        case .tokensDelivered:
+            return headers
+        case .sessionEnded:
             if configuration.cookie.enabled, !cookieHandled {
                 headers[.setCookie] = cookie.clearing
             }
             return headers
+        case .unchanged:
+            break
         }
-        guard request.tokenRenewed, let token = request.authToken else { return headers }
+        guard let authentication = state.authentication, authentication.isRenewed else { return headers }
         if alreadySet[.authToken] == nil {
-            headers[.authToken] = token
+            headers[.authToken] = authentication.token
         }
-        if source == .cookie, configuration.cookie.enabled, !cookieHandled {
-            headers[.setCookie] = cookie.setting(token, lifetime: SessionCookie.tokenLifetime(of: request.session, options: accounts.options.sessions))
+        if state.credential == .cookie, configuration.cookie.enabled, !cookieHandled {
+            headers[.setCookie] = cookie.setting(
+                authentication.token,
+                lifetime: cookie.lifetime(of: authentication, now: accounts.options.sessions.clock.now())
+            )
         }
         return headers
     }
@@ -133,22 +145,5 @@ public struct GatehouseMiddleware<Context: GatehouseRequestContextProtocol>: Rou
             failure.headers.append(HTTPField(name: .setCookie, value: cookie.clearing))
         }
         return failure
-    }
-
-    private func logFailure(_ error: any Error, token: String?, request: SessionRequest) async {
-        var metadata: Logger.Metadata = ["gatehouse.error": "\((error as? AccountError)?.code.rawValue ?? "InternalError")"]
-        // The session id is inside the token; reading it costs one MAC and only happens on failures.
-        if let token, let verified = try? await accounts.sessions.verifyToken(token, request: request, ignoringExpiry: true) {
-            metadata["gatehouse.session_id"] = "\(verified.claims.sessionId)"
-        }
-        switch (error as? AccountError)?.code {
-        case .tokenTheftDetected?:
-            logger.warning("superseded token replayed; session revoked", metadata: metadata)
-        case .storeUnavailable?, nil:
-            metadata["gatehouse.error_detail"] = "\(error)"
-            logger.error("authentication failed", metadata: metadata)
-        default:
-            logger.info("token rejected", metadata: metadata)
-        }
     }
 }

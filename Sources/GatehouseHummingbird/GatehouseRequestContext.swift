@@ -9,12 +9,8 @@ public struct GatehouseRequestContext: GatehouseRequestContextProtocol {
     public var coreContext: CoreRequestContextStorage
     /// The peer address of the connection (`nil` when there is no socket, as in in-process tests).
     public let remoteAddress: SocketAddress?
-    /// The request as the session layer sees it, once ``GatehouseMiddleware`` ran.
-    public var sessionRequest: SessionRequest?
-    /// The authenticated account; `nil` for an anonymous request.
-    public var account: Account?
-    /// The session of the presented token; `nil` for an anonymous request.
-    public var session: SessionDocument?
+    /// The caller, once ``GatehouseMiddleware`` ran.
+    public var gatehouse: GatehouseRequestState?
 
     /// Creates the context for a request arriving on `source.channel`.
     public init(source: ApplicationRequestContextSource) {

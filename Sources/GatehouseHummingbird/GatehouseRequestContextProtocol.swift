@@ -5,14 +5,28 @@ import Hummingbird
 /// carries the outcome of authentication to the routes.
 ///
 /// Conform your own context to it to put the middleware in front of your routes while keeping your own
-/// fields; ``GatehouseRequestContext`` is the ready-made one.
+/// fields — one stored property does it:
+///
+/// ```swift
+/// struct AppContext: GatehouseRequestContextProtocol {
+///     var coreContext: CoreRequestContextStorage
+///     let remoteAddress: SocketAddress?
+///     var gatehouse: GatehouseRequestState?
+///     init(source: ApplicationRequestContextSource) {
+///         coreContext = CoreRequestContextStorage(source: source)
+///         remoteAddress = source.channel.remoteAddress
+///     }
+/// }
+/// ```
+/// ``GatehouseRequestContext`` is the ready-made one.
 public protocol GatehouseRequestContextProtocol: RemoteAddressRequestContext {
-    /// The request as the session layer sees it; set by ``GatehouseMiddleware`` (`nil` before it ran).
-    /// Routes hand it to `Accounts` calls that take a `SessionRequest` (login, logout), and the
-    /// middleware reads back from it which token the response must carry.
-    var sessionRequest: SessionRequest? { get set }
+    /// What ``GatehouseMiddleware`` found out about the caller; `nil` before it ran.
+    var gatehouse: GatehouseRequestState? { get set }
+}
+
+extension GatehouseRequestContextProtocol {
     /// The authenticated account, or `nil` for a request without a token.
-    var account: Account? { get set }
+    public var account: Account? { gatehouse?.authentication?.account }
     /// The session the request is authenticated with, or `nil` for a request without a token.
-    var session: SessionDocument? { get set }
+    public var session: SessionDocument? { gatehouse?.authentication?.session }
 }

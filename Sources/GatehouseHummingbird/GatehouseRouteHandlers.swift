@@ -4,14 +4,15 @@ import Hummingbird
 import Logging
 
 /// The handlers of the Gatehouse API. Each one runs behind ``GatehouseMiddleware``, which has already
-/// authenticated (and possibly renewed) the request's token; the handlers only read and change
-/// `context.sessionRequest`, and the middleware turns its final state into `Auth-Token` and cookies.
+/// authenticated (and possibly renewed) the request's token and put a ``GatehouseRequestState`` on the
+/// context; a handler that changes the caller's session says so on that state, and the middleware
+/// turns it into `Auth-Token` and cookie headers.
 struct GatehouseRouteHandlers<Context: GatehouseRequestContextProtocol>: Sendable {
     let accounts: Accounts
     let configuration: GatehouseHTTPConfiguration
-    let logger: Logger
 
     private var cookie: SessionCookie { SessionCookie(configuration: configuration) }
+    private var sessions: Sessions { accounts.sessions }
 
     // MARK: Routes
 
@@ -27,55 +28,75 @@ struct GatehouseRouteHandlers<Context: GatehouseRequestContextProtocol>: Sendabl
 
     func login(_ request: Request, context: Context) async throws -> Response {
         let body = try await JSONPayload.decode(LoginBody.self, from: request, limit: configuration.maximumBodySize)
-        let sessionRequest = try sessionRequest(of: context)
-        let result: LoginResult
+        let state = try requestState(of: context)
+        let login: Authentication
         do {
-            result = try await accounts.userByPasswordLogin(username: body.username, password: body.password, request: sessionRequest)
+            login = try await accounts.logIn(username: body.username, password: body.password, client: state.client, logger: context.logger)
         } catch let error as AccountError {
-            logger.info("login refused", metadata: ["gatehouse.error": "\(error.code)"])
+            context.logger.info("login refused", metadata: ["gatehouse.error": "\(error.code)"])
             throw error
         }
-        logger.info("login", metadata: [
-            "gatehouse.session_id": "\(result.sessionDocument.id)", "gatehouse.account_id": "\(result.account.accountId)",
-        ])
+        context.logger.info("login", metadata: ["gatehouse.session_id": "\(login.sessionID)", "gatehouse.account_id": "\(login.accountID)"])
         var headers = HTTPFields()
+        headers[.authToken] = login.token
         if configuration.cookie.enabled {
-            let lifetime = SessionCookie.tokenLifetime(of: result.sessionDocument, options: accounts.options.sessions)
-            headers[.setCookie] = cookie.setting(result.authToken, lifetime: lifetime)
+            headers[.setCookie] = cookie.setting(login.token, lifetime: cookie.lifetime(of: login, now: sessions.options.clock.now()))
         }
-        let payload = LoginResponse(authToken: result.authToken, session: SessionPayload(result.sessionDocument), account: AccountPayload(result.account))
+        state.tokensDelivered()
+        let payload = LoginResponse(authToken: login.token, session: SessionPayload(login.session), account: AccountPayload(login.account))
         return try JSONPayload.response(payload, headers: headers)
     }
 
     func me(_ request: Request, context: Context) throws -> Response {
         let caller = try authenticated(context)
-        return try JSONPayload.response(MeResponse(account: AccountPayload(caller.account), session: SessionPayload(caller.session)))
+        return try JSONPayload.response(
+            MeResponse(account: AccountPayload(caller.authentication.account), session: SessionPayload(caller.authentication.session))
+        )
     }
 
-    /// The seed's `refreshTokens`: the token this request ends with, renewed exactly once. Under the
-    /// every-request policy the middleware's renewal is that renewal; under an interval policy a token
-    /// the middleware kept is renewed here. A token accepted within the grace period stays as it is.
+    /// The token this request ends with, renewed exactly once. Under the every-request policy the
+    /// middleware's renewal is that renewal; under an interval policy a token the middleware kept is
+    /// renewed here. A token accepted within the grace period stays as it is.
     func refresh(_ request: Request, context: Context) async throws -> Response {
         let caller = try authenticated(context)
-        if !caller.request.tokenRenewed, case .olderThan = accounts.sessions.options.renewal, let token = caller.request.authToken {
-            _ = try await accounts.refreshTokens(RefreshTokensInput(authToken: token, request: caller.request, forceRenewal: true))
+        var current = caller.authentication
+        if !current.isRenewed, case .olderThan = sessions.options.renewal,
+            let renewed = try await sessions.authenticate(
+                token: current.token,
+                client: caller.state.client,
+                forceRenewal: true,
+                logger: context.logger
+            )
+        {
+            current = renewed
+            var headers = HTTPFields()
+            headers[.authToken] = renewed.token
+            if caller.state.credential == .cookie, configuration.cookie.enabled {
+                headers[.setCookie] = cookie.setting(renewed.token, lifetime: cookie.lifetime(of: renewed, now: sessions.options.clock.now()))
+            }
+            caller.state.tokensDelivered()
+            return try JSONPayload.response(TokenResponse(authToken: current.token), headers: headers)
         }
-        guard let token = caller.request.authToken else { throw AccountError(.unauthorized, "This route needs an auth token.") }
-        return try JSONPayload.response(TokenResponse(authToken: token))
+        return try JSONPayload.response(TokenResponse(authToken: current.token))
     }
 
     func logout(_ request: Request, context: Context) async throws -> Response {
         let caller = try authenticated(context)
-        guard let token = caller.request.authToken else { throw AccountError(.unauthorized, "This route needs an auth token.") }
-        try await accounts.logout(authToken: token, request: caller.request)
-        logger.info("logout", metadata: ["gatehouse.session_id": "\(caller.session.id)", "gatehouse.account_id": "\(caller.account.accountId)"])
+        let session = caller.authentication.session
+        guard try await sessions.revokeSessions(.session(id: session.id, accountID: session.accountID), reason: .logout, logger: context.logger) > 0
+        else {
+            throw AccountError.sessionNotFound
+        }
+        caller.state.endSession()
+        context.logger.info("logout", metadata: ["gatehouse.session_id": "\(session.id)", "gatehouse.account_id": "\(session.accountID)"])
         return try JSONPayload.response(OKResponse())
     }
 
     func listSessions(_ request: Request, context: Context) async throws -> Response {
         let caller = try authenticated(context)
-        let sessions = try await accounts.sessions(ofAccount: caller.account.accountId)
-        return try JSONPayload.response(SessionsResponse(sessions: sessions.map { SessionPayload($0, current: $0.id == caller.session.id) }))
+        let current = caller.authentication.session.id
+        let sessions = try await accounts.sessions(ofAccount: caller.authentication.accountID)
+        return try JSONPayload.response(SessionsResponse(sessions: sessions.map { SessionPayload($0, current: $0.id == current) }))
     }
 
     /// Ends one of the caller's sessions. Another account's session is indistinguishable from an
@@ -83,66 +104,67 @@ struct GatehouseRouteHandlers<Context: GatehouseRequestContextProtocol>: Sendabl
     func deleteSession(_ request: Request, context: Context) async throws -> Response {
         let caller = try authenticated(context)
         guard let id = context.parameters.get("id"), !id.isEmpty, id.utf8.count <= 128 else {
-            throw AccountError(.sessionNotFound, "No valid session to invalidate.")
+            throw AccountError.sessionNotFound
         }
-        // Invalidation clears the request it is given: the caller's own only when it ends its own session.
-        let target = id == caller.session.id
-            ? caller.request
-            : SessionRequest(requestIp: caller.request.requestIp, userAgent: caller.request.userAgent)
-        let count = try await accounts.sessions.invalidateSessions(.session(id: id), accountId: caller.account.accountId, request: target)
-        logger.info("session revoked", metadata: [
-            "gatehouse.session_id": "\(id)", "gatehouse.account_id": "\(caller.account.accountId)", "gatehouse.by_session_id": "\(caller.session.id)",
-        ])
+        let accountID = caller.authentication.accountID
+        let count = try await sessions.revokeSessions(.session(id: id, accountID: accountID), reason: .logout, logger: context.logger)
+        guard count > 0 else { throw AccountError.sessionNotFound }
+        if id == caller.authentication.sessionID { caller.state.endSession() }
+        context.logger.info(
+            "session revoked",
+            metadata: [
+                "gatehouse.session_id": "\(id)", "gatehouse.account_id": "\(accountID)",
+                "gatehouse.by_session_id": "\(caller.authentication.sessionID)",
+            ]
+        )
         return try JSONPayload.response(InvalidatedResponse(invalidated: count))
     }
 
     /// Logs out everywhere (the current session included) or, with `?except=current`, everywhere else.
     func deleteSessions(_ request: Request, context: Context) async throws -> Response {
         let caller = try authenticated(context)
+        let accountID = caller.authentication.accountID
         let count: Int
         switch request.uri.queryParameters.get("except") {
         case nil:
-            count = try await accounts.sessions.invalidateSessions(.all, accountId: caller.account.accountId, request: caller.request)
+            count = try await sessions.revokeSessions(.allSessions(accountID: accountID), reason: .logout, logger: context.logger)
+            guard count > 0 else { throw AccountError.sessionNotFound }
+            caller.state.endSession()
         case "current"?:
-            // A separate request: invalidation clears the request it is given, and this one stays signed in.
-            let scratch = SessionRequest(requestIp: caller.request.requestIp, userAgent: caller.request.userAgent)
-            do {
-                count = try await accounts.sessions.invalidateSessions(
-                    .allExcept(sessionId: caller.session.id), accountId: caller.account.accountId, request: scratch)
-            } catch let error as AccountError where error.code == .sessionNotFound {
-                count = 0
-            }
+            count = try await sessions.revokeSessions(
+                .allSessionsExcept(sessionID: caller.authentication.sessionID, accountID: accountID),
+                reason: .logout,
+                logger: context.logger
+            )
         default:
-            throw AccountError(.invalidRequest, "`except` only accepts `current`.")
+            throw AccountError.invalidRequest(.query)
         }
-        logger.info("sessions revoked", metadata: [
-            "gatehouse.account_id": "\(caller.account.accountId)", "gatehouse.by_session_id": "\(caller.session.id)",
-            "gatehouse.count": "\(count)", "gatehouse.kept_current": "\(request.uri.queryParameters.get("except") != nil)",
-        ])
+        context.logger.info(
+            "sessions revoked",
+            metadata: [
+                "gatehouse.account_id": "\(accountID)", "gatehouse.by_session_id": "\(caller.authentication.sessionID)",
+                "gatehouse.count": "\(count)", "gatehouse.kept_current": "\(request.uri.queryParameters.get("except") != nil)",
+            ]
+        )
         return try JSONPayload.response(InvalidatedResponse(invalidated: count))
     }
 
     // MARK: Helpers
 
     private struct Caller {
-        var request: SessionRequest
-        var account: Account
-        var session: SessionDocument
+        var state: GatehouseRequestState
+        var authentication: Authentication
     }
 
-    private func sessionRequest(of context: Context) throws -> SessionRequest {
-        guard let request = context.sessionRequest else {
-            // Only reachable when the routes are mounted without their middleware.
-            throw AccountError(.invalidConfiguration, "The Gatehouse routes run without GatehouseMiddleware.")
-        }
-        return request
+    private func requestState(of context: Context) throws -> GatehouseRequestState {
+        // Only missing when the routes are mounted without their middleware.
+        guard let state = context.gatehouse else { throw AccountError.invalidConfiguration(.routesWithoutMiddleware) }
+        return state
     }
 
     private func authenticated(_ context: Context) throws -> Caller {
-        let request = try sessionRequest(of: context)
-        guard let account = context.account, let session = context.session else {
-            throw AccountError(.unauthorized, "This route needs an auth token.")
-        }
-        return Caller(request: request, account: account, session: session)
+        let state = try requestState(of: context)
+        guard let authentication = state.authentication else { throw AccountError.unauthorized }
+        return Caller(state: state, authentication: authentication)
     }
 }

@@ -6,7 +6,7 @@ import Logging
 /// response metrics and, when configured, CORS.
 ///
 /// ```swift
-/// let router = makeGatehouseRouter(accounts: accounts, logger: logger)
+/// let router = makeGatehouseRouter(accounts: accounts, logger: logger)   // logger: unexpected failures
 /// let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 8080)))
 /// try await app.runService()
 /// ```
@@ -20,7 +20,7 @@ public func makeGatehouseRouter(
         router.add(middleware: CORSAllowlistMiddleware(settings: cors, csrfHeaderName: configuration.csrfHeaderName))
     }
     router.add(middleware: GatehouseErrorMiddleware(logger: logger))
-    addGatehouseRoutes(to: router, accounts: accounts, configuration: configuration, logger: logger)
+    addGatehouseRoutes(to: router, accounts: accounts, configuration: configuration)
     return router
 }
 
@@ -44,13 +44,12 @@ public func makeGatehouseRouter(
 public func addGatehouseRoutes<Routes: RouterMethods>(
     to routes: Routes,
     accounts: Accounts,
-    configuration: GatehouseHTTPConfiguration = GatehouseHTTPConfiguration(),
-    logger: Logger
+    configuration: GatehouseHTTPConfiguration = GatehouseHTTPConfiguration()
 ) where Routes.Context: GatehouseRequestContextProtocol {
-    let handlers = GatehouseRouteHandlers<Routes.Context>(accounts: accounts, configuration: configuration, logger: logger)
+    let handlers = GatehouseRouteHandlers<Routes.Context>(accounts: accounts, configuration: configuration)
     routes.get("/health", use: handlers.health)
     routes.group("/v1")
-        .add(middleware: GatehouseMiddleware<Routes.Context>(accounts: accounts, configuration: configuration, logger: logger))
+        .add(middleware: GatehouseMiddleware<Routes.Context>(accounts: accounts, configuration: configuration))
         .post("/accounts", use: handlers.createAccount)
         .post("/login", use: handlers.login)
         .get("/me", use: handlers.me)

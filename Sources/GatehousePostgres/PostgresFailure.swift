@@ -8,8 +8,6 @@ enum PostgresFailure {
     /// An operation that did not finish within the store's operation timeout.
     struct TimedOut: Error {}
 
-    static let unavailableMessage = "The database is unavailable."
-
     static func sqlState(_ error: any Error) -> String? {
         guard let error = error as? PSQLError, error.code == .server else { return nil }
         return error.serverInfo?[.sqlState]
@@ -18,7 +16,7 @@ enum PostgresFailure {
     /// The constraint a `23505` (unique violation) or `23503` (foreign key violation) was about.
     static func violation(_ error: any Error) -> (sqlState: String, constraint: String)? {
         guard let error = error as? PSQLError, error.code == .server,
-              let state = error.serverInfo?[.sqlState], state == "23505" || state == "23503"
+            let state = error.serverInfo?[.sqlState], state == "23505" || state == "23503"
         else { return nil }
         return (state, error.serverInfo?[.constraintName] ?? "")
     }
@@ -40,20 +38,23 @@ enum PostgresFailure {
         if error is CancellationError { return error }
         if error is TimedOut {
             logger.warning("database operation timed out", metadata: ["gatehouse.operation": "\(operation)"])
-            return AccountError(.storeUnavailable, unavailableMessage)
+            return AccountError.storeUnavailable(.timedOut)
         }
         if let error = error as? PSQLError {
             return translate(error, operation: operation, logger: logger)
         }
         if error is PostgresDecodingError || error is PostgresCursor.UnknownValue {
             logger.error("database returned an unexpected value", metadata: ["gatehouse.operation": "\(operation)"])
-            return AccountError(.storeUnavailable, "The database returned data this version cannot read.")
+            return AccountError.storeUnavailable(.unreadableRow)
         }
         // The pool's own failures (its circuit breaker, a shut-down client) and transport errors.
-        logger.warning("database unavailable", metadata: [
-            "gatehouse.operation": "\(operation)", "gatehouse.error_type": "\(type(of: error))",
-        ])
-        return AccountError(.storeUnavailable, unavailableMessage)
+        logger.warning(
+            "database unavailable",
+            metadata: [
+                "gatehouse.operation": "\(operation)", "gatehouse.error_type": "\(type(of: error))",
+            ]
+        )
+        return AccountError.storeUnavailable()
     }
 
     private static func translate(_ error: PSQLError, operation: StaticString, logger: Logger) -> any Error {
@@ -62,18 +63,18 @@ enum PostgresFailure {
             let state = error.serverInfo?[.sqlState] ?? "?????"
             if isUnavailableState(state) {
                 logger.warning("database unavailable", metadata: ["gatehouse.operation": "\(operation)", "gatehouse.sqlstate": "\(state)"])
-                return AccountError(.storeUnavailable, unavailableMessage)
+                return AccountError.storeUnavailable()
             }
             logger.error("database refused an operation", metadata: ["gatehouse.operation": "\(operation)", "gatehouse.sqlstate": "\(state)"])
-            return AccountError(.storeUnavailable, "The database could not complete the operation (SQLSTATE \(state)).")
+            return AccountError.storeUnavailable()
         case .queryCancelled where Task.isCancelled:
             return CancellationError()
         case .messageDecodingFailure, .unexpectedBackendMessage, .invalidCommandTag, .tooManyParameters:
             logger.error("database protocol failure", metadata: ["gatehouse.operation": "\(operation)", "gatehouse.error_code": "\(error.code)"])
-            return AccountError(.storeUnavailable, "The database could not complete the operation.")
+            return AccountError.storeUnavailable()
         default:
             logger.warning("database unavailable", metadata: ["gatehouse.operation": "\(operation)", "gatehouse.error_code": "\(error.code)"])
-            return AccountError(.storeUnavailable, unavailableMessage)
+            return AccountError.storeUnavailable()
         }
     }
 

@@ -1,40 +1,47 @@
-import struct Foundation.Date
 import Gatehouse
 import NIOCore
 import PostgresNIO
 
+import struct Foundation.Date
+
 extension PostgresStore {
     /// Inserts the account and its contacts in one transaction. Uniqueness of the username and of
-    /// each `(kind, value)` contact is the database's: a clash throws ``AccountError/Code/conflict``
+    /// each `(kind, value)` contact is the database's: a clash throws `AccountError.Code.conflict`
     /// naming what is taken (never its value), and nothing is left behind.
     public func createAccount(_ account: AccountRecord, passwordHash: String, contacts: [ContactRecord]) async throws {
-        try await withConnection("createAccount") { connection in
+        try await withConnection("create_account") { connection in
             try await Self.transaction(on: connection) { connection in
                 do {
-                    try await connection.query("""
+                    try await connection.query(
+                        """
                         INSERT INTO accounts (account_id, username, email, email_verified, password_hash, deactivated, permissions, created_at, updated_at)
-                        VALUES (\(account.accountId), \(account.username), \(account.email), \(account.emailVerified), \(passwordHash),
+                        VALUES (\(account.accountID), \(account.username), \(account.email), \(account.emailVerified), \(passwordHash),
                                 \(account.deactivated), \(account.permissions), \(PostgresTime.millis(account.createdAt)), \(PostgresTime.millis(account.updatedAt)))
-                        """, logger: Self.queryLogger)
+                        """,
+                        logger: Self.queryLogger
+                    )
                 } catch let error where PostgresFailure.isUniqueViolation(error) {
                     if PostgresFailure.isUniqueViolation(error, constraint: "accounts_pkey") {
-                        throw AccountError(.conflict, "The account id is already taken.")
+                        throw AccountError.conflict(.idTaken)
                     }
-                    throw AccountError(.conflict, "The username is already taken.")
+                    throw AccountError.conflict(.usernameTaken)
                 }
                 // One statement per contact, so that a clash says which kind of contact is taken.
                 for contact in contacts {
                     do {
-                        try await connection.query("""
+                        try await connection.query(
+                            """
                             INSERT INTO contacts (account_id, kind, value, verified, is_primary, created_at)
-                            VALUES (\(account.accountId), \(contact.kind.rawValue), \(contact.value), \(contact.verified),
+                            VALUES (\(account.accountID), \(contact.kind.rawValue), \(contact.value), \(contact.verified),
                                     \(contact.isPrimary), \(PostgresTime.millis(contact.createdAt)))
-                            """, logger: Self.queryLogger)
+                            """,
+                            logger: Self.queryLogger
+                        )
                     } catch let error where PostgresFailure.isUniqueViolation(error) {
                         if PostgresFailure.isUniqueViolation(error, constraint: "contacts_primary_idx") {
-                            throw AccountError(.conflict, "An account can have only one primary contact.")
+                            throw AccountError.conflict(.primaryContact)
                         }
-                        throw AccountError(.conflict, "The \(contact.kind.rawValue) is already taken.")
+                        throw AccountError.conflict(.contactTaken)
                     }
                 }
             }
@@ -44,69 +51,91 @@ extension PostgresStore {
     /// The account with this id, with the address and verification of its primary contact.
     public func account(id: String) async throws -> AccountRecord? {
         try await withConnection("account") { connection in
-            try await Self.records("""
-                SELECT \(unescaped: PostgresColumns.account) FROM \(unescaped: PostgresColumns.accountSource)
+            try await Self.records(
+                """
+                SELECT \(unescaped: PostgresCodec.account) FROM \(unescaped: PostgresCodec.accountSource)
                 WHERE a.account_id = \(id)
-                """, on: connection, PostgresColumns.account).first ?? nil
+                """,
+                on: connection,
+                PostgresCodec.account
+            ).first ?? nil
         }
     }
 
     /// The account with this canonical (lower-case) username.
     public func account(username: String) async throws -> AccountRecord? {
-        try await withConnection("accountByUsername") { connection in
-            try await Self.records("""
-                SELECT \(unescaped: PostgresColumns.account) FROM \(unescaped: PostgresColumns.accountSource)
+        try await withConnection("account_by_username") { connection in
+            try await Self.records(
+                """
+                SELECT \(unescaped: PostgresCodec.account) FROM \(unescaped: PostgresCodec.accountSource)
                 WHERE a.username = \(username)
-                """, on: connection, PostgresColumns.account).first ?? nil
+                """,
+                on: connection,
+                PostgresCodec.account
+            ).first ?? nil
         }
     }
 
-    /// The stored password hash; kept out of ``AccountRecord`` so that loading an account never carries it.
-    public func passwordHash(accountId: String) async throws -> String? {
-        try await withConnection("passwordHash") { connection in
-            try await Self.records("SELECT password_hash FROM accounts WHERE account_id = \(accountId)", on: connection) { cursor in
+    /// The stored password hash; kept out of `AccountRecord` so that loading an account never carries it.
+    public func passwordHash(accountID: String) async throws -> String? {
+        try await withConnection("password_hash") { connection in
+            try await Self.records("SELECT password_hash FROM accounts WHERE account_id = \(accountID)", on: connection) { cursor in
                 try cursor.next(String.self)
             }.first
         }
     }
 
     /// Replaces the password hash; returns whether the account exists.
-    public func setPasswordHash(accountId: String, hash: String, at date: Date) async throws -> Bool {
-        try await withConnection("setPasswordHash") { connection in
-            try await Self.count("""
+    public func setPasswordHash(accountID: String, hash: String, at date: Date) async throws -> Bool {
+        try await withConnection("set_password_hash") { connection in
+            try await Self.count(
+                """
                 UPDATE accounts SET password_hash = \(hash), updated_at = \(PostgresTime.millis(date))
-                WHERE account_id = \(accountId) RETURNING 1
-                """, on: connection) > 0
+                WHERE account_id = \(accountID) RETURNING 1
+                """,
+                on: connection
+            ) > 0
         }
     }
 
     /// Sets or clears the deactivation flag; returns whether the account exists.
-    public func setDeactivated(accountId: String, _ deactivated: Bool, at date: Date) async throws -> Bool {
-        try await withConnection("setDeactivated") { connection in
-            try await Self.count("""
+    public func setDeactivated(accountID: String, _ deactivated: Bool, at date: Date) async throws -> Bool {
+        try await withConnection("set_deactivated") { connection in
+            try await Self.count(
+                """
                 UPDATE accounts SET deactivated = \(deactivated), updated_at = \(PostgresTime.millis(date))
-                WHERE account_id = \(accountId) RETURNING 1
-                """, on: connection) > 0
+                WHERE account_id = \(accountID) RETURNING 1
+                """,
+                on: connection
+            ) > 0
         }
     }
 
     /// The account's contacts in the order they were added, the primary e-mail included.
-    public func contacts(accountId: String) async throws -> [ContactRecord] {
+    public func contacts(accountID: String) async throws -> [ContactRecord] {
         try await withConnection("contacts") { connection in
-            try await Self.records("""
-                SELECT \(unescaped: PostgresColumns.contact) FROM contacts WHERE account_id = \(accountId) ORDER BY seq
-                """, on: connection, PostgresColumns.contact)
+            try await Self.records(
+                """
+                SELECT \(unescaped: PostgresCodec.contact) FROM contacts WHERE account_id = \(accountID) ORDER BY seq
+                """,
+                on: connection,
+                PostgresCodec.contact
+            )
         }
     }
 
     /// Marks one contact of the account verified and returns it; `nil` when the account has no such contact.
-    public func markContactVerified(accountId: String, kind: ContactRecord.Kind, value: String) async throws -> ContactRecord? {
-        try await withConnection("markContactVerified") { connection in
-            try await Self.records("""
+    public func markContactVerified(accountID: String, kind: ContactRecord.Kind, value: String) async throws -> ContactRecord? {
+        try await withConnection("mark_contact_verified") { connection in
+            try await Self.records(
+                """
                 UPDATE contacts SET verified = TRUE
-                WHERE account_id = \(accountId) AND kind = \(kind.rawValue) AND value = \(value)
-                RETURNING \(unescaped: PostgresColumns.contact)
-                """, on: connection, PostgresColumns.contact).first
+                WHERE account_id = \(accountID) AND kind = \(kind.rawValue) AND value = \(value)
+                RETURNING \(unescaped: PostgresCodec.contact)
+                """,
+                on: connection,
+                PostgresCodec.contact
+            ).first
         }
     }
 
@@ -114,10 +143,14 @@ extension PostgresStore {
     public func accounts(limit: Int, offset: Int) async throws -> [AccountRecord] {
         guard limit > 0 else { return [] }
         return try await withConnection("accounts") { connection in
-            try await Self.records("""
-                SELECT \(unescaped: PostgresColumns.account) FROM \(unescaped: PostgresColumns.accountSource)
+            try await Self.records(
+                """
+                SELECT \(unescaped: PostgresCodec.account) FROM \(unescaped: PostgresCodec.accountSource)
                 ORDER BY a.seq LIMIT \(limit) OFFSET \(max(0, offset))
-                """, on: connection, PostgresColumns.account).compactMap { $0 }
+                """,
+                on: connection,
+                PostgresCodec.account
+            ).compactMap { $0 }
         }
     }
 }

@@ -20,11 +20,13 @@ extension PostgresStore {
         do {
             return try await withThrowingTaskGroup(of: Outcome<Result>.self) { group in
                 group.addTask {
-                    try await .finished(self.client.withConnection { connection in
-                        lease.hold(connection)
-                        defer { lease.release() }
-                        return try await body(connection)
-                    })
+                    try await .finished(
+                        self.client.withConnection { connection in
+                            lease.hold(connection)
+                            defer { lease.release() }
+                            return try await body(connection)
+                        }
+                    )
                 }
                 group.addTask {
                     try await Task.sleep(for: limit)
@@ -84,7 +86,11 @@ extension PostgresStore {
     }
 
     /// Runs a query and decodes each row with `decode`.
-    static func records<Record>(_ query: PostgresQuery, on connection: PostgresConnection, _ decode: (inout PostgresCursor) throws -> Record) async throws -> [Record] {
+    static func records<Record>(
+        _ query: PostgresQuery,
+        on connection: PostgresConnection,
+        _ decode: (inout PostgresCursor) throws -> Record
+    ) async throws -> [Record] {
         try await rows(query, on: connection).map { row in
             var cursor = PostgresCursor(row)
             return try decode(&cursor)

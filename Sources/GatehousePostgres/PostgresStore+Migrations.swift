@@ -1,7 +1,8 @@
-import struct Foundation.Date
 import Gatehouse
 import Logging
 import PostgresNIO
+
+import struct Foundation.Date
 
 extension PostgresStore {
     /// Creates or updates the tables. Safe to call on every start, and from several instances at once.
@@ -12,7 +13,7 @@ extension PostgresStore {
     /// it applied and moves on (or, if the other rolled back, applies it itself). No advisory lock is
     /// needed, which keeps this working on engines that lack them.
     ///
-    /// - Throws: ``AccountError/Code/storeUnavailable`` when the database cannot be reached or
+    /// - Throws: `AccountError.Code.storeUnavailable` when the database cannot be reached or
     ///   refuses a statement (the message carries the SQLSTATE).
     public func migrate() async throws {
         let timeout = max(operationTimeout, .seconds(60))
@@ -23,10 +24,13 @@ extension PostgresStore {
             let applied = try await withConnection("migrate", timeout: timeout) { connection in
                 try await Self.transaction(on: connection) { connection in
                     let now = PostgresTime.millis(Date())
-                    let claimed = try await Self.count("""
+                    let claimed = try await Self.count(
+                        """
                         INSERT INTO gatehouse_migrations (name, applied_at) VALUES (\(migration.name), \(now))
                         ON CONFLICT (name) DO NOTHING RETURNING name
-                        """, on: connection)
+                        """,
+                        on: connection
+                    )
                     guard claimed == 1 else { return false }
                     for statement in migration.statements {
                         try await connection.query(PostgresQuery(unsafeSQL: statement), logger: Self.queryLogger)
@@ -42,7 +46,7 @@ extension PostgresStore {
 
     /// The names of the migrations applied to the database, in the order they were applied.
     package func appliedMigrations() async throws -> [String] {
-        try await withConnection("appliedMigrations") { connection in
+        try await withConnection("applied_migrations") { connection in
             try await Self.records("SELECT name FROM gatehouse_migrations ORDER BY applied_at, name", on: connection) { cursor in
                 try cursor.next(String.self)
             }
@@ -59,7 +63,7 @@ extension PostgresStore {
             do {
                 try await connection.query(PostgresQuery(unsafeSQL: PostgresSchema.migrationsTable), logger: queryLogger)
                 return
-            } catch where attempt < 3 && (PostgresFailure.isUniqueViolation(error) || ["42P07", "42710"].contains(PostgresFailure.sqlState(error))) {
+            } catch  where attempt < 3 && (PostgresFailure.isUniqueViolation(error) || ["42P07", "42710"].contains(PostgresFailure.sqlState(error))) {
                 attempt += 1
             }
         }

@@ -1,29 +1,33 @@
-import struct Foundation.Date
 import Gatehouse
 import NIOCore
 import PostgresNIO
 
+import struct Foundation.Date
+
 extension PostgresStore {
-    /// Throws ``AccountError/Code/conflict`` for an existing id and ``AccountError/Code/userNotFound``
+    /// Throws `AccountError.Code.conflict` for an existing id and `AccountError.Code.userNotFound`
     /// when the account does not exist.
     public func insertSession(_ session: SessionRecord) async throws {
-        try await withConnection("insertSession") { connection in
+        try await withConnection("insert_session") { connection in
             do {
-                try await connection.query("""
+                try await connection.query(
+                    """
                     INSERT INTO sessions (id, account_id, current_hash, previous_hash, rotated_at, older_secrets, current_presented,
                                           created_at, last_used_at, expires_at, valid, revoked_reason, ip, user_agent)
-                    VALUES (\(session.id), \(session.accountId), \(ByteBuffer(bytes: session.currentHash)),
+                    VALUES (\(session.id), \(session.accountID), \(ByteBuffer(bytes: session.currentHash)),
                             \(session.previousHash.map { ByteBuffer(bytes: $0) }), \(session.rotatedAt.map(PostgresTime.millis)),
                             \(ByteBuffer(bytes: SupersededSecret.pack(session.olderSecrets))), \(session.currentPresented),
                             \(PostgresTime.millis(session.createdAt)), \(PostgresTime.millis(session.lastUsedAt)),
-                            \(PostgresTime.millis(session.expiresAt)), \(session.valid), \(session.revokedReason),
+                            \(PostgresTime.millis(session.expiresAt)), \(session.valid), \(session.revokedReason?.rawValue),
                             \(session.ip), \(session.userAgent))
-                    """, logger: Self.queryLogger)
+                    """,
+                    logger: Self.queryLogger
+                )
             } catch let error where PostgresFailure.violation(error) != nil {
                 if PostgresFailure.isUniqueViolation(error) {
-                    throw AccountError(.conflict, "The session already exists.")
+                    throw AccountError.conflict(.idTaken)
                 }
-                throw AccountError(.userNotFound, "The account does not exist.")
+                throw AccountError.userNotFound
             }
         }
     }
@@ -31,16 +35,20 @@ extension PostgresStore {
     /// The session with this id, valid or not.
     public func session(id: String) async throws -> SessionRecord? {
         try await withConnection("session") { connection in
-            try await Self.records("SELECT \(unescaped: PostgresColumns.session) FROM sessions s WHERE s.id = \(id)", on: connection, PostgresColumns.session).first
+            try await Self.records(
+                "SELECT \(unescaped: PostgresCodec.session) FROM sessions s WHERE s.id = \(id)",
+                on: connection,
+                PostgresCodec.session
+            ).first
         }
     }
 
     /// The per-request read: the session, its account and the account's primary contact in one
     /// query, one round trip.
     public func sessionWithAccount(id: String) async throws -> (session: SessionRecord, account: AccountRecord?)? {
-        let rows = try await withConnection("sessionWithAccount") { connection in
-            var rows: [SessionWithAccountStatement.Row] = []
-            for try await row in try await connection.execute(SessionWithAccountStatement(id: id), logger: Self.queryLogger) {
+        let rows = try await withConnection("session_with_account") { connection in
+            var rows: [PostgresSessionLookup.Row] = []
+            for try await row in try await connection.execute(PostgresSessionLookup(id: id), logger: Self.queryLogger) {
                 rows.append(row)
             }
             return rows
@@ -57,7 +65,7 @@ extension PostgresStore {
     public func updateSessions(_ updates: [SessionUpdate]) async throws -> [Bool] {
         guard !updates.isEmpty else { return [] }
         let rounds = Self.rounds(updates)
-        let applied = try await withConnection("updateSessions") { connection in
+        let applied = try await withConnection("update_sessions") { connection in
             if rounds.count == 1 {
                 return try await Self.apply(rounds[0], of: updates, on: connection)
             }
@@ -72,47 +80,49 @@ extension PostgresStore {
         return updates.indices.map(applied.contains)
     }
 
-    /// Marks valid sessions of the account invalid in one statement (only `sessionId` when given, never
-    /// `exceptSessionId`); returns how many changed. Once this returns, no instance accepts their tokens.
-    public func revokeSessions(accountId: String, sessionId: String?, exceptSessionId: String?, reason: String, at date: Date) async throws -> Int {
-        try await withConnection("revokeSessions") { connection in
-            let query: PostgresQuery = switch (sessionId, exceptSessionId) {
-            case (nil, nil):
-                "UPDATE sessions SET valid = FALSE, revoked_reason = \(reason) WHERE account_id = \(accountId) AND valid RETURNING 1"
-            case (let sessionId?, nil):
-                "UPDATE sessions SET valid = FALSE, revoked_reason = \(reason) WHERE account_id = \(accountId) AND id = \(sessionId) AND valid RETURNING 1"
-            case (nil, let exceptSessionId?):
-                "UPDATE sessions SET valid = FALSE, revoked_reason = \(reason) WHERE account_id = \(accountId) AND id <> \(exceptSessionId) AND valid RETURNING 1"
-            case (let sessionId?, let exceptSessionId?):
-                """
-                UPDATE sessions SET valid = FALSE, revoked_reason = \(reason)
-                WHERE account_id = \(accountId) AND id = \(sessionId) AND id <> \(exceptSessionId) AND valid RETURNING 1
-                """
-            }
+    /// Marks valid sessions of the account invalid in one statement (only `sessionID` when given, never
+    /// `exceptSessionID`); returns how many changed. Once this returns, no instance accepts their tokens.
+    public func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date) async throws -> Int {
+        try await withConnection("revoke_sessions") { connection in
+            let accountID = scope.accountID
+            let reason = reason.rawValue
+            let query: PostgresQuery =
+                switch scope {
+                case .allSessions:
+                    "UPDATE sessions SET valid = FALSE, revoked_reason = \(reason) WHERE account_id = \(accountID) AND valid RETURNING 1"
+                case .session(let sessionID, _):
+                    "UPDATE sessions SET valid = FALSE, revoked_reason = \(reason) WHERE account_id = \(accountID) AND id = \(sessionID) AND valid RETURNING 1"
+                case .allSessionsExcept(let keptSessionID, _):
+                    "UPDATE sessions SET valid = FALSE, revoked_reason = \(reason) WHERE account_id = \(accountID) AND id <> \(keptSessionID) AND valid RETURNING 1"
+                }
             return try await Self.count(query, on: connection)
         }
     }
 
     /// The account's sessions, oldest first; only valid ones unless `includeInvalid`.
-    public func sessions(accountId: String, includeInvalid: Bool) async throws -> [SessionRecord] {
+    public func sessions(accountID: String, includeInvalid: Bool) async throws -> [SessionRecord] {
         try await withConnection("sessions") { connection in
-            let query: PostgresQuery = includeInvalid
-                ? "SELECT \(unescaped: PostgresColumns.session) FROM sessions s WHERE s.account_id = \(accountId) ORDER BY s.seq"
-                : "SELECT \(unescaped: PostgresColumns.session) FROM sessions s WHERE s.account_id = \(accountId) AND s.valid ORDER BY s.seq"
-            return try await Self.records(query, on: connection, PostgresColumns.session)
+            let query: PostgresQuery =
+                includeInvalid
+                ? "SELECT \(unescaped: PostgresCodec.session) FROM sessions s WHERE s.account_id = \(accountID) ORDER BY s.seq"
+                : "SELECT \(unescaped: PostgresCodec.session) FROM sessions s WHERE s.account_id = \(accountID) AND s.valid ORDER BY s.seq"
+            return try await Self.records(query, on: connection, PostgresCodec.session)
         }
     }
 
     /// Deletes sessions past their absolute expiry, or revoked and last used, before `date`; returns the count.
     public func deleteSessions(endedBefore date: Date) async throws -> Int {
         let millis = PostgresTime.millis(date)
-        return try await withConnection("deleteSessions") { connection in
-            try await Self.records("""
+        return try await withConnection("delete_sessions") { connection in
+            try await Self.records(
+                """
                 WITH deleted AS (
                     DELETE FROM sessions WHERE expires_at < \(millis) OR (NOT valid AND last_used_at < \(millis)) RETURNING 1
                 )
                 SELECT count(*) FROM deleted
-                """, on: connection) { cursor in
+                """,
+                on: connection
+            ) { cursor in
                 Int(try cursor.next(Int64.self))
             }.first ?? 0
         }
@@ -126,8 +136,8 @@ extension PostgresStore {
         var seen: [String: Int] = [:]
         var rounds: [[Int]] = []
         for (index, update) in updates.enumerated() {
-            let round = seen[update.sessionId, default: 0]
-            seen[update.sessionId] = round + 1
+            let round = seen[update.sessionID, default: 0]
+            seen[update.sessionID] = round + 1
             if round == rounds.count { rounds.append([]) }
             rounds[round].append(index)
         }
@@ -139,7 +149,7 @@ extension PostgresStore {
     private static func apply(_ indices: [Int], of updates: [SessionUpdate], on connection: PostgresConnection) async throws -> Set<Int> {
         if indices.count == 1, let index = indices.first {
             var applied = false
-            for try await row in try await connection.execute(UpdateSessionStatement(update: updates[index]), logger: queryLogger) {
+            for try await row in try await connection.execute(PostgresSessionUpdateStatement(update: updates[index]), logger: queryLogger) {
                 applied = applied || row
             }
             return applied ? [index] : []
@@ -159,7 +169,7 @@ extension PostgresStore {
                 ip = u.ip,
                 user_agent = u.user_agent
             FROM unnest(
-                \(batch.map(\.sessionId))::text[],
+                \(batch.map(\.sessionID))::text[],
                 \(batch.map { ByteBuffer(bytes: $0.expectedCurrentHash) })::bytea[],
                 \(batch.map { ByteBuffer(bytes: $0.currentHash) })::bytea[],
                 \(batch.map { $0.previousHash != nil })::boolean[],

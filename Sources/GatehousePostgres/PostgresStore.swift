@@ -24,7 +24,7 @@ import ServiceLifecycle
 /// }
 /// ```
 ///
-/// When the database cannot be reached, operations fail with ``AccountError/Code/storeUnavailable``
+/// When the database cannot be reached, operations fail with `AccountError.Code.storeUnavailable`
 /// after at most the operation timeout instead of waiting for it; once the database is back, the
 /// pool reconnects on its own.
 public final class PostgresStore: GatehouseStore, Service {
@@ -37,9 +37,14 @@ public final class PostgresStore: GatehouseStore, Service {
     /// How long one operation may take, from asking for a connection to its last row.
     package let operationTimeout: Duration
     let logger: Logger
-    /// Handed to the driver for queries: it logs rows and bound values at trace level, none of which
-    /// may reach a log.
-    static let queryLogger = Logger(label: "gatehouse.postgres.query", factory: { _ in SwiftLogNoOpLogHandler() })
+    /// Handed to the driver for queries. The driver logs rows and bound values at trace and debug
+    /// level, none of which may reach a log, so this logger only passes warnings and above to the
+    /// process's handler.
+    static let queryLogger: Logger = {
+        var logger = Logger(label: "gatehouse.postgres.query")
+        logger.logLevel = .warning
+        return logger
+    }()
 
     /// Creates a store on a connection pool with `configuration`.
     ///
@@ -50,9 +55,13 @@ public final class PostgresStore: GatehouseStore, Service {
     ///     `options.connectTimeout` bounds each connection attempt.
     ///   - operationTimeout: The longest any single operation may take, including the wait for a
     ///     pooled connection; past it the operation fails with
-    ///     ``AccountError/Code/storeUnavailable``. Migrations are allowed at least a minute.
+    ///     `AccountError.Code.storeUnavailable`. Migrations are allowed at least a minute.
     ///   - logger: Where the store and the pool log. Neither SQL nor bound values are logged.
-    public init(configuration: PostgresClient.Configuration, operationTimeout: Duration = PostgresStore.defaultOperationTimeout, logger: Logger = Logger(label: "gatehouse.postgres")) {
+    public init(
+        configuration: PostgresClient.Configuration,
+        operationTimeout: Duration = PostgresStore.defaultOperationTimeout,
+        logger: Logger = Logger(label: "gatehouse.postgres")
+    ) {
         self.logger = logger
         self.operationTimeout = operationTimeout
         var backgroundLogger = logger
@@ -70,10 +79,19 @@ public final class PostgresStore: GatehouseStore, Service {
     /// `gatehouse`), `options` (for example `-c search_path=auth` to keep the tables in their own
     /// schema) and `host` (a socket directory).
     ///
-    /// - Throws: ``AccountError/Code/invalidConfiguration`` when the URL cannot be used; the message
+    /// - Throws: `AccountError.Code.invalidConfiguration` when the URL cannot be used; the message
     ///   never repeats the password.
-    public convenience init(url: String, operationTimeout: Duration = PostgresStore.defaultOperationTimeout, logger: Logger = Logger(label: "gatehouse.postgres")) throws {
-        let configuration = try PostgresURL(url).configuration()
+    public convenience init(
+        url: String,
+        operationTimeout: Duration = PostgresStore.defaultOperationTimeout,
+        logger: Logger = Logger(label: "gatehouse.postgres")
+    ) throws {
+        let configuration: PostgresClient.Configuration
+        do {
+            configuration = try PostgresURL(url).configuration()
+        } catch {
+            throw AccountError.invalidConfiguration(.databaseURL)
+        }
         self.init(configuration: configuration, operationTimeout: operationTimeout, logger: logger)
     }
 
@@ -81,5 +99,10 @@ public final class PostgresStore: GatehouseStore, Service {
     /// Operations wait for a connection (up to the operation timeout) while it is not running.
     public func run() async throws {
         await client.run()
+    }
+
+    /// The store itself: its connection pool must run while it is used.
+    public func backgroundServices(logger: Logger) -> [any Service] {
+        [self]
     }
 }

@@ -19,7 +19,7 @@ package struct PostgresURL: Sendable {
         "sslmode", "sslrootcert", "connect_timeout", "application_name", "options", "host", "port", "user", "password", "dbname",
     ]
 
-    package init(_ text: String) throws(AccountError) {
+    package init(_ text: String) throws(PostgresURL.Invalid) {
         let lowered = text.lowercased()
         let rest: Substring
         if lowered.hasPrefix("postgres://") {
@@ -112,15 +112,24 @@ package struct PostgresURL: Sendable {
         host.hasPrefix("/") || host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
-    package func configuration() throws(AccountError) -> PostgresClient.Configuration {
+    package func configuration() throws(PostgresURL.Invalid) -> PostgresClient.Configuration {
         var configuration: PostgresClient.Configuration
         if host.hasPrefix("/") {
             configuration = PostgresClient.Configuration(
                 unixSocketPath: "\(host.hasSuffix("/") ? String(host.dropLast()) : host)/.s.PGSQL.\(port)",
-                username: username, password: password, database: database)
+                username: username,
+                password: password,
+                database: database
+            )
         } else {
             configuration = PostgresClient.Configuration(
-                host: host, port: port, username: username, password: password, database: database, tls: try tls())
+                host: host,
+                port: port,
+                username: username,
+                password: password,
+                database: database,
+                tls: try tls()
+            )
         }
 
         var timeout: Duration = .seconds(5)
@@ -137,7 +146,7 @@ package struct PostgresURL: Sendable {
         return configuration
     }
 
-    private func tls() throws(AccountError) -> PostgresClient.Configuration.TLS {
+    private func tls() throws(PostgresURL.Invalid) -> PostgresClient.Configuration.TLS {
         let mode = parameter("sslmode") ?? (isLocal ? "disable" : "prefer")
         var tls = TLSConfiguration.makeClientConfiguration()
         if let root = parameter("sslrootcert"), !root.isEmpty {
@@ -164,10 +173,16 @@ package struct PostgresURL: Sendable {
         }
     }
 
+    /// Why a URL cannot be used; the reason never repeats the password.
+    package struct Invalid: Error, CustomStringConvertible {
+        package let reason: String
+        package var description: String { "the database URL is invalid: \(reason)" }
+    }
+
     // MARK: Parsing
 
-    private static func invalid(_ reason: String) -> AccountError {
-        AccountError(.invalidConfiguration, "The database URL is invalid: \(reason).")
+    private static func invalid(_ reason: String) -> Invalid {
+        Invalid(reason: reason)
     }
 
     private static func split(_ text: Substring, at separator: Character) -> (Substring, Substring?) {
@@ -175,7 +190,7 @@ package struct PostgresURL: Sendable {
         return (text[..<index], text[text.index(after: index)...])
     }
 
-    private static func port(_ text: Substring) throws(AccountError) -> Int {
+    private static func port(_ text: Substring) throws(PostgresURL.Invalid) -> Int {
         guard let port = Int(text), (1...65_535).contains(port) else {
             throw invalid("the port must be a number from 1 to 65535")
         }
@@ -183,7 +198,7 @@ package struct PostgresURL: Sendable {
     }
 
     /// Percent-decoding; a malformed escape is an error that names the part, not its content.
-    private static func decode(_ text: Substring, part: String) throws(AccountError) -> String {
+    private static func decode(_ text: Substring, part: String) throws(PostgresURL.Invalid) -> String {
         guard text.contains("%") else { return String(text) }
         var bytes: [UInt8] = []
         var iterator = text.utf8.makeIterator()

@@ -52,7 +52,10 @@ public struct SQLiteCheckpointer: Service, CustomStringConvertible {
                     try await worker.run { try connection.checkpoint() }
                     checkpoints.checkpointedInBackground()
                 } catch {
-                    logger.warning("WAL checkpoint failed; retrying at the next signal", metadata: ["gatehouse.error": "\(SQLiteFailure.translate(error, operation: "checkpoint", logger: logger))"])
+                    logger.warning(
+                        "WAL checkpoint failed; retrying at the next signal",
+                        metadata: ["gatehouse.error": "\(SQLiteFailure.translate(error, operation: "checkpoint", logger: logger))"]
+                    )
                 }
             }
         } onGracefulShutdown: {
@@ -82,5 +85,12 @@ private final class CheckpointConnection: @unchecked Sendable {
         guard code == SQLITE_OK || code == SQLITE_BUSY else {
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(handle)))
         }
+    }
+}
+
+extension SQLiteStore {
+    /// A file store runs an ``SQLiteCheckpointer``; an in-memory store needs nothing.
+    public func backgroundServices(logger: Logger) -> [any Service] {
+        path == nil ? [] : [SQLiteCheckpointer(store: self, logger: logger)]
     }
 }

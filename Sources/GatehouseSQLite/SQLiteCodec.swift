@@ -64,7 +64,9 @@ enum SQLiteCodec {
                     if bytes[close] == UInt8(ascii: "\\") || bytes[close] < 0x20 { return nil }
                     close += 1
                 }
-                guard close < end, let element = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<close]), as: UTF8.self) else { return nil }
+                guard close < end, let element = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<close]), as: UTF8.self) else {
+                    return nil
+                }
                 result.append(element)
                 index = close + 1
                 if index == end { return result }
@@ -76,7 +78,7 @@ enum SQLiteCodec {
 
     /// Thrown for a row this version cannot read; says nothing about the row's content.
     static var malformed: AccountError {
-        AccountError(.storeUnavailable, "A stored row could not be read.")
+        AccountError.storeUnavailable(.unreadableRow)
     }
 
     // MARK: Accounts
@@ -96,14 +98,15 @@ enum SQLiteCodec {
 
     static func account(_ row: Row, at start: Int = 0) throws -> AccountRecord {
         AccountRecord(
-            accountId: try row.decode(String.self, atIndex: start),
+            accountID: try row.decode(String.self, atIndex: start),
             username: try row.decode(String.self, atIndex: start + 1),
             email: try row.decode(String.self, atIndex: start + 2),
             emailVerified: try row.decode(Bool.self, atIndex: start + 3),
             deactivated: try row.decode(Bool.self, atIndex: start + 4),
             permissions: try decodePermissions(row.decode(String.self, atIndex: start + 5)),
             createdAt: date(try row.decode(Int64.self, atIndex: start + 6)),
-            updatedAt: date(try row.decode(Int64.self, atIndex: start + 7)))
+            updatedAt: date(try row.decode(Int64.self, atIndex: start + 7))
+        )
     }
 
     // MARK: Contacts
@@ -113,12 +116,13 @@ enum SQLiteCodec {
     static func contact(_ row: Row, at start: Int = 0) throws -> ContactRecord {
         guard let kind = ContactRecord.Kind(rawValue: try row.decode(String.self, atIndex: start + 1)) else { throw malformed }
         return ContactRecord(
-            accountId: try row.decode(String.self, atIndex: start),
+            accountID: try row.decode(String.self, atIndex: start),
             kind: kind,
             value: try row.decode(String.self, atIndex: start + 2),
             verified: try row.decode(Bool.self, atIndex: start + 3),
             isPrimary: try row.decode(Bool.self, atIndex: start + 4),
-            createdAt: date(try row.decode(Int64.self, atIndex: start + 5)))
+            createdAt: date(try row.decode(Int64.self, atIndex: start + 5))
+        )
     }
 
     // MARK: Sessions
@@ -133,7 +137,7 @@ enum SQLiteCodec {
     static func session(_ row: Row, at start: Int = 0) throws -> SessionRecord {
         SessionRecord(
             id: try row.decode(String.self, atIndex: start),
-            accountId: try row.decode(String.self, atIndex: start + 1),
+            accountID: try row.decode(String.self, atIndex: start + 1),
             currentHash: Array(try row.decode(Data.self, atIndex: start + 2)),
             previousHash: try row.decode(Data?.self, atIndex: start + 3).map(Array.init),
             rotatedAt: try row.decode(Int64?.self, atIndex: start + 4).map(date),
@@ -143,9 +147,10 @@ enum SQLiteCodec {
             lastUsedAt: date(try row.decode(Int64.self, atIndex: start + 8)),
             expiresAt: date(try row.decode(Int64.self, atIndex: start + 9)),
             valid: try row.decode(Bool.self, atIndex: start + 10),
-            revokedReason: try row.decode(String?.self, atIndex: start + 11),
+            revokedReason: try row.decode(String?.self, atIndex: start + 11).map(RevocationReason.init(rawValue:)),
             ip: try row.decode(String.self, atIndex: start + 12),
-            userAgent: try row.decode(String.self, atIndex: start + 13))
+            userAgent: try row.decode(String.self, atIndex: start + 13)
+        )
     }
 
     // MARK: One-time tokens
@@ -156,14 +161,15 @@ enum SQLiteCodec {
         guard let kind = OneTimeTokenRecord.Kind(rawValue: try row.decode(String.self, atIndex: start + 2)) else { throw malformed }
         return OneTimeTokenRecord(
             id: try row.decode(String.self, atIndex: start),
-            accountId: try row.decode(String.self, atIndex: start + 1),
+            accountID: try row.decode(String.self, atIndex: start + 1),
             kind: kind,
             createdFor: try row.decode(String.self, atIndex: start + 3),
             hash: Array(try row.decode(Data.self, atIndex: start + 4)),
             reason: try row.decode(String?.self, atIndex: start + 5),
             createdAt: date(try row.decode(Int64.self, atIndex: start + 6)),
             expiresAt: date(try row.decode(Int64.self, atIndex: start + 7)),
-            usedAt: try row.decode(Int64?.self, atIndex: start + 8).map(date))
+            usedAt: try row.decode(Int64?.self, atIndex: start + 8).map(date)
+        )
     }
 
     // MARK: Signing keys
@@ -176,6 +182,7 @@ enum SQLiteCodec {
             secret: Array(try row.decode(Data.self, atIndex: start + 1)),
             createdAt: date(try row.decode(Int64.self, atIndex: start + 2)),
             isSigning: try row.decode(Bool.self, atIndex: start + 3),
-            retired: try row.decode(Bool.self, atIndex: start + 4))
+            retired: try row.decode(Bool.self, atIndex: start + 4)
+        )
     }
 }

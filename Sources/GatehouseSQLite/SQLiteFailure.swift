@@ -10,15 +10,15 @@ import Logging
 /// names the constraint's table and columns, never the value; it is read to choose a fixed sentence.
 enum SQLiteFailure {
     /// The unique constraint a message names, and what to tell the caller about it. Checked in order.
-    private static let conflicts: [(marker: String, message: String)] = [
-        ("accounts.username", "The username is already taken."),
-        ("accounts.id", "The account already exists."),
-        ("contacts.kind", "The contact is already taken."),
-        ("contacts.account_id", "The account already has a primary contact."),
-        ("sessions.id", "The session already exists."),
-        ("one_time_tokens.", "The token already exists."),
-        ("signing_keys.kid", "The key id is already used."),
-        ("signing_keys.is_signing", "Another key is already the signing key."),
+    private static let conflicts: [(marker: String, detail: AccountError.Detail)] = [
+        ("accounts.username", .usernameTaken),
+        ("accounts.id", .idTaken),
+        ("contacts.kind", .contactTaken),
+        ("contacts.account_id", .primaryContact),
+        ("sessions.id", .idTaken),
+        ("one_time_tokens.", .idTaken),
+        ("signing_keys.kid", .keyIDTaken),
+        ("signing_keys.is_signing", .concurrentKeyChange),
     ]
 
     static func translate(_ error: any Error, operation: StaticString, logger: Logger) -> any Error {
@@ -51,24 +51,24 @@ enum SQLiteFailure {
         switch error.resultCode {
         case .SQLITE_CONSTRAINT:
             if isUnique(error) {
-                let message = conflicts.first { error.message?.contains($0.marker) ?? false }?.message ?? "A unique value is already taken."
+                let detail = conflicts.first { error.message?.contains($0.marker) ?? false }?.detail
                 logger.debug("SQLite unique constraint", metadata: metadata(operation, ["gatehouse.sqlite.code": code]))
-                return AccountError(.conflict, message)
+                return AccountError.conflict(detail)
             }
             if error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
-                return AccountError(.userNotFound, "The account does not exist.")
+                return AccountError.userNotFound
             }
             logger.error("SQLite constraint failed", metadata: metadata(operation, ["gatehouse.sqlite.code": code]))
-            return AccountError(.invalidRequest, "The record breaks a database constraint.")
+            return AccountError.invalidRequest(.constraint)
         case .SQLITE_BUSY, .SQLITE_LOCKED:
             logger.warning("SQLite database busy", metadata: metadata(operation, ["gatehouse.sqlite.code": code]))
-            return AccountError(.storeUnavailable, "The SQLite database is busy; try again.")
+            return AccountError.storeUnavailable(.busy)
         case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_READONLY, .SQLITE_NOTADB:
             logger.error("SQLite database cannot be opened", metadata: metadata(operation, ["gatehouse.sqlite.code": code]))
-            return AccountError(.storeUnavailable, "The SQLite database cannot be opened (SQLite error \(error.resultCode.rawValue)).")
+            return AccountError.storeUnavailable(.cannotOpen)
         default:
             logger.error("SQLite store failed", metadata: metadata(operation, ["gatehouse.sqlite.code": code]))
-            return AccountError(.storeUnavailable, "The SQLite store failed (SQLite error \(error.resultCode.rawValue)).")
+            return AccountError.storeUnavailable()
         }
     }
 

@@ -18,80 +18,82 @@ enum SQLiteSchema {
     private static func createTables(_ db: Database) throws {
         // `email` and `email_verified` only answer for an account created without a primary contact;
         // the primary contact, when present, is the source of truth for both.
-        try db.execute(sql: """
-            CREATE TABLE accounts (
-                id TEXT NOT NULL PRIMARY KEY,
-                username TEXT NOT NULL UNIQUE,
-                email TEXT NOT NULL,
-                email_verified INTEGER NOT NULL DEFAULT 0,
-                deactivated INTEGER NOT NULL DEFAULT 0,
-                permissions TEXT NOT NULL DEFAULT '[]',
-                password_hash TEXT NOT NULL,
-                created_at INTEGER NOT NULL,
-                updated_at INTEGER NOT NULL
-            );
-            CREATE INDEX accounts_created_at ON accounts(created_at);
+        try db.execute(
+            sql: """
+                CREATE TABLE accounts (
+                    id TEXT NOT NULL PRIMARY KEY,
+                    username TEXT NOT NULL UNIQUE,
+                    email TEXT NOT NULL,
+                    email_verified INTEGER NOT NULL DEFAULT 0,
+                    deactivated INTEGER NOT NULL DEFAULT 0,
+                    permissions TEXT NOT NULL DEFAULT '[]',
+                    password_hash TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE INDEX accounts_created_at ON accounts(created_at);
 
-            CREATE TABLE contacts (
-                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
-                kind TEXT NOT NULL,
-                value TEXT NOT NULL,
-                verified INTEGER NOT NULL DEFAULT 0,
-                is_primary INTEGER NOT NULL DEFAULT 0,
-                created_at INTEGER NOT NULL,
-                UNIQUE (kind, value)
-            );
-            CREATE INDEX contacts_account ON contacts(account_id);
-            -- At most one primary contact per account: the session hot path joins on it and expects
-            -- one row, and this index is what that join uses.
-            CREATE UNIQUE INDEX contacts_primary ON contacts(account_id) WHERE is_primary = 1;
+                CREATE TABLE contacts (
+                    account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    verified INTEGER NOT NULL DEFAULT 0,
+                    is_primary INTEGER NOT NULL DEFAULT 0,
+                    created_at INTEGER NOT NULL,
+                    UNIQUE (kind, value)
+                );
+                CREATE INDEX contacts_account ON contacts(account_id);
+                -- At most one primary contact per account: the session hot path joins on it and expects
+                -- one row, and this index is what that join uses.
+                CREATE UNIQUE INDEX contacts_primary ON contacts(account_id) WHERE is_primary = 1;
 
-            CREATE TABLE sessions (
-                id TEXT NOT NULL PRIMARY KEY,
-                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
-                current_hash BLOB NOT NULL,
-                previous_hash BLOB,
-                rotated_at INTEGER,
-                older_secrets BLOB NOT NULL DEFAULT x'',
-                current_presented INTEGER NOT NULL DEFAULT 0,
-                created_at INTEGER NOT NULL,
-                last_used_at INTEGER NOT NULL,
-                expires_at INTEGER NOT NULL,
-                valid INTEGER NOT NULL DEFAULT 1,
-                revoked_reason TEXT,
-                revoked_at INTEGER,
-                ip TEXT NOT NULL,
-                user_agent TEXT NOT NULL
-            );
-            CREATE INDEX sessions_account ON sessions(account_id);
-            -- The sweeper deletes by absolute expiry or by last use of a revoked session; with these two
-            -- it reads only what it deletes instead of scanning every session. Rotations write only valid
-            -- rows, which the partial index does not hold.
-            CREATE INDEX sessions_expires_at ON sessions(expires_at);
-            CREATE INDEX sessions_revoked ON sessions(last_used_at) WHERE valid = 0;
+                CREATE TABLE sessions (
+                    id TEXT NOT NULL PRIMARY KEY,
+                    account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                    current_hash BLOB NOT NULL,
+                    previous_hash BLOB,
+                    rotated_at INTEGER,
+                    older_secrets BLOB NOT NULL DEFAULT x'',
+                    current_presented INTEGER NOT NULL DEFAULT 0,
+                    created_at INTEGER NOT NULL,
+                    last_used_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    valid INTEGER NOT NULL DEFAULT 1,
+                    revoked_reason TEXT,
+                    revoked_at INTEGER,
+                    ip TEXT NOT NULL,
+                    user_agent TEXT NOT NULL
+                );
+                CREATE INDEX sessions_account ON sessions(account_id);
+                -- The sweeper deletes by absolute expiry or by last use of a revoked session; with these two
+                -- it reads only what it deletes instead of scanning every session. Rotations write only valid
+                -- rows, which the partial index does not hold.
+                CREATE INDEX sessions_expires_at ON sessions(expires_at);
+                CREATE INDEX sessions_revoked ON sessions(last_used_at) WHERE valid = 0;
 
-            CREATE TABLE one_time_tokens (
-                id TEXT NOT NULL PRIMARY KEY,
-                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
-                kind TEXT NOT NULL,
-                created_for TEXT NOT NULL,
-                hash BLOB NOT NULL UNIQUE,
-                reason TEXT,
-                created_at INTEGER NOT NULL,
-                expires_at INTEGER NOT NULL,
-                used_at INTEGER
-            );
-            CREATE INDEX one_time_tokens_account ON one_time_tokens(account_id, kind);
+                CREATE TABLE one_time_tokens (
+                    id TEXT NOT NULL PRIMARY KEY,
+                    account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL,
+                    created_for TEXT NOT NULL,
+                    hash BLOB NOT NULL UNIQUE,
+                    reason TEXT,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    used_at INTEGER
+                );
+                CREATE INDEX one_time_tokens_account ON one_time_tokens(account_id, kind);
 
-            CREATE TABLE signing_keys (
-                kid TEXT NOT NULL PRIMARY KEY,
-                secret BLOB NOT NULL,
-                created_at INTEGER NOT NULL,
-                is_signing INTEGER NOT NULL DEFAULT 0,
-                retired INTEGER NOT NULL DEFAULT 0
-            );
-            -- Two signing keys at once would make the key that signs a new token depend on row order.
-            CREATE UNIQUE INDEX signing_keys_signing ON signing_keys(is_signing) WHERE is_signing = 1;
-            """)
+                CREATE TABLE signing_keys (
+                    kid TEXT NOT NULL PRIMARY KEY,
+                    secret BLOB NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    is_signing INTEGER NOT NULL DEFAULT 0,
+                    retired INTEGER NOT NULL DEFAULT 0
+                );
+                -- Two signing keys at once would make the key that signs a new token depend on row order.
+                CREATE UNIQUE INDEX signing_keys_signing ON signing_keys(is_signing) WHERE is_signing = 1;
+                """
+        )
     }
 }

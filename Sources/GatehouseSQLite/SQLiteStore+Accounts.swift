@@ -6,7 +6,7 @@ extension SQLiteStore {
     /// Creates the account, its password hash and its contacts in one transaction.
     ///
     /// The database's unique constraints decide: a taken username or contact throws
-    /// ``AccountError/Code/conflict`` naming what is taken (never the value), and the transaction is
+    /// `AccountError.Code.conflict` naming what is taken (never the value), and the transaction is
     /// rolled back, so nothing of the account is left behind.
     public func createAccount(_ account: AccountRecord, passwordHash: String, contacts: [ContactRecord]) async throws {
         let permissions = try SQLiteCodec.encodePermissions(account.permissions)
@@ -18,24 +18,27 @@ extension SQLiteStore {
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
-                        account.accountId, account.username, account.email, account.emailVerified, account.deactivated,
+                        account.accountID, account.username, account.email, account.emailVerified, account.deactivated,
                         permissions, passwordHash, SQLiteCodec.millis(account.createdAt), SQLiteCodec.millis(account.updatedAt),
-                    ])
-            } catch where SQLiteFailure.isUniqueViolation(error, naming: "accounts.") {
+                    ]
+                )
+            } catch  where SQLiteFailure.isUniqueViolation(error, naming: "accounts.") {
                 // The account id too: a caller only ever sees that its username cannot be used.
-                throw AccountError(.conflict, "The username is already taken.")
+                throw AccountError.conflict(.usernameTaken)
             }
-            let insertContact = try db.cachedStatement(sql: """
-                INSERT INTO contacts (account_id, kind, value, verified, is_primary, created_at) VALUES (?, ?, ?, ?, ?, ?)
-                """)
+            let insertContact = try db.cachedStatement(
+                sql: """
+                    INSERT INTO contacts (account_id, kind, value, verified, is_primary, created_at) VALUES (?, ?, ?, ?, ?, ?)
+                    """
+            )
             for contact in contacts {
                 do {
                     try insertContact.execute(arguments: [
-                        contact.accountId, contact.kind.rawValue, contact.value, contact.verified, contact.isPrimary,
+                        contact.accountID, contact.kind.rawValue, contact.value, contact.verified, contact.isPrimary,
                         SQLiteCodec.millis(contact.createdAt),
                     ])
-                } catch where SQLiteFailure.isUniqueViolation(error, naming: "contacts.kind") {
-                    throw AccountError(.conflict, "The \(contact.kind.rawValue) is already taken.")
+                } catch  where SQLiteFailure.isUniqueViolation(error, naming: "contacts.kind") {
+                    throw AccountError.conflict(.contactTaken)
                 }
             }
         }
@@ -59,50 +62,54 @@ extension SQLiteStore {
     }
 
     /// The stored password hash of an account; `nil` when there is no such account.
-    public func passwordHash(accountId: String) async throws -> String? {
+    public func passwordHash(accountID: String) async throws -> String? {
         try await read("password_hash") { db in
-            try String.fetchOne(db, sql: "SELECT password_hash FROM accounts WHERE id = ?", arguments: [accountId])
+            try String.fetchOne(db, sql: "SELECT password_hash FROM accounts WHERE id = ?", arguments: [accountID])
         }
     }
 
     /// Replaces the password hash; returns whether the account exists.
-    public func setPasswordHash(accountId: String, hash: String, at date: Date) async throws -> Bool {
+    public func setPasswordHash(accountID: String, hash: String, at date: Date) async throws -> Bool {
         try await write("set_password_hash") { db in
             try db.execute(
                 sql: "UPDATE accounts SET password_hash = ?, updated_at = ? WHERE id = ?",
-                arguments: [hash, SQLiteCodec.millis(date), accountId])
+                arguments: [hash, SQLiteCodec.millis(date), accountID]
+            )
             return db.changesCount == 1
         }
     }
 
     /// Sets or clears the deactivated flag; returns whether the account exists.
-    public func setDeactivated(accountId: String, _ deactivated: Bool, at date: Date) async throws -> Bool {
+    public func setDeactivated(accountID: String, _ deactivated: Bool, at date: Date) async throws -> Bool {
         try await write("set_deactivated") { db in
             try db.execute(
                 sql: "UPDATE accounts SET deactivated = ?, updated_at = ? WHERE id = ?",
-                arguments: [deactivated, SQLiteCodec.millis(date), accountId])
+                arguments: [deactivated, SQLiteCodec.millis(date), accountID]
+            )
             return db.changesCount == 1
         }
     }
 
     /// The contacts of an account, in the order they were added.
-    public func contacts(accountId: String) async throws -> [ContactRecord] {
+    public func contacts(accountID: String) async throws -> [ContactRecord] {
         try await read("contacts") { db in
             try Row.fetchAll(
-                db, sql: "SELECT \(SQLiteCodec.contactColumns) FROM contacts WHERE account_id = ? ORDER BY created_at, rowid",
-                arguments: [accountId]
+                db,
+                sql: "SELECT \(SQLiteCodec.contactColumns) FROM contacts WHERE account_id = ? ORDER BY created_at, rowid",
+                arguments: [accountID]
             ).map { try SQLiteCodec.contact($0) }
         }
     }
 
     /// Marks one contact verified and returns it; `nil` when the account has no such contact.
-    public func markContactVerified(accountId: String, kind: ContactRecord.Kind, value: String) async throws -> ContactRecord? {
+    public func markContactVerified(accountID: String, kind: ContactRecord.Kind, value: String) async throws -> ContactRecord? {
         try await write("mark_contact_verified") { db in
-            let arguments: StatementArguments = [accountId, kind.rawValue, value]
+            let arguments: StatementArguments = [accountID, kind.rawValue, value]
             try db.execute(sql: "UPDATE contacts SET verified = 1 WHERE account_id = ? AND kind = ? AND value = ?", arguments: arguments)
             guard db.changesCount == 1 else { return nil }
             return try Row.fetchOne(
-                db, sql: "SELECT \(SQLiteCodec.contactColumns) FROM contacts WHERE account_id = ? AND kind = ? AND value = ?",
+                db,
+                sql: "SELECT \(SQLiteCodec.contactColumns) FROM contacts WHERE account_id = ? AND kind = ? AND value = ?",
                 arguments: arguments
             ).map { try SQLiteCodec.contact($0) }
         }
@@ -112,7 +119,8 @@ extension SQLiteStore {
     public func accounts(limit: Int, offset: Int) async throws -> [AccountRecord] {
         try await read("accounts") { db in
             try Row.fetchAll(
-                db, sql: "SELECT \(SQLiteCodec.accountColumns) FROM \(SQLiteCodec.accountSource) ORDER BY a.created_at, a.rowid LIMIT ? OFFSET ?",
+                db,
+                sql: "SELECT \(SQLiteCodec.accountColumns) FROM \(SQLiteCodec.accountSource) ORDER BY a.created_at, a.rowid LIMIT ? OFFSET ?",
                 arguments: [max(0, limit), max(0, offset)]
             ).map { try SQLiteCodec.account($0) }
         }

@@ -4,8 +4,8 @@ import Gatehouse
 import Logging
 
 extension SQLiteStore {
-    /// Stores a new session. Throws ``AccountError/Code/conflict`` when the id exists and
-    /// ``AccountError/Code/userNotFound`` when its account does not.
+    /// Stores a new session. Throws `AccountError.Code.conflict` when the id exists and
+    /// `AccountError.Code.userNotFound` when its account does not.
     public func insertSession(_ session: SessionRecord) async throws {
         try await write("insert_session") { db in
             try db.execute(
@@ -15,11 +15,12 @@ extension SQLiteStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    session.id, session.accountId, SQLiteCodec.blob(session.currentHash), SQLiteCodec.blob(session.previousHash),
+                    session.id, session.accountID, SQLiteCodec.blob(session.currentHash), SQLiteCodec.blob(session.previousHash),
                     SQLiteCodec.millis(session.rotatedAt), SQLiteCodec.blob(SupersededSecret.pack(session.olderSecrets)),
                     session.currentPresented, SQLiteCodec.millis(session.createdAt), SQLiteCodec.millis(session.lastUsedAt),
-                    SQLiteCodec.millis(session.expiresAt), session.valid, session.revokedReason, session.ip, session.userAgent,
-                ])
+                    SQLiteCodec.millis(session.expiresAt), session.valid, session.revokedReason?.rawValue, session.ip, session.userAgent,
+                ]
+            )
         }
     }
 
@@ -32,7 +33,7 @@ extension SQLiteStore {
     }
 
     /// The session, its account and the account's primary e-mail address, in one query: the lookup
-    /// every authenticated request makes. It runs on the calling thread (see ``SessionLookup``).
+    /// every authenticated request makes. It runs on the calling thread (see `SQLiteSessionLookup`).
     public func sessionWithAccount(id: String) async throws -> (session: SessionRecord, account: AccountRecord?)? {
         do {
             return try sessionLookup.sessionWithAccount(id: id, reader: writer)
@@ -58,9 +59,12 @@ extension SQLiteStore {
     static func commitSessionUpdates(_ updates: [SessionUpdate], writer: any DatabaseWriter, logger: Logger) async throws -> [Bool] {
         do {
             return try await withCheckedThrowingContinuation { continuation in
-                writer.asyncWrite({ db in try applySessionUpdates(updates, db) }, completion: { _, result in
-                    continuation.resume(with: result)
-                })
+                writer.asyncWrite(
+                    { db in try applySessionUpdates(updates, db) },
+                    completion: { _, result in
+                        continuation.resume(with: result)
+                    }
+                )
             }
         } catch {
             throw SQLiteFailure.translate(error, operation: "update_sessions", logger: logger)
@@ -68,33 +72,37 @@ extension SQLiteStore {
     }
 
     private static func applySessionUpdates(_ updates: [SessionUpdate], _ db: Database) throws -> [Bool] {
-        try SessionUpdateStatement.apply(updates, db)
+        try SQLiteSessionUpdateStatement.apply(updates, db)
     }
 
-    /// Marks valid sessions of an account invalid — only `sessionId` when given, all of them otherwise,
-    /// never `exceptSessionId` — and returns how many changed.
-    public func revokeSessions(accountId: String, sessionId: String?, exceptSessionId: String?, reason: String, at date: Date) async throws -> Int {
+    /// Marks the valid sessions in `scope` invalid and returns how many changed.
+    public func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date) async throws -> Int {
         try await write("revoke_sessions") { db in
             try db.execute(
                 sql: """
                     UPDATE sessions SET valid = 0, revoked_reason = ?, revoked_at = ?
                     WHERE account_id = ? AND valid = 1 AND (? IS NULL OR id = ?) AND (? IS NULL OR id <> ?)
                     """,
-                arguments: [reason, SQLiteCodec.millis(date), accountId, sessionId, sessionId, exceptSessionId, exceptSessionId])
+                arguments: [
+                    reason.rawValue, SQLiteCodec.millis(date), scope.accountID, scope.onlySessionID, scope.onlySessionID,
+                    scope.keptSessionID, scope.keptSessionID,
+                ]
+            )
             return db.changesCount
         }
     }
 
     /// The sessions of an account, oldest first; revoked ones only when `includeInvalid`.
-    public func sessions(accountId: String, includeInvalid: Bool) async throws -> [SessionRecord] {
+    public func sessions(accountID: String, includeInvalid: Bool) async throws -> [SessionRecord] {
         try await read("sessions") { db in
             try Row.fetchAll(
-                db, sql: """
+                db,
+                sql: """
                     SELECT \(SQLiteCodec.sessionColumns) FROM sessions s
                     WHERE s.account_id = ? AND (? OR s.valid = 1)
                     ORDER BY s.created_at, s.rowid
                     """,
-                arguments: [accountId, includeInvalid]
+                arguments: [accountID, includeInvalid]
             ).map { try SQLiteCodec.session($0) }
         }
     }
@@ -106,7 +114,8 @@ extension SQLiteStore {
             let millis = SQLiteCodec.millis(date)
             try db.execute(
                 sql: "DELETE FROM sessions WHERE expires_at < ? OR (valid = 0 AND last_used_at < ?)",
-                arguments: [millis, millis])
+                arguments: [millis, millis]
+            )
             return db.changesCount
         }
     }

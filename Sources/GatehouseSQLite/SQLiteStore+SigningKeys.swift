@@ -13,7 +13,7 @@ extension SQLiteStore {
 
     /// Adds a key. When it is the signing key, the previous signing key becomes verification-only in
     /// the same transaction, so there is never a moment with two signing keys or none. Throws
-    /// ``AccountError/Code/conflict`` when the key id is used.
+    /// `AccountError.Code.conflict` when the key id is used.
     public func insertSigningKey(_ key: StoredSigningKey) async throws {
         try await write("insert_signing_key") { db in
             if key.isSigning {
@@ -21,7 +21,8 @@ extension SQLiteStore {
             }
             try db.execute(
                 sql: "INSERT INTO signing_keys (kid, secret, created_at, is_signing, retired) VALUES (?, ?, ?, ?, ?)",
-                arguments: [key.kid, SQLiteCodec.blob(key.secret), SQLiteCodec.millis(key.createdAt), key.isSigning, key.retired])
+                arguments: [key.kid, SQLiteCodec.blob(key.secret), SQLiteCodec.millis(key.createdAt), key.isSigning, key.retired]
+            )
         }
     }
 

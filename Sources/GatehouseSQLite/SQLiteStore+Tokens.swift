@@ -3,8 +3,8 @@ import GRDB
 import Gatehouse
 
 extension SQLiteStore {
-    /// Stores a single-use token. Throws ``AccountError/Code/conflict`` when its hash (or id) exists and
-    /// ``AccountError/Code/userNotFound`` when its account does not.
+    /// Stores a single-use token. Throws `AccountError.Code.conflict` when its hash (or id) exists and
+    /// `AccountError.Code.userNotFound` when its account does not.
     public func insertToken(_ token: OneTimeTokenRecord) async throws {
         try await write("insert_token") { db in
             try db.execute(
@@ -13,9 +13,10 @@ extension SQLiteStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    token.id, token.accountId, token.kind.rawValue, token.createdFor, SQLiteCodec.blob(token.hash), token.reason,
+                    token.id, token.accountID, token.kind.rawValue, token.createdFor, SQLiteCodec.blob(token.hash), token.reason,
                     SQLiteCodec.millis(token.createdAt), SQLiteCodec.millis(token.expiresAt), SQLiteCodec.millis(token.usedAt),
-                ])
+                ]
+            )
         }
     }
 
@@ -28,7 +29,8 @@ extension SQLiteStore {
             let digest = SQLiteCodec.blob(hash)
             try db.execute(
                 sql: "UPDATE one_time_tokens SET used_at = ? WHERE hash = ? AND kind = ? AND used_at IS NULL AND expires_at > ?",
-                arguments: [SQLiteCodec.millis(date), digest, kind.rawValue, SQLiteCodec.millis(date)])
+                arguments: [SQLiteCodec.millis(date), digest, kind.rawValue, SQLiteCodec.millis(date)]
+            )
             guard db.changesCount == 1 else { return nil }
             return try Row.fetchOne(db, sql: "SELECT \(SQLiteCodec.tokenColumns) FROM one_time_tokens WHERE hash = ?", arguments: [digest])
                 .map { try SQLiteCodec.token($0) }
@@ -36,19 +38,20 @@ extension SQLiteStore {
     }
 
     /// Deletes an account's tokens of one kind, used or not; returns how many.
-    public func deleteTokens(accountId: String, kind: OneTimeTokenRecord.Kind) async throws -> Int {
+    public func deleteTokens(accountID: String, kind: OneTimeTokenRecord.Kind) async throws -> Int {
         try await write("delete_tokens") { db in
-            try db.execute(sql: "DELETE FROM one_time_tokens WHERE account_id = ? AND kind = ?", arguments: [accountId, kind.rawValue])
+            try db.execute(sql: "DELETE FROM one_time_tokens WHERE account_id = ? AND kind = ?", arguments: [accountID, kind.rawValue])
             return db.changesCount
         }
     }
 
     /// An account's tokens of one kind, used or not, in the order they were created.
-    public func tokens(accountId: String, kind: OneTimeTokenRecord.Kind) async throws -> [OneTimeTokenRecord] {
+    public func tokens(accountID: String, kind: OneTimeTokenRecord.Kind) async throws -> [OneTimeTokenRecord] {
         try await read("tokens") { db in
             try Row.fetchAll(
-                db, sql: "SELECT \(SQLiteCodec.tokenColumns) FROM one_time_tokens WHERE account_id = ? AND kind = ? ORDER BY created_at, rowid",
-                arguments: [accountId, kind.rawValue]
+                db,
+                sql: "SELECT \(SQLiteCodec.tokenColumns) FROM one_time_tokens WHERE account_id = ? AND kind = ? ORDER BY created_at, rowid",
+                arguments: [accountID, kind.rawValue]
             ).map { try SQLiteCodec.token($0) }
         }
     }

@@ -3,15 +3,15 @@ import GRDB
 import Gatehouse
 import Logging
 
-/// A ``GatehouseStore`` on SQLite, through GRDB: the embedded default for a single server.
+/// A `GatehouseStore` on SQLite, through GRDB: the embedded default for a single server.
 ///
 /// A file store is a WAL-mode `DatabasePool`: reads run on a pool of reader connections, in parallel
 /// with the one writer, so the per-request session lookup never waits on a rotation being written.
 /// Concurrent rotations are grouped into one write transaction (group commit, see
 /// ``updateSessions(_:)``). Uniqueness of usernames and contacts is enforced by the database itself.
 ///
-/// Every failure is an ``AccountError``: a taken value is ``AccountError/Code/conflict``, a locked,
-/// busy or unopenable database is ``AccountError/Code/storeUnavailable``. No bound value (hash,
+/// Every failure is an `AccountError`: a taken value is `AccountError.Code.conflict`, a locked,
+/// busy or unopenable database is `AccountError.Code.storeUnavailable`. No bound value (hash,
 /// e-mail address, token) ever appears in an error or a log line.
 ///
 /// ```swift
@@ -27,12 +27,12 @@ public final class SQLiteStore: GatehouseStore {
     let writer: any DatabaseWriter
     let logger: Logger
     let sessionWrites: SessionWriteBatcher
-    let sessionLookup: SessionLookup
+    let sessionLookup: SQLiteSessionLookup
     /// The WAL checkpoint policy of a file store (`nil` in memory); see ``SQLiteCheckpointer``.
     let checkpoints: WALCheckpoints?
 
     /// How long a write waits for another process's write lock before failing as
-    /// ``AccountError/Code/storeUnavailable``.
+    /// `AccountError.Code.storeUnavailable`.
     static let busyTimeout: TimeInterval = 5
 
     /// Opens (creating it if missing) the database file at `path` and brings its schema up to date.
@@ -45,7 +45,7 @@ public final class SQLiteStore: GatehouseStore {
     ///   - path: The database file. Its directory must exist.
     ///   - durability: What a power loss may undo (see ``Durability``); ``Durability/normal`` by default.
     ///   - logger: Where the store logs failures and migrations.
-    /// - Throws: ``AccountError/Code/storeUnavailable`` when the file cannot be opened or migrated.
+    /// - Throws: `AccountError.Code.storeUnavailable` when the file cannot be opened or migrated.
     public convenience init(path: String, durability: Durability = .normal, logger: Logger = Logger(label: "gatehouse.sqlite")) throws {
         let pool: DatabasePool
         do {
@@ -59,7 +59,7 @@ public final class SQLiteStore: GatehouseStore {
         let checkpoints = WALCheckpoints()
         checkpoints.install(on: pool)
         self.init(writer: pool, path: path, durability: durability, checkpoints: checkpoints, logger: logger)
-        try migrate()
+        try migrateSchema()
     }
 
     /// A store held in memory, with the full schema: for tests and tools. Its content disappears with it.
@@ -73,7 +73,7 @@ public final class SQLiteStore: GatehouseStore {
             throw SQLiteFailure.translate(error, operation: "open", logger: logger)
         }
         let store = SQLiteStore(writer: queue, path: nil, durability: .normal, checkpoints: nil, logger: logger)
-        try store.migrate()
+        try store.migrateSchema()
         return store
     }
 
@@ -83,7 +83,7 @@ public final class SQLiteStore: GatehouseStore {
         self.durability = durability
         self.checkpoints = checkpoints
         self.logger = logger
-        self.sessionLookup = SessionLookup(path: path)
+        self.sessionLookup = SQLiteSessionLookup(path: path)
         self.sessionWrites = SessionWriteBatcher(maxBatchSize: 256) { [writer, logger] updates in
             try await SQLiteStore.commitSessionUpdates(updates, writer: writer, logger: logger)
         }
@@ -110,74 +110,6 @@ public final class SQLiteStore: GatehouseStore {
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(busyTimeout)
         return configuration
-    }
-
-    /// Applies the schema migrations this version knows and the database has not run yet.
-    ///
-    /// Safe to call any number of times, and from several processes at once: each migration runs in
-    /// its own transaction, and a migration already applied is skipped. Runs when the store opens; exposed for a
-    /// `migrate` command that prepares a database ahead of a deploy.
-    ///
-    /// - Throws: ``AccountError/Code/invalidConfiguration`` when the database was migrated by a newer
-    ///   version (it has migrations this one does not know); ``AccountError/Code/storeUnavailable``
-    ///   when the database cannot be written.
-    public func migrate() throws {
-        let migrator = SQLiteSchema.migrator
-        let applied: Set<String>
-        do {
-            applied = try writer.read { db in
-                // An older binary must not write into a schema it does not know.
-                guard try !migrator.hasBeenSuperseded(db) else {
-                    throw AccountError(.invalidConfiguration, "The database was migrated by a newer version of Gatehouse.")
-                }
-                return try migrator.appliedIdentifiers(db)
-            }
-            try Self.migrate(writer, with: migrator)
-        } catch {
-            throw SQLiteFailure.translate(error, operation: "migrate", logger: logger)
-        }
-        let new = migrator.migrations.filter { !applied.contains($0) }
-        if !new.isEmpty {
-            logger.info("SQLite schema migrated", metadata: ["gatehouse.sqlite.migrations": "\(new.joined(separator: ","))"])
-        }
-    }
-
-    /// GRDB reads the applied migrations before it opens each migration's transaction, so two
-    /// processes opening a new database together can both try the same migration; the second one
-    /// fails once the first commits. Such a failure is retried against the now-current schema.
-    private static func migrate(_ writer: any DatabaseWriter, with migrator: DatabaseMigrator) throws {
-        var attempts = 0
-        while true {
-            do {
-                try migrator.migrate(writer)
-                return
-            } catch {
-                attempts += 1
-                if try writer.read({ try migrator.hasCompletedMigrations($0) }) { return }
-                if attempts >= 3 { throw error }
-            }
-        }
-    }
-
-    // MARK: Access
-
-    /// Runs `body` on a reader connection; failures come out as ``AccountError``.
-    func read<T: Sendable>(_ operation: StaticString, _ body: @Sendable (Database) throws -> T) async throws -> T {
-        do {
-            return try await writer.read(body)
-        } catch {
-            throw SQLiteFailure.translate(error, operation: operation, logger: logger)
-        }
-    }
-
-    /// Runs `body` in one write transaction, rolled back when it throws; failures come out as
-    /// ``AccountError``.
-    func write<T: Sendable>(_ operation: StaticString, _ body: @Sendable (Database) throws -> T) async throws -> T {
-        do {
-            return try await writer.write(body)
-        } catch {
-            throw SQLiteFailure.translate(error, operation: operation, logger: logger)
-        }
     }
 
     // MARK: Diagnostics

@@ -101,7 +101,7 @@ package final class SessionWriteBatcher: Sendable {
         do {
             results = try await commit(all)
             guard results.count == all.count else {
-                throw AccountError(.storeUnavailable, "The session store returned \(results.count) results for \(all.count) updates.")
+                throw AccountError.storeUnavailable()
             }
         } catch {
             for follower in followers { follower.continuation.resume(throwing: error) }

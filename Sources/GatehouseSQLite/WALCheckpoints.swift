@@ -28,11 +28,15 @@ final class WALCheckpoints: Sendable {
         let context = Unmanaged.passUnretained(self).toOpaque()
         writer.writeWithoutTransaction { db in
             // Replaces the `wal_autocheckpoint` hook: SQLite keeps one WAL hook per connection.
-            _ = sqlite3_wal_hook(db.sqliteConnection, { context, connection, schema, pages in
-                guard let context else { return SQLITE_OK }
-                return Unmanaged<WALCheckpoints>.fromOpaque(context).takeUnretainedValue()
-                    .committed(pages: pages, connection: connection, schema: schema)
-            }, context)
+            _ = sqlite3_wal_hook(
+                db.sqliteConnection,
+                { context, connection, schema, pages in
+                    guard let context else { return SQLITE_OK }
+                    return Unmanaged<WALCheckpoints>.fromOpaque(context).takeUnretainedValue()
+                        .committed(pages: pages, connection: connection, schema: schema)
+                },
+                context
+            )
         }
     }
 

@@ -11,8 +11,8 @@ extension Administration {
     /// sessions were still open. Throws ``AccountError/Code/userNotFound`` for an unknown username.
     public func deactivateAccount(username: String) async throws -> (account: Account, endedSessions: Int) {
         let account = try await account(username: username)
-        let open = try await accounts.sessions(ofAccount: account.accountId).count
-        try await accounts.deactivateAccount(accountId: account.accountId)
+        let open = try await accounts.sessions(ofAccount: account.accountID).count
+        try await accounts.deactivateAccount(accountID: account.accountID)
         return (try await self.account(username: username), open)
     }
 

@@ -22,11 +22,11 @@ extension Administration {
         let key = try await store.signingKeys().first { $0.kid == kid }
         switch key {
         case nil:
-            throw AccountError(.invalidRequest, "There is no key with this id.")
+            throw AccountError.invalidRequest(.unknownKeyID)
         case let key? where key.retired:
-            throw AccountError(.invalidRequest, "This key is already retired.")
+            throw AccountError.invalidRequest(.retiredKey)
         default:
-            throw AccountError(.invalidRequest, "The signing key cannot be retired; rotate to a new key first.")
+            throw AccountError.invalidRequest(.signingKeyRetirement)
         }
     }
 }

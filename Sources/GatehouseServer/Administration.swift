@@ -17,11 +17,16 @@ public struct Administration: Sendable {
     let clock: any WallClock
 
     /// - Parameters:
-    ///   - store: The store to work on (running, see ``OpenedStore/withRunningStore(_:)``).
+    ///   - store: The store to work on (running, see ``OpenedStore/withRunningStore(logger:_:)``).
     ///   - passwordHasher: How new passwords are hashed; the default is the server's.
     ///   - clock: What "now" is for creation dates and revocations.
     ///   - logger: Receives the core's log lines.
-    public init(store: any GatehouseStore, passwordHasher: any PasswordHasher = ScryptPasswordHasher(), clock: any WallClock = SystemWallClock(), logger: Logger) {
+    public init(
+        store: any GatehouseStore,
+        passwordHasher: any PasswordHasher = ScryptPasswordHasher(),
+        clock: any WallClock = SystemWallClock(),
+        logger: Logger
+    ) {
         var sessions = SessionsOptions()
         sessions.clock = clock
         sessions.logger = logger
@@ -35,8 +40,8 @@ public struct Administration: Sendable {
 
     /// The account with this username, or ``AccountError/Code/userNotFound``.
     public func account(username: String) async throws -> Account {
-        guard let account = try await accounts.findUser(username: username) else {
-            throw AccountError(.userNotFound, "No account has this username.")
+        guard let account = try await accounts.account(username: username) else {
+            throw AccountError.userNotFound
         }
         return account
     }

@@ -4,8 +4,8 @@ import Logging
 
 /// Finds the keys a server signs and verifies tokens with, and keeps them in step with the database.
 ///
-/// With a configured secret (or key file) the ring holds that one key, id `default`, exactly as the
-/// original's `getTokenSecret`. Otherwise the keys live in the database: the first start generates a
+/// With a configured secret (or key file) the ring holds that one key, id `default`, made from the
+/// secret as Powership's `getTokenSecret` makes it. Otherwise the keys live in the database: the first start generates a
 /// 256-bit signing key and stores it, later starts load every key that is not retired, and
 /// `gatehouse keys rotate` adds a new signing key while the old ones keep verifying.
 ///
@@ -64,18 +64,25 @@ public enum KeyBootstrap {
             throw ServerConfigurationError("the database holds no usable signing key")
         }
         let ring = KeyRing(signingKey: try signingKey(selection.signing), verificationKeys: try selection.verification.map(signingKey))
-        logger.info("signing keys loaded", metadata: [
-            "gatehouse.kid": "\(selection.signing.kid)", "gatehouse.verification_keys": "\(selection.verification.count)",
-        ])
+        logger.info(
+            "signing keys loaded",
+            metadata: [
+                "gatehouse.kid": "\(selection.signing.kid)", "gatehouse.verification_keys": "\(selection.verification.count)",
+            ]
+        )
         return ring
     }
 
     /// Generates a 256-bit key and stores it as the signing key (the previous one becomes
     /// verification-only). Key ids are ULIDs, so they sort by creation time.
     @discardableResult
-    public static func generate(store: any SigningKeyStore, clock: any WallClock = SystemWallClock(), random: any RandomSource = SystemRandomSource()) async throws -> StoredSigningKey {
+    public static func generate(
+        store: any SigningKeyStore,
+        clock: any WallClock = SystemWallClock(),
+        random: any RandomSource = SystemRandomSource()
+    ) async throws -> StoredSigningKey {
         let now = clock.now()
-        let key = SigningKey.generate(kid: Identifiers.ulid(at: now, random: random), random: random)
+        let key = try SigningKey.generate(kid: Identifiers.ulid(at: now, random: random), random: random)
         let stored = StoredSigningKey(kid: key.kid, secret: key.secretBytes, createdAt: now, isSigning: true)
         try await store.insertSigningKey(stored)
         return stored
@@ -92,7 +99,8 @@ public enum KeyBootstrap {
         let settled = now.addingTimeInterval(-activationDelay.timeInterval)
         var signing = designated
         if designated.createdAt > settled,
-           let established = usable.filter({ $0.createdAt <= settled }).max(by: { $0.createdAt < $1.createdAt }) {
+            let established = usable.filter({ $0.createdAt <= settled }).max(by: { $0.createdAt < $1.createdAt })
+        {
             signing = established
         }
         return Selection(signing: signing, verification: usable.filter { $0.kid != signing.kid })

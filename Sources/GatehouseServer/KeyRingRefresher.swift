@@ -15,7 +15,14 @@ public struct KeyRingRefresher: Service, CustomStringConvertible {
     private let clock: any WallClock
     private let logger: Logger
 
-    public init(ring: KeyRing, store: any SigningKeyStore, interval: Duration, activationDelay: Duration, clock: any WallClock = SystemWallClock(), logger: Logger) {
+    public init(
+        ring: KeyRing,
+        store: any SigningKeyStore,
+        interval: Duration,
+        activationDelay: Duration,
+        clock: any WallClock = SystemWallClock(),
+        logger: Logger
+    ) {
         self.ring = ring
         self.store = store
         self.interval = max(interval, .milliseconds(1))
@@ -26,7 +33,11 @@ public struct KeyRingRefresher: Service, CustomStringConvertible {
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
-            await repeatUntilCancelled(every: interval, logger: logger, failureMessage: "could not refresh the signing keys; keeping the current ones") {
+            await repeatUntilCancelled(
+                every: interval,
+                logger: logger,
+                failureMessage: "could not refresh the signing keys; keeping the current ones"
+            ) {
                 try await refreshOnce()
             }
         }
@@ -39,9 +50,12 @@ public struct KeyRingRefresher: Service, CustomStringConvertible {
         let before = ring.signingKey.kid
         let changed = try KeyBootstrap.synchronize(ring, with: stored, now: clock.now(), activationDelay: activationDelay)
         if changed {
-            logger.notice("signing keys updated from the database", metadata: [
-                "gatehouse.kid": "\(ring.signingKey.kid)", "gatehouse.previous_kid": "\(before)", "gatehouse.keys": "\(ring.keyIDs.count)",
-            ])
+            logger.notice(
+                "signing keys updated from the database",
+                metadata: [
+                    "gatehouse.kid": "\(ring.signingKey.kid)", "gatehouse.previous_kid": "\(before)", "gatehouse.keys": "\(ring.keyIDs.count)",
+                ]
+            )
         }
         return changed
     }

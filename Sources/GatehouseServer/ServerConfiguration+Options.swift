@@ -16,7 +16,7 @@ extension ServerConfiguration {
     }
 
     /// The accounts layer's configuration; the password hasher is a parameter so tests can use cheap
-    /// parameters while the server uses the original's.
+    /// parameters while the server uses Powership's (scrypt N = 2^15, r = 8, p = 1).
     public func accountsOptions(keyRing: KeyRing, logger: Logger, passwordHasher: any PasswordHasher = ScryptPasswordHasher()) -> AccountsOptions {
         var options = AccountsOptions(sessions: sessionsOptions(keyRing: keyRing, logger: logger))
         options.passwordHasher = passwordHasher

@@ -59,7 +59,8 @@ extension ServerConfiguration {
             configuration.tokenDuration = try value.duration(positive: true)
         }
         if let value = settings.value(flags.renewal, "--renewal", EnvironmentKey.renewal) {
-            configuration.renewal = value.text.lowercased() == "every-request"
+            configuration.renewal =
+                value.text.lowercased() == "every-request"
                 ? .everyRequest
                 : .olderThan(try value.duration(positive: true, alternatives: "every-request or "))
         }
@@ -67,7 +68,8 @@ extension ServerConfiguration {
             configuration.gracePeriod = try value.duration(positive: false)
         }
         if let value = settings.value(flags.idleTimeout, "--idle-timeout", EnvironmentKey.idleTimeout) {
-            configuration.idleTimeout = ["none", "off"].contains(value.text.lowercased())
+            configuration.idleTimeout =
+                ["none", "off"].contains(value.text.lowercased())
                 ? nil
                 : try value.duration(positive: true, alternatives: "none or ")
         }
@@ -94,13 +96,14 @@ extension ServerConfiguration {
         } else if let value = settings.environmentValue(EnvironmentKey.trustForwardedFor) {
             configuration.trustForwardedFor = try value.boolean()
         }
-        let origins: [Value] = if !flags.corsOrigins.isEmpty {
-            flags.corsOrigins.map { Value(text: $0, source: "--cors-origin") }
-        } else {
-            (settings.environmentValue(EnvironmentKey.corsOrigins)?.text ?? "")
-                .split(separator: ",").map { Value(text: $0.trimmingSpaces, source: EnvironmentKey.corsOrigins) }
-                .filter { !$0.text.isEmpty }
-        }
+        let origins: [Value] =
+            if !flags.corsOrigins.isEmpty {
+                flags.corsOrigins.map { Value(text: $0, source: "--cors-origin") }
+            } else {
+                (settings.environmentValue(EnvironmentKey.corsOrigins)?.text ?? "")
+                    .split(separator: ",").map { Value(text: $0.trimmingSpaces, source: EnvironmentKey.corsOrigins) }
+                    .filter { !$0.text.isEmpty }
+            }
         configuration.corsOrigins = try origins.map { origin throws(ServerConfigurationError) in
             guard isOrigin(origin.text) else {
                 throw origin.invalid("is not an origin such as https://app.example.com (scheme, host and optional port, no path)")
@@ -177,10 +180,11 @@ extension ServerConfiguration {
 
     private static func isCookieName(_ text: String) -> Bool {
         let allowed = Set("!#$%&'*+-.^_`|~".utf8)
-        return (1...64).contains(text.utf8.count) && text.utf8.allSatisfy { byte in
-            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
-                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || allowed.contains(byte)
-        }
+        return (1...64).contains(text.utf8.count)
+            && text.utf8.allSatisfy { byte in
+                (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || allowed.contains(byte)
+            }
     }
 
     private static func isOrigin(_ text: String) -> Bool {

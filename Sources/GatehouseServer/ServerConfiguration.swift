@@ -20,7 +20,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Where the token signing key comes from. Default: generated and kept in the database.
     public var signingKeys: SigningKeySource = .database
 
-    /// Lifetime of each token. Default 7 days, as the original.
+    /// Lifetime of each token. Default 7 days, as in Powership.
     public var tokenDuration: Duration = SessionsOptions().tokenDuration
     /// When a presented token is replaced by a new one. Default: on every request.
     public var renewal: RenewalPolicy = SessionsOptions().renewal

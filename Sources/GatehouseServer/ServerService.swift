@@ -7,13 +7,13 @@ import ServiceLifecycle
 /// start generates) the signing keys, then runs the HTTP server with the session sweeper and the key
 /// refresher beside it.
 ///
-/// Run it in a `ServiceGroup` after the store's own service, if the store has one, so that the
-/// database connections are up before the migrations and still up while the server drains:
+/// Run it in a `ServiceGroup` after the store's background services, so that the database connections
+/// are up before the migrations and still up while the server drains:
 ///
 /// ```swift
 /// let opened = try StoreOpener.open(configuration.database, logger: logger)
 /// let server = ServerService(configuration: configuration, store: opened, logger: logger)
-/// let group = ServiceGroup(configuration: .init(services: [opened.service, server].compactMap { $0 }, ...))
+/// let group = ServiceGroup(configuration: .init(services: opened.store.backgroundServices(logger: logger) + [server], ...))
 /// ```
 public struct ServerService: Service, CustomStringConvertible {
     public let configuration: ServerConfiguration
@@ -26,7 +26,7 @@ public struct ServerService: Service, CustomStringConvertible {
     ///   - configuration: What to serve and how.
     ///   - store: The opened store; its service, if any, must run in the same group.
     ///   - logger: The server's logger.
-    ///   - passwordHasher: How passwords are hashed (the original's scrypt parameters by default).
+    ///   - passwordHasher: How passwords are hashed (scrypt with Powership's parameters by default).
     ///   - onServerRunning: Called once the socket is bound, with the actual address.
     public init(
         configuration: ServerConfiguration,
@@ -52,8 +52,12 @@ public struct ServerService: Service, CustomStringConvertible {
             return
         }
         let app = ServerApplication.make(
-            accounts: accounts, configuration: configuration, logger: logger,
-            services: services, onServerRunning: onServerRunning)
+            accounts: accounts,
+            configuration: configuration,
+            logger: logger,
+            services: services,
+            onServerRunning: onServerRunning
+        )
         try await app.run()
     }
 
@@ -62,19 +66,28 @@ public struct ServerService: Service, CustomStringConvertible {
         try await opened.migrate()
         logger.info("database ready", metadata: ["gatehouse.database": "\(opened.location)"])
         let ring = try await KeyBootstrap.keyRing(
-            for: configuration.signingKeys, store: opened.store,
-            activationDelay: configuration.keyActivationDelay, logger: logger)
-        let accounts = Accounts(store: opened.store, options: configuration.accountsOptions(keyRing: ring, logger: logger, passwordHasher: passwordHasher))
+            for: configuration.signingKeys,
+            store: opened.store,
+            activationDelay: configuration.keyActivationDelay,
+            logger: logger
+        )
+        let accounts = Accounts(
+            store: opened.store,
+            options: configuration.accountsOptions(keyRing: ring, logger: logger, passwordHasher: passwordHasher)
+        )
         var services: [any Service] = [
-            SessionSweeper(store: opened.store, interval: configuration.sweepInterval, retention: configuration.sessionRetention, logger: logger),
+            SessionSweeper(store: opened.store, interval: configuration.sweepInterval, retention: configuration.sessionRetention, logger: logger)
         ]
-        if let file = opened.store as? SQLiteStore, file.path != nil {
-            services.append(SQLiteCheckpointer(store: file, logger: logger))
-        }
         if configuration.signingKeys == .database {
-            services.append(KeyRingRefresher(
-                ring: ring, store: opened.store, interval: configuration.keyRefreshInterval,
-                activationDelay: configuration.keyActivationDelay, logger: logger))
+            services.append(
+                KeyRingRefresher(
+                    ring: ring,
+                    store: opened.store,
+                    interval: configuration.keyRefreshInterval,
+                    activationDelay: configuration.keyActivationDelay,
+                    logger: logger
+                )
+            )
         }
         return (accounts, services)
     }

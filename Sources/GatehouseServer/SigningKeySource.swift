@@ -4,8 +4,8 @@
 public enum SigningKeySource: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
     /// Keys kept in the database: generated on first start, rotated with `gatehouse keys rotate`.
     case database
-    /// One HS256 secret whose UTF-8 bytes are the HMAC key (key id `default`), as the original's
-    /// `getTokenSecret` supplied it.
+    /// One HS256 secret whose UTF-8 bytes are the HMAC key (key id `default`), as Powership's
+    /// `getTokenSecret` supplies it.
     case secret(String)
     /// A file whose contents (without trailing white space) are such a secret, so the secret stays
     /// out of the process list and the environment.

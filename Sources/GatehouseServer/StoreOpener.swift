@@ -15,22 +15,27 @@ public enum StoreOpener {
     /// - Throws: ``ServerConfigurationError`` when the database cannot be opened; the message masks
     ///   any password in a URL.
     public static func open(
-        _ location: DatabaseLocation, sqliteDurability: SQLiteStore.Durability = .normal, logger: Logger
+        _ location: DatabaseLocation,
+        sqliteDurability: SQLiteStore.Durability = .normal,
+        logger: Logger
     ) throws(ServerConfigurationError) -> OpenedStore {
         do {
             switch location {
             case .sqlite(let path):
-                let store = path == DatabaseLocation.inMemoryPath
+                let store =
+                    path == DatabaseLocation.inMemoryPath
                     ? try SQLiteStore.inMemory(logger: logger)
                     : try SQLiteStore(path: path, durability: sqliteDurability, logger: logger)
-                return OpenedStore(store: store, service: nil, location: location, migrate: { try store.migrate() })
+                return OpenedStore(store: store, location: location)
             case .postgres(let url):
+                // Parsed here first for the reason a URL is refused, which the store does not spell out.
+                _ = try PostgresURL(url).configuration()
                 let store = try PostgresStore(url: url, logger: logger)
-                return OpenedStore(store: store, service: store, location: location, migrate: { try await store.migrate() })
+                return OpenedStore(store: store, location: location)
             }
         } catch {
             // A driver's error may quote the URL it was given; only the masked location is shown.
-            let reason = (error as? AccountError)?.message ?? Self.describe(error, location: location)
+            let reason = (error as? AccountError)?.message ?? (error as? PostgresURL.Invalid)?.description ?? Self.describe(error, location: location)
             throw ServerConfigurationError("cannot open the database (\(location)): \(reason)")
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Gatehouse
+import GatehouseTesting
 import HTTPTypes
 import NIOCore
 import Testing
@@ -48,7 +49,10 @@ struct AdversarialBodyTests {
             .json("/v1/login", Array(#"{"username":"ali"#.utf8) + [0xC3, 0x28] + Array(#"ce","password":"correct horse battery"}"#.utf8))
         },
         Case("overlong UTF-8 for a slash", .badRequest, invalid) { _ in
-            .json("/v1/accounts", Array(#"{"username":"mallory","email":"m@example.com","password":"correct horse"#.utf8) + [0xC0, 0xAF] + Array(#""}"#.utf8))
+            .json(
+                "/v1/accounts",
+                Array(#"{"username":"mallory","email":"m@example.com","password":"correct horse"#.utf8) + [0xC0, 0xAF] + Array(#""}"#.utf8)
+            )
         },
         Case("UTF-16 JSON without a byte-order mark", .badRequest, invalid) { _ in
             .json("/v1/login", Array(#"{"username":"alice","password":"correct horse battery"}"#.data(using: .utf16LittleEndian)!))
@@ -73,7 +77,9 @@ struct AdversarialBodyTests {
         Case("username with a Cyrillic look-alike", .badRequest, invalid) { _ in signUp(username: "\u{430}lice") },
         Case("username in full-width letters", .badRequest, invalid) { _ in signUp(username: "\u{FF41}\u{FF4C}\u{FF49}\u{FF43}\u{FF45}") },
         Case("username of 10 KB", .badRequest, invalid) { _ in signUp(username: String(repeating: "a", count: 10_000)) },
-        Case("username differing only in case from an existing one", .conflict, "Conflict") { _ in signUp(username: "ALICE", email: "other@example.com") },
+        Case("username differing only in case from an existing one", .conflict, "Conflict") { _ in
+            signUp(username: "ALICE", email: "other@example.com")
+        },
         Case("username with a Kelvin sign that folds into an existing one", .conflict, "Conflict") { _ in
             signUp(username: "\u{212A}elvin", email: "other@example.com")
         },
@@ -113,14 +119,19 @@ struct AdversarialBodyTests {
             let world = try await AdversarialWorld.build(harness, ring: ring, client: client)
             let before = try await world.snapshot()
             let probe = Self.signUp(email: "\u{430}lice@example.com")
-            let response = try await client.execute(uri: probe.path, method: probe.method, headers: probe.headers, body: probe.body.map { ByteBuffer(bytes: $0) })
+            let response = try await client.execute(
+                uri: probe.path,
+                method: probe.method,
+                headers: probe.headers,
+                body: probe.body.map { ByteBuffer(bytes: $0) }
+            )
             #expect(response.status == .created)
             let after = try await world.snapshot()
             #expect(after.accounts.count == before.accounts.count + 1)
             for account in before.accounts {
-                #expect(after.accounts.first { $0.accountId == account.accountId } == account)
-                #expect(after.contacts[account.accountId] == before.contacts[account.accountId])
-                #expect(after.sessions[account.accountId] == before.sessions[account.accountId])
+                #expect(after.accounts.first { $0.accountID == account.accountID } == account)
+                #expect(after.contacts[account.accountID] == before.contacts[account.accountID])
+                #expect(after.sessions[account.accountID] == before.sessions[account.accountID])
             }
             #expect(try await client.send(.get, "/v1/me", .bearer(world.aliceToken)).status == .ok)
         }

@@ -52,7 +52,9 @@ struct AdversarialCase: Sendable, CustomTestStringConvertible {
     var testDescription: String { name }
 
     init(
-        _ name: String, _ status: HTTPResponse.Status, _ code: String,
+        _ name: String,
+        _ status: HTTPResponse.Status,
+        _ code: String,
         aliceStillWorks: Bool = true,
         prepare: @escaping @Sendable (AdversarialWorld) async throws -> Void = { _ in },
         restore: @escaping @Sendable (AdversarialWorld) async throws -> Void = { _ in },
@@ -79,12 +81,20 @@ struct AdversarialCase: Sendable, CustomTestStringConvertible {
             let probe = probe(world)
 
             let response = try await client.execute(
-                uri: probe.path, method: probe.method, headers: probe.headers, body: probe.body.map { ByteBuffer(bytes: $0) })
+                uri: probe.path,
+                method: probe.method,
+                headers: probe.headers,
+                body: probe.body.map { ByteBuffer(bytes: $0) }
+            )
             #expect(response.status == status, "status", sourceLocation: sourceLocation)
             #expect(response.errorCode == code, "code", sourceLocation: sourceLocation)
             #expect(response.errorMessage?.isEmpty == false, "an error body with a message", sourceLocation: sourceLocation)
             #expect(response.renewedToken == nil, "no token handed out", sourceLocation: sourceLocation)
-            #expect(response.sessionCookies.allSatisfy { $0.hasPrefix("gatehouse_session=;") }, "no cookie set, at most cleared", sourceLocation: sourceLocation)
+            #expect(
+                response.sessionCookies.allSatisfy { $0.hasPrefix("gatehouse_session=;") },
+                "no cookie set, at most cleared",
+                sourceLocation: sourceLocation
+            )
             if let secret = probe.secret {
                 let probeText = String(secret.prefix(2_000))
                 #expect(!response.text.contains(probeText), "the credential is not echoed", sourceLocation: sourceLocation)

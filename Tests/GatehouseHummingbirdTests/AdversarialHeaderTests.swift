@@ -30,13 +30,17 @@ struct AdversarialHeaderTests {
         },
         Case("raw bytes that are not UTF-8", .unauthorized, tvf) { world in
             var headers: HTTPFields = [.userAgent: Harness.userAgent]
-            headers.append(HTTPField(name: .authorization, lenientValue: Array("Bearer ".utf8) + [0xFF, 0xFE, 0xC3, 0x28] + Array(world.aliceToken.utf8)))
+            headers.append(
+                HTTPField(name: .authorization, lenientValue: Array("Bearer ".utf8) + [0xFF, 0xFE, 0xC3, 0x28] + Array(world.aliceToken.utf8))
+            )
             return Probe(headers: headers, secret: world.aliceToken)
         },
         Case("a no-break space after Bearer", .unauthorized, "Unauthorized") { world in .authorization("Bearer\u{A0}" + world.aliceToken) },
         Case("a forged Bearer token next to a valid cookie", .unauthorized, tvf) { world in
             // The explicit header wins and its failure is final: no fallback to the cookie.
-            Probe(headers: [.authorization: "Bearer \(world.aliceToken)x", .cookie: "gatehouse_session=\(world.kelvinToken)", .userAgent: Harness.userAgent])
+            Probe(headers: [
+                .authorization: "Bearer \(world.aliceToken)x", .cookie: "gatehouse_session=\(world.kelvinToken)", .userAgent: Harness.userAgent,
+            ])
         },
     ]
 
@@ -58,15 +62,21 @@ struct AdversarialHeaderTests {
         Case("cookie header of 1 MiB without the session cookie", .unauthorized, "Unauthorized") { _ in
             .cookie(String(repeating: "x=1; ", count: 1 << 20 / 5))
         },
-        Case("cookie pairs without names or values", .unauthorized, "Unauthorized") { _ in .cookie("=; ;;==; gatehouse_session; =gatehouse_session") },
+        Case("cookie pairs without names or values", .unauthorized, "Unauthorized") { _ in .cookie("=; ;;==; gatehouse_session; =gatehouse_session")
+        },
         Case("a similar cookie name", .unauthorized, "Unauthorized") { world in .cookie("gatehouse_session_=" + world.aliceToken) },
         Case("the first of two session cookies is forged", .unauthorized, tvf) { world in
             .cookie("gatehouse_session=\(world.aliceToken)x; gatehouse_session=\(world.kelvinToken)")
         },
         Case("cookie-authenticated logout from another site", .forbidden, "CSRFRejected") { world in
-            Probe(method: .post, path: "/v1/logout", headers: [
-                .cookie: "gatehouse_session=\(world.aliceToken)", .origin: "https://evil.example", .userAgent: Harness.userAgent,
-            ], secret: world.aliceToken)
+            Probe(
+                method: .post,
+                path: "/v1/logout",
+                headers: [
+                    .cookie: "gatehouse_session=\(world.aliceToken)", .origin: "https://evil.example", .userAgent: Harness.userAgent,
+                ],
+                secret: world.aliceToken
+            )
         },
     ]
 
@@ -82,14 +92,22 @@ struct AdversarialHeaderTests {
         try await harness.test { client in
             let world = try await AdversarialWorld.build(harness, ring: ring, client: client)
             let store = harness.store.inner
-            _ = try await store.revokeSessions(accountId: world.alice.accountId, sessionId: world.aliceSessionId, exceptSessionId: nil, reason: RevocationReason.logout, at: harness.clock.now())
+            _ = try await store.revokeSessions(
+                .session(id: world.aliceSessionID, accountID: world.alice.accountID),
+                reason: .logout,
+                at: harness.clock.now()
+            )
             _ = try await store.deleteSessions(endedBefore: harness.clock.now().addingTimeInterval(1))
-            #expect(try await store.session(id: world.aliceSessionId) == nil)
+            #expect(try await store.session(id: world.aliceSessionID) == nil)
 
             // A browser logging in again still carries the old cookie; the middleware sees it first.
             let stale = try await client.send(
-                .post, "/v1/login", .cookie(world.aliceToken), json: #"{"username":"alice","password":"\#(Harness.password)"}"#,
-                headers: [.csrf: "1"])
+                .post,
+                "/v1/login",
+                .cookie(world.aliceToken),
+                json: #"{"username":"alice","password":"\#(Harness.password)"}"#,
+                headers: [.csrf: "1"]
+            )
             #expect(stale.status == .notFound)
             #expect(stale.errorCode == "SessionNotFound")
             #expect(stale.cookieToken == "", "the dead cookie is cleared")

@@ -1,5 +1,5 @@
 import Foundation
-import Gatehouse
+@_spi(Fuzzing) import Gatehouse
 import HTTPTypes
 import Testing
 
@@ -53,7 +53,12 @@ struct AdversarialTokenTests {
             .bearer(AdversarialWorld.forge(header: #"{"alg":"none","alg":"HS256","typ":"JWT","kid":"k-current"}"#, payload: world.payload()))
         },
         Case("header pointing at a key URL", .unauthorized, tvf) { world in
-            .bearer(AdversarialWorld.forge(header: #"{"alg":"HS256","typ":"JWT","kid":"k-current","jku":"http://127.0.0.1:1/keys"}"#, payload: world.payload()))
+            .bearer(
+                AdversarialWorld.forge(
+                    header: #"{"alg":"HS256","typ":"JWT","kid":"k-current","jku":"http://127.0.0.1:1/keys"}"#,
+                    payload: world.payload()
+                )
+            )
         },
     ]
 
@@ -65,12 +70,17 @@ struct AdversarialTokenTests {
             .bearer(AdversarialWorld.forge(header: AdversarialWorld.header(), payload: "[\(world.payload())]"))
         },
         Case("payload with a duplicate sid", .unauthorized, tvf) { world in
-            .bearer(AdversarialWorld.forge(header: AdversarialWorld.header(), payload: String(world.payload().dropLast()) + #","sid":"01HZZZZZZZZZZZZZZZZZZZZZZZ"}"#))
+            .bearer(
+                AdversarialWorld.forge(
+                    header: AdversarialWorld.header(),
+                    payload: String(world.payload().dropLast()) + #","sid":"01HZZZZZZZZZZZZZZZZZZZZZZZ"}"#
+                )
+            )
         },
         Case("exp as a string", .unauthorized, tvf) { world in .bearer(world.signed(["exp": String(world.now + 3_600)])) },
         Case("exp as a fraction", .unauthorized, tvf) { world in .bearer(world.signed(["exp": Double(world.now) + 3_600.5])) },
         Case("sid as a number", .unauthorized, tvf) { world in .bearer(world.signed(["sid": 42])) },
-        Case("sub as an object", .unauthorized, tvf) { world in .bearer(world.signed(["sub": ["id": world.alice.accountId]])) },
+        Case("sub as an object", .unauthorized, tvf) { world in .bearer(world.signed(["sub": ["id": world.alice.accountID]])) },
         Case("rnd missing", .unauthorized, tvf) { world in .bearer(world.signed(["rnd": NSNull()])) },
         Case("rnd of 8 bytes", .unauthorized, tvf) { world in .bearer(world.signed(["rnd": "AAAAAAAAAAA"])) },
         Case("an extra claim (admin)", .unauthorized, tvf) { world in .bearer(world.signed(["admin": 1])) },
@@ -84,10 +94,12 @@ struct AdversarialTokenTests {
     static let signatures: [Case] = [
         Case("signed with a retired and removed key", .unauthorized, tvf) { world in .bearer(world.retiredKeyToken) },
         Case("signed with another server's secret under our kid", .unauthorized, tvf) { world in
-            .bearer(AdversarialWorld.forge(header: AdversarialWorld.header(), payload: world.payload(), secret: Array("another-server-entirely".utf8)))
+            .bearer(
+                AdversarialWorld.forge(header: AdversarialWorld.header(), payload: world.payload(), secret: Array("another-server-entirely".utf8))
+            )
         },
         Case("payload tampered after signing (another account)", .unauthorized, tvf) { world in
-            let payload = Base64URL.encode(Array(world.payload(["sub": world.kelvin.accountId]).utf8))
+            let payload = Base64URL.encode(Array(world.payload(["sub": world.kelvin.accountID]).utf8))
             return .bearer(world.aliceSegments[0] + "." + payload + "." + world.aliceSegments[2])
         },
         Case("payload tampered after signing (longer expiry)", .unauthorized, tvf) { world in
@@ -107,7 +119,9 @@ struct AdversarialTokenTests {
         Case("empty payload segment", .unauthorized, tvf) { world in .bearer(world.aliceSegments[0] + ".." + world.aliceSegments[2]) },
         Case("empty signature segment", .unauthorized, tvf) { world in .bearer(world.aliceSegments[0] + "." + world.aliceSegments[1] + ".") },
         Case("only dots", .unauthorized, tvf) { _ in .bearer("..") },
-        Case("base64 padding", .unauthorized, tvf) { world in .bearer(world.aliceSegments[0] + "==." + world.aliceSegments[1] + "." + world.aliceSegments[2]) },
+        Case("base64 padding", .unauthorized, tvf) { world in
+            .bearer(world.aliceSegments[0] + "==." + world.aliceSegments[1] + "." + world.aliceSegments[2])
+        },
         Case("standard base64 alphabet", .unauthorized, tvf) { world in
             .bearer(world.aliceToken.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/") + "+/")
         },
@@ -137,18 +151,34 @@ struct AdversarialTokenTests {
         },
         Case("valid signature, revoked session", .unauthorized, "InvalidSession") { world in .bearer(world.revokedToken) },
         Case("valid signature, another account's session", .unauthorized, tvf) { world in
-            .bearer(world.signed(["sid": world.kelvinSessionId]))
+            .bearer(world.signed(["sid": world.kelvinSessionID]))
         },
-        Case("deactivated account (flag set, sessions left valid)", .forbidden, "UserDeactivated", aliceStillWorks: false,
-             prepare: { world in _ = try await world.harness.store.setDeactivated(accountId: world.alice.accountId, true, at: world.harness.clock.now()) }
-        ) { world in .bearer(world.aliceToken) },
-        Case("deactivated account (through Accounts)", .unauthorized, "InvalidSession", aliceStillWorks: false,
-             prepare: { world in try await world.harness.accounts.deactivateAccount(accountId: world.alice.accountId) }
-        ) { world in .bearer(world.aliceToken) },
-        Case("deleted account, its session row left behind", .unauthorized, "UserNotFound",
-             prepare: { world in world.harness.store.fail(.accountsVanished) },
-             restore: { world in world.harness.store.fail(.none) }
-        ) { world in .bearer(world.aliceToken) },
+        Case(
+            "deactivated account (flag set, sessions left valid)",
+            .forbidden,
+            "UserDeactivated",
+            aliceStillWorks: false,
+            prepare: { world in
+                _ = try await world.harness.store.setDeactivated(accountID: world.alice.accountID, true, at: world.harness.clock.now())
+            },
+            probe: { world in .bearer(world.aliceToken) }
+        ),
+        Case(
+            "deactivated account (through Accounts)",
+            .unauthorized,
+            "InvalidSession",
+            aliceStillWorks: false,
+            prepare: { world in try await world.harness.accounts.deactivateAccount(accountID: world.alice.accountID) },
+            probe: { world in .bearer(world.aliceToken) }
+        ),
+        Case(
+            "deleted account, its session row left behind",
+            .unauthorized,
+            "UserNotFound",
+            prepare: { world in world.harness.store.fail(.accountsVanished) },
+            restore: { world in world.harness.store.fail(.none) },
+            probe: { world in .bearer(world.aliceToken) }
+        ),
         Case("user agent changed", .unauthorized, "InvalidSession") { world in
             AdversarialCase.Probe(headers: [.authorization: "Bearer \(world.aliceToken)", .userAgent: "curl/8.0 (stolen)"], secret: world.aliceToken)
         },
@@ -159,7 +189,7 @@ struct AdversarialTokenTests {
             .bearer(world.signed(["exp": world.now - 1]), method: .post, path: "/v1/logout")
         },
         Case("another account's session on DELETE /v1/sessions", .unauthorized, tvf) { world in
-            .bearer(world.signed(["sid": world.kelvinSessionId]), method: .delete, path: "/v1/sessions")
+            .bearer(world.signed(["sid": world.kelvinSessionID]), method: .delete, path: "/v1/sessions")
         },
     ]
 

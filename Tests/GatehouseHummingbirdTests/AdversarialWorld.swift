@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import Gatehouse
+@_spi(Fuzzing) import Gatehouse
 import GatehouseHummingbird
 import HTTPTypes
 import Hummingbird
@@ -24,9 +24,9 @@ struct AdversarialWorld: Sendable {
     let alice: Account
     let kelvin: Account
     let aliceToken: String
-    let aliceSessionId: String
+    let aliceSessionID: String
     let kelvinToken: String
-    let kelvinSessionId: String
+    let kelvinSessionID: String
     let revokedToken: String
     let retiredKeyToken: String
 
@@ -48,18 +48,23 @@ struct AdversarialWorld: Sendable {
 
         let revokedLogin = try await client.logIn("alice")
         let revokedToken = try #require(revokedLogin.object["authToken"] as? String)
-        let revokedId = try #require(revokedLogin.object[object: "session"]["id"] as? String)
-        _ = try await harness.store.revokeSessions(accountId: alice.accountId, sessionId: revokedId, exceptSessionId: nil, reason: RevocationReason.logout, at: harness.clock.now())
+        let revokedID = try #require(revokedLogin.object[object: "session"]["id"] as? String)
+        _ = try await harness.store.revokeSessions(.session(id: revokedID, accountID: alice.accountID), reason: .logout, at: harness.clock.now())
 
         let aliceLogin = try await client.logIn("alice")
         let kelvinLogin = try await client.logIn("kelvin")
         return AdversarialWorld(
-            harness: harness, client: client, alice: alice, kelvin: kelvin,
+            harness: harness,
+            client: client,
+            alice: alice,
+            kelvin: kelvin,
             aliceToken: try #require(aliceLogin.object["authToken"] as? String),
-            aliceSessionId: try #require(aliceLogin.object[object: "session"]["id"] as? String),
+            aliceSessionID: try #require(aliceLogin.object[object: "session"]["id"] as? String),
             kelvinToken: try #require(kelvinLogin.object["authToken"] as? String),
-            kelvinSessionId: try #require(kelvinLogin.object[object: "session"]["id"] as? String),
-            revokedToken: revokedToken, retiredKeyToken: retiredKeyToken)
+            kelvinSessionID: try #require(kelvinLogin.object[object: "session"]["id"] as? String),
+            revokedToken: revokedToken,
+            retiredKeyToken: retiredKeyToken
+        )
     }
 
     var now: Int64 { Int64(harness.clock.now().timeIntervalSince1970) }
@@ -108,9 +113,9 @@ struct AdversarialWorld: Sendable {
         var snapshot = StoreSnapshot()
         for account in try await store.accounts(limit: 1_000, offset: 0) {
             snapshot.accounts.append(account)
-            snapshot.passwordHashes[account.accountId] = try await store.passwordHash(accountId: account.accountId)
-            snapshot.contacts[account.accountId] = try await store.contacts(accountId: account.accountId)
-            snapshot.sessions[account.accountId] = try await store.sessions(accountId: account.accountId, includeInvalid: true)
+            snapshot.passwordHashes[account.accountID] = try await store.passwordHash(accountID: account.accountID)
+            snapshot.contacts[account.accountID] = try await store.contacts(accountID: account.accountID)
+            snapshot.sessions[account.accountID] = try await store.sessions(accountID: account.accountID, includeInvalid: true)
         }
         return snapshot
     }

@@ -17,9 +17,13 @@ struct CORSTests {
     func preflight() async throws {
         let harness = try Harness(http: Self.configuration)
         try await harness.test { client in
-            let response = try await client.send(.options, "/v1/logout", headers: [
-                .origin: "https://app.example.com", .accessControlRequestMethod: "POST",
-            ])
+            let response = try await client.send(
+                .options,
+                "/v1/logout",
+                headers: [
+                    .origin: "https://app.example.com", .accessControlRequestMethod: "POST",
+                ]
+            )
             #expect(response.status == .noContent)
             #expect(response.headers[.accessControlAllowOrigin] == "https://app.example.com")
             #expect(response.headers[.accessControlAllowCredentials] == "true")

@@ -24,14 +24,17 @@ struct CSRFTests {
         return configuration
     }()
 
-    @Test("A cross-site, cookie-authenticated POST is 403 CSRFRejected and changes nothing", arguments: [
-        Headers(fields: [("Origin", "https://evil.example")]),
-        Headers(fields: [("Origin", "null")]),
-        Headers(fields: []),
-        Headers(fields: [("Referer", "https://evil.example/page")]),
-        Headers(fields: [("Origin", "http://localhost:8081")]),
-        Headers(fields: [("Origin", "https://evil.example"), ("X-Gatehouse-CSRF", "")]),
-    ])
+    @Test(
+        "A cross-site, cookie-authenticated POST is 403 CSRFRejected and changes nothing",
+        arguments: [
+            Headers(fields: [("Origin", "https://evil.example")]),
+            Headers(fields: [("Origin", "null")]),
+            Headers(fields: []),
+            Headers(fields: [("Referer", "https://evil.example/page")]),
+            Headers(fields: [("Origin", "http://localhost:8081")]),
+            Headers(fields: [("Origin", "https://evil.example"), ("X-Gatehouse-CSRF", "")]),
+        ]
+    )
     func rejected(headers: Headers) async throws {
         let harness = try Harness(http: Self.configuration)
         try await harness.createAccount()
@@ -49,14 +52,17 @@ struct CSRFTests {
         }
     }
 
-    @Test("A cookie-authenticated POST with the header, or from this site or a trusted origin, is accepted", arguments: [
-        Headers(fields: [("X-Gatehouse-CSRF", "1")]),
-        Headers(fields: [("Origin", "https://evil.example"), ("X-Gatehouse-CSRF", "1")]),
-        Headers(fields: [("Origin", "http://localhost")]),
-        Headers(fields: [("Origin", "HTTP://LOCALHOST:80")]),
-        Headers(fields: [("Referer", "http://localhost/settings?tab=sessions")]),
-        Headers(fields: [("Origin", "https://app.example.com")]),
-    ])
+    @Test(
+        "A cookie-authenticated POST with the header, or from this site or a trusted origin, is accepted",
+        arguments: [
+            Headers(fields: [("X-Gatehouse-CSRF", "1")]),
+            Headers(fields: [("Origin", "https://evil.example"), ("X-Gatehouse-CSRF", "1")]),
+            Headers(fields: [("Origin", "http://localhost")]),
+            Headers(fields: [("Origin", "HTTP://LOCALHOST:80")]),
+            Headers(fields: [("Referer", "http://localhost/settings?tab=sessions")]),
+            Headers(fields: [("Origin", "https://app.example.com")]),
+        ]
+    )
     func accepted(headers: Headers) async throws {
         let harness = try Harness(http: Self.configuration)
         try await harness.createAccount()
@@ -99,7 +105,9 @@ struct CSRFTests {
             _ = try await client.token()
             let response = try await client.send(.delete, "/v1/sessions", .cookie(cookie), headers: [.origin: "https://evil.example"])
             #expect(response.errorCode == "CSRFRejected")
-            let sessions = try await harness.accounts.sessions(ofAccount: try #require(try await harness.accounts.findUser(username: "alice")).accountId)
+            let sessions = try await harness.accounts.sessions(
+                ofAccount: try #require(try await harness.accounts.findUser(username: "alice")).accountID
+            )
             #expect(sessions.count == 2)
         }
     }

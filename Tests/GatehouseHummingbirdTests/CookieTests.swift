@@ -14,12 +14,15 @@ struct CookieTests {
         var testDescription: String { "secure: \(secure.map(String.init) ?? "auto"), loopback: \(loopback) → \(expected)" }
     }
 
-    @Test("Login sets an HttpOnly, SameSite=Lax, Path=/ cookie; Secure unless on loopback without TLS", arguments: [
-        SecureCase(secure: nil, loopback: true, expected: false),
-        SecureCase(secure: nil, loopback: false, expected: true),
-        SecureCase(secure: true, loopback: true, expected: true),
-        SecureCase(secure: false, loopback: false, expected: false),
-    ])
+    @Test(
+        "Login sets an HttpOnly, SameSite=Lax, Path=/ cookie; Secure unless on loopback without TLS",
+        arguments: [
+            SecureCase(secure: nil, loopback: true, expected: false),
+            SecureCase(secure: nil, loopback: false, expected: true),
+            SecureCase(secure: true, loopback: true, expected: true),
+            SecureCase(secure: false, loopback: false, expected: false),
+        ]
+    )
     func loginCookie(secureCase: SecureCase) async throws {
         var configuration = GatehouseHTTPConfiguration()
         configuration.cookie.secure = secureCase.secure

@@ -8,10 +8,13 @@ import Testing
 
 @Suite("Errors: status codes and bodies")
 struct ErrorMappingTests {
-    @Test("A malformed Bearer header is 401 TokenVerificationFailed", arguments: [
-        "Bearer", "Bearer ", "bearer    ", "Bearer a b", "Bearer tok\u{7F}en", "Bearer abc,def",
-        "Bearer " + String(repeating: "a", count: 5000), "Bearer abc.def.ghi", "BEARER x.y.z",
-    ])
+    @Test(
+        "A malformed Bearer header is 401 TokenVerificationFailed",
+        arguments: [
+            "Bearer", "Bearer ", "bearer    ", "Bearer a b", "Bearer tok\u{7F}en", "Bearer abc,def",
+            "Bearer " + String(repeating: "a", count: 5000), "Bearer abc.def.ghi", "BEARER x.y.z",
+        ]
+    )
     func malformedBearer(header: String) async throws {
         let harness = try Harness()
         try await harness.test { client in
@@ -103,7 +106,7 @@ struct ErrorMappingTests {
         let account = try await harness.createAccount()
         try await harness.test { client in
             let token = try await client.token()
-            try await harness.accounts.deactivateAccount(accountId: account.accountId)
+            try await harness.accounts.deactivateAccount(accountID: account.accountID)
             let refused = try await client.send(.get, "/v1/me", .bearer(token))
             #expect(refused.status == .unauthorized)
             #expect(refused.errorCode == "InvalidSession")
@@ -128,16 +131,19 @@ struct ErrorMappingTests {
         }
     }
 
-    @Test("Invalid input is 400 InvalidRequest", arguments: [
-        #"{"username":"alice","email":"alice@example.com""#,
-        #"{"username":"alice","email":"alice@example.com","password":1234567}"#,
-        #"{"username":"alice","password":"long enough"}"#,
-        #"["alice","alice@example.com","long enough"]"#,
-        #"{"username":"a","email":"alice@example.com","password":"long enough"}"#,
-        #"{"username":"alice","email":"not-an-address","password":"long enough"}"#,
-        #"{"username":"alice","email":"alice@example.com","password":"short"}"#,
-        "",
-    ])
+    @Test(
+        "Invalid input is 400 InvalidRequest",
+        arguments: [
+            #"{"username":"alice","email":"alice@example.com""#,
+            #"{"username":"alice","email":"alice@example.com","password":1234567}"#,
+            #"{"username":"alice","password":"long enough"}"#,
+            #"["alice","alice@example.com","long enough"]"#,
+            #"{"username":"a","email":"alice@example.com","password":"long enough"}"#,
+            #"{"username":"alice","email":"not-an-address","password":"long enough"}"#,
+            #"{"username":"alice","email":"alice@example.com","password":"short"}"#,
+            "",
+        ]
+    )
     func invalidInput(body: String) async throws {
         let harness = try Harness()
         try await harness.test { client in
@@ -172,23 +178,35 @@ struct ErrorMappingTests {
         let harness = try Harness(http: configuration)
         try await harness.test { client in
             let padding = String(repeating: "x", count: 2000)
-            let response = try await client.send(.post, "/v1/accounts", json: #"{"username":"alice","email":"alice@example.com","password":"long enough","pad":"\#(padding)"}"#)
+            let response = try await client.send(
+                .post,
+                "/v1/accounts",
+                json: #"{"username":"alice","email":"alice@example.com","password":"long enough","pad":"\#(padding)"}"#
+            )
             #expect(response.status == .contentTooLarge)
             #expect(response.errorCode == "PayloadTooLarge")
             #expect(try await harness.accounts.findUser(username: "alice") == nil)
         }
     }
 
-    @Test("An unreachable store is 503 StoreUnavailable", arguments: [
-        (HTTPRequest.Method.get, "/v1/me"), (.post, "/v1/login"),
-    ])
+    @Test(
+        "An unreachable store is 503 StoreUnavailable",
+        arguments: [
+            (HTTPRequest.Method.get, "/v1/me"), (.post, "/v1/login"),
+        ]
+    )
     func storeUnavailable(method: HTTPRequest.Method, path: String) async throws {
         let harness = try Harness()
         try await harness.createAccount()
         try await harness.test { client in
             let token = try await client.token()
             harness.store.fail(.unavailable)
-            let response = try await client.send(method, path, path == "/v1/me" ? .bearer(token) : .none, json: #"{"username":"alice","password":"\#(Harness.password)"}"#)
+            let response = try await client.send(
+                method,
+                path,
+                path == "/v1/me" ? .bearer(token) : .none,
+                json: #"{"username":"alice","password":"\#(Harness.password)"}"#
+            )
             #expect(response.status == .serviceUnavailable)
             #expect(response.errorCode == "StoreUnavailable")
         }
@@ -221,22 +239,26 @@ struct ErrorMappingTests {
         }
     }
 
-    @Test("Every AccountError code maps to the documented status", arguments: [
-        (AccountError.Code.unauthorized, 401), (.tokenVerificationFailed, 401), (.sessionExpired, 401), (.invalidSession, 401),
-        (.tokenTheftDetected, 401), (.userNotFound, 401), (.loginFailed, 401), (.userDeactivated, 403), (.csrfRejected, 403),
-        (.invalidRequest, 400), (.sessionNotFound, 404), (.conflict, 409), (.tooManyAttempts, 429), (.storeUnavailable, 503),
-        (.invalidConfiguration, 500), (.hookFrozen, 500),
-    ])
+    @Test(
+        "Every AccountError code maps to the documented status",
+        arguments: [
+            (AccountError.Code.unauthorized, 401), (.tokenVerificationFailed, 401), (.sessionExpired, 401), (.invalidSession, 401),
+            (.tokenTheftDetected, 401), (.userNotFound, 401), (.loginFailed, 401), (.userDeactivated, 403), (.csrfRejected, 403),
+            (.invalidRequest, 400), (.sessionNotFound, 404), (.conflict, 409), (.tooManyAttempts, 429), (.storeUnavailable, 503),
+            (.invalidConfiguration, 500), (.hookFrozen, 500),
+        ]
+    )
     func statusTable(code: AccountError.Code, status: Int) {
         #expect(GatehouseHTTPError.status(for: code).code == status)
-        let error = GatehouseHTTPError(AccountError(code, "details for \(code)"))
+        let accountError = AccountError(code)
+        let error = GatehouseHTTPError(accountError)
         #expect(error.code == code.rawValue)
-        #expect(error.message == (status == 500 ? "The server could not handle the request." : "details for \(code)"))
+        #expect(error.message == (status == 500 ? "The server could not handle the request." : accountError.message))
     }
 
     @Test("TooManyAttempts carries Retry-After")
     func retryAfterHeader() {
-        let error = GatehouseHTTPError(AccountError(.tooManyAttempts, "slow down", retryAfter: 42))
+        let error = GatehouseHTTPError(AccountError.tooManyAttempts(retryAfter: 42))
         #expect(error.status == .tooManyRequests)
         #expect(error.headers[.retryAfter] == "42")
     }

@@ -15,7 +15,7 @@ struct MetricsTests {
         let metrics = RecordingMetrics()
         let router = Router(context: GatehouseRequestContext.self)
         router.add(middleware: GatehouseErrorMiddleware(logger: harness.logs.logger(label: "errors"), metricsFactory: metrics))
-        addGatehouseRoutes(to: router, accounts: harness.accounts, logger: harness.logs.logger(label: "routes"))
+        addGatehouseRoutes(to: router, accounts: harness.accounts)
         try await Application(router: router).test(.router) { client in
             let token = try await client.token()
             _ = try await client.send(.get, "/v1/me", .bearer(token))

@@ -3,22 +3,22 @@ import Gatehouse
 import GatehouseHummingbird
 import HTTPTypes
 import Hummingbird
-import NIOCore
 import HummingbirdTesting
+import NIOCore
 import Testing
 
 @Suite("GatehouseMiddleware in front of one's own routes")
 struct MiddlewareTests {
     static func app(_ harness: Harness) -> some ApplicationProtocol {
         let router = Router(context: AppContext.self)
-        router.add(middleware: GatehouseMiddleware(accounts: harness.accounts, logger: harness.logs.logger(label: "mw")))
+        router.add(middleware: GatehouseMiddleware(accounts: harness.accounts))
         router.get("/profile") { _, context -> String in
             context.account.map { "hello \($0.username)" } ?? "hello stranger"
         }
         router.get("/fails") { _, _ -> String in
             throw HTTPError(.gone, message: "no coffee")
         }
-        addGatehouseRoutes(to: router.group("/auth"), accounts: harness.accounts, logger: harness.logs.logger(label: "routes"))
+        addGatehouseRoutes(to: router.group("/auth"), accounts: harness.accounts)
         return Application(router: router)
     }
 

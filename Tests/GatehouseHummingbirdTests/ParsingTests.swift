@@ -3,47 +3,60 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import Testing
-@testable import GatehouseHummingbird
+
+@_spi(Fuzzing) @testable import GatehouseHummingbird
 
 @Suite("Header parsing")
 struct ParsingTests {
-    @Test("Origins parse to scheme, host and port; anything else is no origin", arguments: [
-        ("https://example.com", "https://example.com"),
-        ("HTTPS://Example.COM:8443/path?q", "https://example.com:8443"),
-        ("http://[::1]:8080", "http://[::1]:8080"),
-        ("null", nil), ("example.com", nil), ("ftp://example.com", nil), ("https://user@example.com", nil),
-        ("https://:80", nil), ("https://example.com:port", nil), ("https://a:1:2", nil),
-    ] as [(String, String?)])
+    @Test(
+        "Origins parse to scheme, host and port; anything else is no origin",
+        arguments: [
+            ("https://example.com", "https://example.com"),
+            ("HTTPS://Example.COM:8443/path?q", "https://example.com:8443"),
+            ("http://[::1]:8080", "http://[::1]:8080"),
+            ("null", nil), ("example.com", nil), ("ftp://example.com", nil), ("https://user@example.com", nil),
+            ("https://:80", nil), ("https://example.com:port", nil), ("https://a:1:2", nil),
+        ] as [(String, String?)]
+    )
     func origins(text: String, serialized: String?) {
         #expect(WebOrigin(text)?.serialized == serialized)
     }
 
-    @Test("An origin matches a Host with the scheme's default port", arguments: [
-        ("http://localhost", "localhost", true), ("http://localhost:80", "localhost", true),
-        ("https://example.com", "example.com:443", true), ("http://localhost:8080", "localhost:8080", true),
-        ("http://localhost:8080", "localhost", false), ("https://evil.example", "example.com", false),
-        ("http://[::1]:8080", "[::1]:8080", true), ("http://example.com", "", false),
-    ])
+    @Test(
+        "An origin matches a Host with the scheme's default port",
+        arguments: [
+            ("http://localhost", "localhost", true), ("http://localhost:80", "localhost", true),
+            ("https://example.com", "example.com:443", true), ("http://localhost:8080", "localhost:8080", true),
+            ("http://localhost:8080", "localhost", false), ("https://evil.example", "example.com", false),
+            ("http://[::1]:8080", "[::1]:8080", true), ("http://example.com", "", false),
+        ]
+    )
     func originMatchesHost(origin: String, host: String, matches: Bool) throws {
         #expect(try #require(WebOrigin(origin)).matches(authority: host) == matches)
     }
 
-    @Test("The session cookie is found among other cookies", arguments: [
-        ("a=1; gatehouse_session=tok.en.x; b=2", "tok.en.x"),
-        ("gatehouse_session=\"quoted\"", "quoted"),
-        ("xgatehouse_session=no", nil),
-        ("gatehouse_session=first; gatehouse_session=second", "first"),
-        ("", nil),
-    ] as [(String, String?)])
+    @Test(
+        "The session cookie is found among other cookies",
+        arguments: [
+            ("a=1; gatehouse_session=tok.en.x; b=2", "tok.en.x"),
+            ("gatehouse_session=\"quoted\"", "quoted"),
+            ("xgatehouse_session=no", nil),
+            ("gatehouse_session=first; gatehouse_session=second", "first"),
+            ("", nil),
+        ] as [(String, String?)]
+    )
     func cookies(header: String, value: String?) {
         #expect(PresentedToken.cookieValue(named: "gatehouse_session", in: [.cookie: header]) == value)
     }
 
-    @Test("The client address is the socket's unless X-Forwarded-For is trusted and well-formed", arguments: [
-        ("203.0.113.7", true, "203.0.113.7"), ("203.0.113.7, 10.0.0.1", true, "203.0.113.7"),
-        ("2001:db8::1", true, "2001:db8::1"), ("203.0.113.7", false, "127.0.0.1"),
-        ("not an ip", true, "127.0.0.1"), ("", true, "127.0.0.1"),
-    ])
+    @Test(
+        "The client address is the socket's unless X-Forwarded-For is trusted and well-formed",
+        arguments: [
+            ("203.0.113.7", true, "203.0.113.7"), ("203.0.113.7, 10.0.0.1", true, "203.0.113.7"),
+            ("2001:db8::1", true, "2001:db8::1"), ("203.0.113.7", false, "127.0.0.1"),
+            ("not an ip", true, "127.0.0.1"), ("", true, "127.0.0.1"),
+        ]
+    )
     func clientAddress(forwarded: String, trusted: Bool, expected: String) throws {
         let socket = try SocketAddress(ipAddress: "127.0.0.1", port: 4444)
         let headers: HTTPFields = [HTTPField.Name("X-Forwarded-For")!: forwarded]

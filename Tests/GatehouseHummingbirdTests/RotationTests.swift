@@ -81,7 +81,7 @@ struct RotationTests {
             return (stolen, third)
         }
         let account = try #require(try await harness.accounts.findUser(username: "alice"))
-        let ended = try await harness.accounts.sessions(ofAccount: account.accountId, includeEnded: true)
+        let ended = try await harness.accounts.sessions(ofAccount: account.accountID, includeEnded: true)
         #expect(ended.count == 1)
         #expect(ended.first?.revokedReason == RevocationReason.tokenTheft)
         let warning = try #require(harness.logs.records.first { $0.level == .warning && $0.message.contains("replayed") })

@@ -10,9 +10,12 @@ struct RouteTests {
     static let accountKeys: Set<String> = ["accountId", "username", "email", "emailVerified", "createdAt"]
     static let sessionKeys: Set<String> = ["id", "createdAt", "lastUsedAt", "expiresAt", "ip", "userAgent"]
 
-    @Test("GET /health answers ok and ignores any token", arguments: [
-        Credential.none, .bearer("not-a-token"), .cookie("garbage.cookie.value"),
-    ])
+    @Test(
+        "GET /health answers ok and ignores any token",
+        arguments: [
+            Credential.none, .bearer("not-a-token"), .cookie("garbage.cookie.value"),
+        ]
+    )
     func health(credential: Credential) async throws {
         let harness = try Harness()
         try await harness.test { client in
@@ -29,8 +32,11 @@ struct RouteTests {
         let harness = try Harness(store: store)
         try await harness.test { client in
             let response = try await client.send(
-                .post, "/v1/accounts",
-                json: #"{"username":"Alice_1","email":"Alice@Example.com","password":"\#(Harness.password)","permissions":["admin"],"accountId":"mine"}"#)
+                .post,
+                "/v1/accounts",
+                json:
+                    #"{"username":"Alice_1","email":"Alice@Example.com","password":"\#(Harness.password)","permissions":["admin"],"accountId":"mine"}"#
+            )
             #expect(response.status == .created)
             let account = response.object[object: "account"]
             #expect(Set(response.object.keys) == ["account"])
@@ -42,14 +48,17 @@ struct RouteTests {
             #expect(account["createdAt"] as? String == "2023-11-14T22:13:20Z")
             #expect(!response.text.contains(Harness.password))
             let stored = try #require(try await harness.accounts.findUser(username: "alice_1"))
-            #expect(stored.permissions == ["admin_profile:\(stored.accountId)"])
+            #expect(stored.permissions == ["admin_profile:\(stored.accountID)"])
         }
     }
 
-    @Test("POST /v1/accounts answers 409 Conflict for a taken username or e-mail", arguments: [
-        #"{"username":"ALICE","email":"other@example.com","password":"long enough"}"#,
-        #"{"username":"bob","email":"alice@example.com","password":"long enough"}"#,
-    ])
+    @Test(
+        "POST /v1/accounts answers 409 Conflict for a taken username or e-mail",
+        arguments: [
+            #"{"username":"ALICE","email":"other@example.com","password":"long enough"}"#,
+            #"{"username":"bob","email":"alice@example.com","password":"long enough"}"#,
+        ]
+    )
     func createAccountConflict(body: String) async throws {
         let harness = try Harness()
         try await harness.createAccount("alice")
@@ -104,10 +113,13 @@ struct RouteTests {
         }
     }
 
-    @Test("Routes that need a token answer 401 Unauthorized without one", arguments: [
-        (HTTPRequest.Method.get, "/v1/me"), (.post, "/v1/refresh"), (.post, "/v1/logout"), (.get, "/v1/sessions"),
-        (.delete, "/v1/sessions/01ARZ3NDEKTSV4RRFFQ69G5FAV"), (.delete, "/v1/sessions"), (.delete, "/v1/sessions?except=current"),
-    ])
+    @Test(
+        "Routes that need a token answer 401 Unauthorized without one",
+        arguments: [
+            (HTTPRequest.Method.get, "/v1/me"), (.post, "/v1/refresh"), (.post, "/v1/logout"), (.get, "/v1/sessions"),
+            (.delete, "/v1/sessions/01ARZ3NDEKTSV4RRFFQ69G5FAV"), (.delete, "/v1/sessions"), (.delete, "/v1/sessions?except=current"),
+        ]
+    )
     func unauthorized(method: HTTPRequest.Method, path: String) async throws {
         let harness = try Harness()
         try await harness.test { client in
@@ -221,10 +233,10 @@ struct RouteTests {
         try await harness.test { client in
             let other = try await client.logIn()
             let otherToken = try #require(other.object["authToken"] as? String)
-            let otherId = try #require(other.object[object: "session"]["id"] as? String)
+            let otherID = try #require(other.object[object: "session"]["id"] as? String)
             let mine = try await client.token()
 
-            let response = try await client.send(.delete, "/v1/sessions/\(otherId)", .bearer(mine))
+            let response = try await client.send(.delete, "/v1/sessions/\(otherID)", .bearer(mine))
             #expect(response.status == .ok)
             #expect(response.object as? [String: Int] == ["invalidated": 1])
             let renewed = try #require(response.renewedToken, "the caller's own session goes on")
@@ -232,7 +244,7 @@ struct RouteTests {
             let dead = try await client.send(.get, "/v1/me", .bearer(otherToken))
             #expect(dead.errorCode == "InvalidSession")
 
-            let twice = try await client.send(.delete, "/v1/sessions/\(otherId)", .bearer(renewed))
+            let twice = try await client.send(.delete, "/v1/sessions/\(otherID)", .bearer(renewed))
             #expect(twice.status == .notFound)
             #expect(twice.errorCode == "SessionNotFound")
         }

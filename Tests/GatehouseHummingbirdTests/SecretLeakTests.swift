@@ -1,8 +1,9 @@
 import Crypto
 import Foundation
-import Gatehouse
+@_spi(Fuzzing) import Gatehouse
 import GatehouseHummingbird
 import GatehouseSQLite
+import GatehouseTesting
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -66,7 +67,7 @@ struct SecretLeakTests {
     func fullFlowLeaksNothing() async throws {
         let logs = LogCapture()
         let clock = ManualWallClock()
-        let signingKey = SigningKey.generate(kid: "leak-test-key")
+        let signingKey = try SigningKey.generate(kid: "leak-test-key")
         var sessionOptions = SessionsOptions(keyRing: KeyRing(signingKey: signingKey))
         sessionOptions.clock = clock
         sessionOptions.logger = logs.logger(label: "gatehouse.sessions")
@@ -75,19 +76,29 @@ struct SecretLeakTests {
         let store = try SQLiteStore.inMemory(logger: logs.logger(label: "gatehouse.sqlite"))
         let accounts = Accounts(store: store, options: options)
 
+        // Every error the core and the routes throw, as thrown, before it becomes a response.
         let errors = Transcript()
-        try accounts.sessions.hooks.onUpsertSessionError.push("capture") { error, _ in
-            errors.record("\(error)")
-            errors.record(String(reflecting: error))
-            return .next
-        }
-        let router = makeGatehouseRouter(accounts: accounts, logger: logs.logger(label: "gatehouse.http"))
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logs.logger(label: "hummingbird"))
+        let router = Router(context: GatehouseRequestContext.self)
+        router.add(middleware: GatehouseErrorMiddleware(logger: logs.logger(label: "gatehouse.http")))
+        router.add(middleware: ErrorCapture(transcript: errors))
+        addGatehouseRoutes(to: router, accounts: accounts)
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            logger: logs.logger(label: "hummingbird")
+        )
 
         let seen = Transcript()
         try await app.test(.live) { client in
             @discardableResult
-            func send(_ method: HTTPRequest.Method, _ path: String, _ credential: Credential = .none, json: String? = nil, headers: HTTPFields = [:], userAgent: String = Self.userAgent) async throws -> TestResponse {
+            func send(
+                _ method: HTTPRequest.Method,
+                _ path: String,
+                _ credential: Credential = .none,
+                json: String? = nil,
+                headers: HTTPFields = [:],
+                userAgent: String = Self.userAgent
+            ) async throws -> TestResponse {
                 let response = try await client.send(method, path, credential, json: json, headers: headers, userAgent: userAgent)
                 seen.record(response)
                 return response
@@ -95,7 +106,10 @@ struct SecretLeakTests {
             let signUp = #"{"username":"alice","email":"alice@example.com","password":"\#(Self.password)"}"#
             #expect(try await send(.post, "/v1/accounts", json: signUp).status == .created)
             #expect(try await send(.post, "/v1/accounts", json: signUp).status == .conflict)
-            #expect(try await send(.post, "/v1/accounts", json: #"{"username":"bob","email":"not an address","password":"\#(Self.password)"}"#).status == .badRequest)
+            #expect(
+                try await send(.post, "/v1/accounts", json: #"{"username":"bob","email":"not an address","password":"\#(Self.password)"}"#).status
+                    == .badRequest
+            )
             #expect(try await send(.post, "/v1/login", json: #"{"username":"alice","password":"\#(Self.wrongPassword)"}"#).status == .unauthorized)
             #expect(try await send(.post, "/v1/login", json: #"{"username":"nobody","password":"\#(Self.password)"}"#).status == .unauthorized)
 
@@ -126,8 +140,8 @@ struct SecretLeakTests {
         }
 
         let account = try #require(try await store.account(username: "alice"))
-        let passwordHash = try #require(try await store.passwordHash(accountId: account.accountId))
-        let sessions = try await store.sessions(accountId: account.accountId, includeInvalid: true)
+        let passwordHash = try #require(try await store.passwordHash(accountID: account.accountID))
+        let sessions = try await store.sessions(accountID: account.accountID, includeInvalid: true)
         #expect(sessions.count == 2 && sessions.allSatisfy { !$0.valid }, "the flow ended both sessions")
         #expect(seen.issuedTokens.count >= 7)
 
@@ -184,5 +198,20 @@ struct SecretLeakTests {
         let segments = token.split(separator: ".")
         guard segments.count == 3, let payload = Base64URL.decode(Array(segments[1].utf8)) else { return [:] }
         return (try? JSONSerialization.jsonObject(with: Data(payload))) as? [String: Any] ?? [:]
+    }
+}
+
+/// Records the description of every error that passes through it, and rethrows it.
+private struct ErrorCapture<Context: RequestContext>: RouterMiddleware {
+    let transcript: SecretLeakTests.Transcript
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            transcript.record("\(error)")
+            transcript.record(String(reflecting: error))
+            throw error
+        }
     }
 }

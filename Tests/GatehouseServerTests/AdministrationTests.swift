@@ -55,9 +55,9 @@ struct AdministrationTests {
 
         let open = try await admin.sessions(username: "lin", includeEnded: false)
         #expect(open.count == 3)
-        #expect(try await admin.revokeSessions(username: "lin", sessionId: open[0].id) == 1)
+        #expect(try await admin.revokeSessions(username: "lin", sessionID: open[0].id) == 1)
         await #expect(throws: AccountError(.invalidSession)) { try await authenticate(accounts, token: first) }
-        await #expect(throws: AccountError(.sessionNotFound)) { try await admin.revokeSessions(username: "lin", sessionId: open[0].id) }
+        await #expect(throws: AccountError(.sessionNotFound)) { try await admin.revokeSessions(username: "lin", sessionID: open[0].id) }
         #expect(try await admin.sessions(username: "lin", includeEnded: false).count == 2)
 
         #expect(try await admin.revokeSessions(username: "lin") == 2)
@@ -74,8 +74,8 @@ struct AdministrationTests {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("twice.sqlite").path
             let opened = try StoreOpener.open(.sqlite(path: path), logger: quietLogger)
-            try await opened.withRunningStore { _ in try await opened.migrate() }
-            try await opened.withRunningStore { _ in try await opened.migrate() }
+            try await opened.withRunningStore(logger: quietLogger) { _ in try await opened.migrate() }
+            try await opened.withRunningStore(logger: quietLogger) { _ in try await opened.migrate() }
             #expect(FileManager.default.fileExists(atPath: path))
             #expect(try await opened.store.accounts(limit: 10, offset: 0).isEmpty)
         }

@@ -16,16 +16,20 @@ final class CountingStore: SessionStore {
 
     func deleteSessions(endedBefore date: Date) async throws -> Int {
         count.withLock { $0 += 1 }
-        if failing { throw AccountError(.storeUnavailable, "The store is down.") }
+        if failing { throw AccountError.storeUnavailable() }
         return try await base.deleteSessions(endedBefore: date)
     }
 
     func insertSession(_ session: SessionRecord) async throws { try await base.insertSession(session) }
     func session(id: String) async throws -> SessionRecord? { try await base.session(id: id) }
-    func sessionWithAccount(id: String) async throws -> (session: SessionRecord, account: AccountRecord?)? { try await base.sessionWithAccount(id: id) }
-    func updateSessions(_ updates: [SessionUpdate]) async throws -> [Bool] { try await base.updateSessions(updates) }
-    func revokeSessions(accountId: String, sessionId: String?, exceptSessionId: String?, reason: String, at date: Date) async throws -> Int {
-        try await base.revokeSessions(accountId: accountId, sessionId: sessionId, exceptSessionId: exceptSessionId, reason: reason, at: date)
+    func sessionWithAccount(id: String) async throws -> (session: SessionRecord, account: AccountRecord?)? {
+        try await base.sessionWithAccount(id: id)
     }
-    func sessions(accountId: String, includeInvalid: Bool) async throws -> [SessionRecord] { try await base.sessions(accountId: accountId, includeInvalid: includeInvalid) }
+    func updateSessions(_ updates: [SessionUpdate]) async throws -> [Bool] { try await base.updateSessions(updates) }
+    func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date) async throws -> Int {
+        try await base.revokeSessions(scope, reason: reason, at: date)
+    }
+    func sessions(accountID: String, includeInvalid: Bool) async throws -> [SessionRecord] {
+        try await base.sessions(accountID: accountID, includeInvalid: includeInvalid)
+    }
 }

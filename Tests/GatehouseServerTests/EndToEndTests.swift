@@ -16,7 +16,12 @@ struct EndToEndTests {
             let opened = try await openSQLite(directory.appendingPathComponent("live.sqlite").path)
             var configuration = ServerConfiguration()
             configuration.port = 0
-            let ring = try await KeyBootstrap.keyRing(for: .database, store: opened.store, activationDelay: configuration.keyActivationDelay, logger: quietLogger)
+            let ring = try await KeyBootstrap.keyRing(
+                for: .database,
+                store: opened.store,
+                activationDelay: configuration.keyActivationDelay,
+                logger: quietLogger
+            )
             let accounts = makeAccounts(store: opened.store, ring: ring, configuration: configuration)
             let app = ServerApplication.make(accounts: accounts, configuration: configuration, logger: quietLogger)
             try await app.test(.live) { client in
@@ -36,13 +41,21 @@ struct EndToEndTests {
                 try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
                     let health = try await client.get("/health")
                     #expect(health.status == .ok)
-                    let created = try await client.post("/v1/accounts", headers: headers(), body: try jsonBody([
-                        "username": "grace", "email": "grace@example.com", "password": "correct horse battery",
-                    ]))
+                    let created = try await client.post(
+                        "/v1/accounts",
+                        headers: headers(),
+                        body: try jsonBody([
+                            "username": "grace", "email": "grace@example.com", "password": "correct horse battery",
+                        ])
+                    )
                     #expect(created.status == .created)
-                    let loggedIn = try await client.post("/v1/login", headers: headers(), body: try jsonBody([
-                        "username": "grace", "password": "correct horse battery",
-                    ]))
+                    let loggedIn = try await client.post(
+                        "/v1/login",
+                        headers: headers(),
+                        body: try jsonBody([
+                            "username": "grace", "password": "correct horse battery",
+                        ])
+                    )
                     #expect(loggedIn.status == .ok)
                     return try decode(LoginReply.self, from: try #require(loggedIn.body)).authToken
                 }

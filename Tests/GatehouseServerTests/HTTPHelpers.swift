@@ -47,12 +47,19 @@ func signUpLogInMeLogOut(_ client: some TestClientProtocol, username: String) as
 
     let password = "correct horse battery"
     let created = try await client.execute(
-        uri: "/v1/accounts", method: .post, headers: headers(),
-        body: try jsonBody(["username": username, "email": "\(username)@example.com", "password": password]))
+        uri: "/v1/accounts",
+        method: .post,
+        headers: headers(),
+        body: try jsonBody(["username": username, "email": "\(username)@example.com", "password": password])
+    )
     #expect(created.status == .created)
 
     let loggedIn = try await client.execute(
-        uri: "/v1/login", method: .post, headers: headers(), body: try jsonBody(["username": username, "password": password]))
+        uri: "/v1/login",
+        method: .post,
+        headers: headers(),
+        body: try jsonBody(["username": username, "password": password])
+    )
     #expect(loggedIn.status == .ok)
     let login = try decode(LoginReply.self, from: loggedIn.body)
     #expect(login.account.username == username)

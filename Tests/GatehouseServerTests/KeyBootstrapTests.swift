@@ -97,7 +97,13 @@ struct KeyBootstrapTests {
         let start = Date(timeIntervalSince1970: 1_700_000_000)
         let old = StoredSigningKey(kid: "old", secret: Array(repeating: 1, count: 32), createdAt: start, isSigning: false)
         let new = StoredSigningKey(kid: "new", secret: Array(repeating: 2, count: 32), createdAt: start.addingTimeInterval(3_600), isSigning: true)
-        let retired = StoredSigningKey(kid: "gone", secret: Array(repeating: 3, count: 32), createdAt: start.addingTimeInterval(-60), isSigning: false, retired: true)
+        let retired = StoredSigningKey(
+            kid: "gone",
+            secret: Array(repeating: 3, count: 32),
+            createdAt: start.addingTimeInterval(-60),
+            isSigning: false,
+            retired: true
+        )
         let stored = [retired, old, new]
 
         let early = try #require(KeyBootstrap.select(from: stored, now: new.createdAt.addingTimeInterval(10), activationDelay: .seconds(60)))
@@ -107,10 +113,17 @@ struct KeyBootstrapTests {
         #expect(later.signing.kid == "new")
         #expect(later.verification.map(\.kid) == ["old"])
         // Two quick rotations: the key in between is as new to other servers as the latest one.
-        let newest = StoredSigningKey(kid: "newest", secret: Array(repeating: 4, count: 32), createdAt: new.createdAt.addingTimeInterval(5), isSigning: true)
+        let newest = StoredSigningKey(
+            kid: "newest",
+            secret: Array(repeating: 4, count: 32),
+            createdAt: new.createdAt.addingTimeInterval(5),
+            isSigning: true
+        )
         let twice = [old, StoredSigningKey(kid: "new", secret: new.secret, createdAt: new.createdAt, isSigning: false), newest]
         #expect(KeyBootstrap.select(from: twice, now: newest.createdAt.addingTimeInterval(1), activationDelay: .seconds(60))?.signing.kid == "old")
-        #expect(KeyBootstrap.select(from: twice, now: newest.createdAt.addingTimeInterval(60), activationDelay: .seconds(60))?.signing.kid == "newest")
+        #expect(
+            KeyBootstrap.select(from: twice, now: newest.createdAt.addingTimeInterval(60), activationDelay: .seconds(60))?.signing.kid == "newest"
+        )
         // The only key signs at once, however young: a first start must be able to log people in.
         #expect(KeyBootstrap.select(from: [new], now: new.createdAt, activationDelay: .seconds(60))?.signing.kid == "new")
         #expect(KeyBootstrap.select(from: [retired], now: start, activationDelay: .zero) == nil)
@@ -133,7 +146,9 @@ struct KeyBootstrapTests {
         #expect(try await store.signingKeys().isEmpty)
 
         // Tokens from a server with the secret in a ring and one with getTokenSecret are interchangeable.
-        _ = try await makeAccounts(store: store, ring: ring).createAccount(CreateAccountInput(username: "lin", email: "lin@example.com", password: "correct horse battery"))
+        _ = try await makeAccounts(store: store, ring: ring).createAccount(
+            CreateAccountInput(username: "lin", email: "lin@example.com", password: "correct horse battery")
+        )
         let token = try await login(makeAccounts(store: store, ring: ring), username: "lin", password: "correct horse battery")
         var options = AccountsOptions(sessions: SessionsOptions(getTokenSecret: { _ in secret }))
         options.passwordHasher = cheapHasher
@@ -147,7 +162,12 @@ struct KeyBootstrapTests {
             let file = directory.appendingPathComponent("key")
             try Data("file-secret-file-secret-file-secret\n".utf8).write(to: file)
             #expect(try KeyBootstrap.readKeyFile(at: file.path) == "file-secret-file-secret-file-secret")
-            let ring = try await KeyBootstrap.keyRing(for: .keyFile(path: file.path), store: MemoryStore(), activationDelay: .zero, logger: quietLogger)
+            let ring = try await KeyBootstrap.keyRing(
+                for: .keyFile(path: file.path),
+                store: MemoryStore(),
+                activationDelay: .zero,
+                logger: quietLogger
+            )
             #expect(ring.signingKey.kid == "default")
 
             let empty = directory.appendingPathComponent("empty")

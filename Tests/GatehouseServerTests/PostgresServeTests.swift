@@ -9,7 +9,10 @@ import Testing
 /// `gatehouse serve --database postgres://…` end to end. Needs a server named by
 /// `GATEHOUSE_TEST_POSTGRES_URL` (see `scripts/postgres-test-cluster.sh`); skipped without one, except
 /// under `CI=true`, where it must run.
-@Suite("Serving on PostgreSQL", .enabled(if: PostgresServer.isIncluded, "set GATEHOUSE_TEST_POSTGRES_URL (scripts/postgres-test-cluster.sh start) to run"))
+@Suite(
+    "Serving on PostgreSQL",
+    .enabled(if: PostgresServer.isIncluded, "set GATEHOUSE_TEST_POSTGRES_URL (scripts/postgres-test-cluster.sh start) to run")
+)
 struct PostgresServeTests {
     @Test("serve migrates a new schema, generates its key there, and a restart keeps the session")
     func serveAndRestart() async throws {
@@ -22,13 +25,21 @@ struct PostgresServeTests {
             let token = try await runServer(configuration) { port in
                 try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
                     #expect(try await client.get("/health").status == .ok)
-                    let created = try await client.post("/v1/accounts", headers: headers(), body: try jsonBody([
-                        "username": "pat", "email": "pat@example.com", "password": "correct horse battery",
-                    ]))
+                    let created = try await client.post(
+                        "/v1/accounts",
+                        headers: headers(),
+                        body: try jsonBody([
+                            "username": "pat", "email": "pat@example.com", "password": "correct horse battery",
+                        ])
+                    )
                     #expect(created.status == .created)
-                    let loggedIn = try await client.post("/v1/login", headers: headers(), body: try jsonBody([
-                        "username": "pat", "password": "correct horse battery",
-                    ]))
+                    let loggedIn = try await client.post(
+                        "/v1/login",
+                        headers: headers(),
+                        body: try jsonBody([
+                            "username": "pat", "password": "correct horse battery",
+                        ])
+                    )
                     return try decode(LoginReply.self, from: try #require(loggedIn.body)).authToken
                 }
             }
@@ -41,7 +52,7 @@ struct PostgresServeTests {
 
             // The admin side sees the same database through the same opening code.
             let opened = try StoreOpener.open(configuration.database, logger: quietLogger)
-            let keys = try await opened.withRunningStore { store in
+            let keys = try await opened.withRunningStore(logger: quietLogger) { store in
                 try await Administration(store: store, passwordHasher: cheapHasher, logger: quietLogger).signingKeys()
             }
             #expect(keys.map(\.status) == [.signing])

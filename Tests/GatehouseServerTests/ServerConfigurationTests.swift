@@ -21,28 +21,31 @@ struct ServerConfigurationTests {
 
     @Test("every setting can come from the environment")
     func environment() throws {
-        let configuration = try ServerConfiguration.resolve(flags: ServerFlags(), environment: [
-            "GATEHOUSE_HOST": "0.0.0.0",
-            "GATEHOUSE_PORT": "9090",
-            "GATEHOUSE_DATABASE": "postgres://gate:pw@127.0.0.1:5432/gate",
-            "GATEHOUSE_SECRET": "a-secret-of-enough-length-for-hs256!!",
-            "GATEHOUSE_TOKEN_DURATION": "12h",
-            "GATEHOUSE_RENEWAL": "5m",
-            "GATEHOUSE_GRACE_PERIOD": "10s",
-            "GATEHOUSE_IDLE_TIMEOUT": "none",
-            "GATEHOUSE_ABSOLUTE_LIFETIME": "14d",
-            "GATEHOUSE_COOKIES": "false",
-            "GATEHOUSE_COOKIE_NAME": "sid",
-            "GATEHOUSE_COOKIE_SECURE": "true",
-            "GATEHOUSE_TRUST_FORWARDED_FOR": "yes",
-            "GATEHOUSE_CORS_ORIGINS": "https://app.example.com, http://localhost:3000",
-            "GATEHOUSE_MAX_BODY_SIZE": "2048",
-            "GATEHOUSE_LOG_LEVEL": "DEBUG",
-            "GATEHOUSE_SQLITE_DURABILITY": "FULL",
-            "GATEHOUSE_SWEEP_INTERVAL": "10m",
-            "GATEHOUSE_SESSION_RETENTION": "0s",
-            "GATEHOUSE_KEY_REFRESH_INTERVAL": "1m",
-        ])
+        let configuration = try ServerConfiguration.resolve(
+            flags: ServerFlags(),
+            environment: [
+                "GATEHOUSE_HOST": "0.0.0.0",
+                "GATEHOUSE_PORT": "9090",
+                "GATEHOUSE_DATABASE": "postgres://gate:pw@127.0.0.1:5432/gate",
+                "GATEHOUSE_SECRET": "a-secret-of-enough-length-for-hs256!!",
+                "GATEHOUSE_TOKEN_DURATION": "12h",
+                "GATEHOUSE_RENEWAL": "5m",
+                "GATEHOUSE_GRACE_PERIOD": "10s",
+                "GATEHOUSE_IDLE_TIMEOUT": "none",
+                "GATEHOUSE_ABSOLUTE_LIFETIME": "14d",
+                "GATEHOUSE_COOKIES": "false",
+                "GATEHOUSE_COOKIE_NAME": "sid",
+                "GATEHOUSE_COOKIE_SECURE": "true",
+                "GATEHOUSE_TRUST_FORWARDED_FOR": "yes",
+                "GATEHOUSE_CORS_ORIGINS": "https://app.example.com, http://localhost:3000",
+                "GATEHOUSE_MAX_BODY_SIZE": "2048",
+                "GATEHOUSE_LOG_LEVEL": "DEBUG",
+                "GATEHOUSE_SQLITE_DURABILITY": "FULL",
+                "GATEHOUSE_SWEEP_INTERVAL": "10m",
+                "GATEHOUSE_SESSION_RETENTION": "0s",
+                "GATEHOUSE_KEY_REFRESH_INTERVAL": "1m",
+            ]
+        )
         #expect(configuration.host == "0.0.0.0")
         #expect(configuration.port == 9090)
         #expect(configuration.database == .postgres(url: "postgres://gate:pw@127.0.0.1:5432/gate"))
@@ -100,10 +103,15 @@ struct ServerConfigurationTests {
     func secretSources() throws {
         var flags = ServerFlags()
         flags.secret = "from-the-flag"
-        #expect(try ServerConfiguration.resolve(flags: flags, environment: ["GATEHOUSE_KEY_FILE": "/etc/key"]).signingKeys == .secret("from-the-flag"))
+        #expect(
+            try ServerConfiguration.resolve(flags: flags, environment: ["GATEHOUSE_KEY_FILE": "/etc/key"]).signingKeys == .secret("from-the-flag")
+        )
         flags = ServerFlags()
         flags.keyFile = "/run/secrets/gatehouse"
-        #expect(try ServerConfiguration.resolve(flags: flags, environment: ["GATEHOUSE_SECRET": "env"]).signingKeys == .keyFile(path: "/run/secrets/gatehouse"))
+        #expect(
+            try ServerConfiguration.resolve(flags: flags, environment: ["GATEHOUSE_SECRET": "env"]).signingKeys
+                == .keyFile(path: "/run/secrets/gatehouse")
+        )
         #expect(try ServerConfiguration.resolve(flags: ServerFlags(), environment: ["GATEHOUSE_KEY_FILE": "/k"]).signingKeys == .keyFile(path: "/k"))
     }
 
@@ -128,7 +136,13 @@ struct ServerConfigurationTests {
         ("log level", with { $0.logLevel = "loud" }, "is not a log level"),
         ("sqlite durability", with { $0.sqliteDurability = "extra" }, "invalid --sqlite-durability: 'extra' is not normal or full"),
         ("sweep interval", with { $0.sweepInterval = "10ms" }, "must be at least"),
-        ("both secrets", with { $0.secret = "s"; $0.keyFile = "/k" }, "cannot be used together"),
+        (
+            "both secrets",
+            with {
+                $0.secret = "s"
+                $0.keyFile = "/k"
+            }, "cannot be used together"
+        ),
         ("empty secret", with { $0.secret = "" }, "the secret must not be empty"),
     ]
 
@@ -144,7 +158,9 @@ struct ServerConfigurationTests {
 
     @Test("invalid environment values name the variable")
     func invalidEnvironment() {
-        for (variable, value) in [("GATEHOUSE_PORT", "http"), ("GATEHOUSE_GRACE_PERIOD", "soon"), ("GATEHOUSE_COOKIES", "perhaps"), ("GATEHOUSE_LOG_LEVEL", "chatty")] {
+        for (variable, value) in [
+            ("GATEHOUSE_PORT", "http"), ("GATEHOUSE_GRACE_PERIOD", "soon"), ("GATEHOUSE_COOKIES", "perhaps"), ("GATEHOUSE_LOG_LEVEL", "chatty"),
+        ] {
             #expect {
                 try ServerConfiguration.resolve(flags: ServerFlags(), environment: [variable: value])
             } throws: { error in
@@ -175,7 +191,9 @@ struct ServerConfigurationTests {
         #expect(try DatabaseLocation.parse("postgres://u@h/d") == .postgres(url: "postgres://u@h/d"))
         #expect(try DatabaseLocation.parse("PostgreSQL://u:p@h/d").isPostgres)
         #expect(try ServerConfiguration.resolveDatabase(flag: nil, environment: [:]) == .defaultLocation)
-        #expect(try ServerConfiguration.resolveDatabase(flag: "a.sqlite", environment: ["GATEHOUSE_DATABASE": "b.sqlite"]) == .sqlite(path: "a.sqlite"))
+        #expect(
+            try ServerConfiguration.resolveDatabase(flag: "a.sqlite", environment: ["GATEHOUSE_DATABASE": "b.sqlite"]) == .sqlite(path: "a.sqlite")
+        )
         #expect(try ServerConfiguration.resolveDatabase(flag: nil, environment: ["GATEHOUSE_DATABASE": "b.sqlite"]) == .sqlite(path: "b.sqlite"))
     }
 

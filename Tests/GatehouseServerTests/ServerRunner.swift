@@ -5,14 +5,19 @@ import Testing
 
 /// Runs `gatehouse serve`'s service group (store service, if any, then the server) until `body`
 /// is done, then shuts it down gracefully and checks that it stopped without error.
-func runServer<Result: Sendable>(_ configuration: ServerConfiguration, _ body: @escaping @Sendable (Int) async throws -> Result) async throws -> Result {
+func runServer<Result: Sendable>(
+    _ configuration: ServerConfiguration,
+    _ body: @escaping @Sendable (Int) async throws -> Result
+) async throws -> Result {
     let opened = try StoreOpener.open(configuration.database, sqliteDurability: configuration.sqliteDurability, logger: quietLogger)
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
     let server = ServerService(configuration: configuration, store: opened, logger: quietLogger, passwordHasher: cheapHasher) { address in
         #expect(address.host == "127.0.0.1")
         continuation.yield(address.port)
     }
-    let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [opened.service, server].compactMap { $0 }, logger: quietLogger))
+    let group = ServiceGroup(
+        configuration: ServiceGroupConfiguration(services: opened.store.backgroundServices(logger: quietLogger) + [server], logger: quietLogger)
+    )
     return try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask {
             defer { continuation.finish() }

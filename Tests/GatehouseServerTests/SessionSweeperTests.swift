@@ -1,6 +1,7 @@
 import Foundation
 import Gatehouse
 import GatehouseServer
+import GatehouseTesting
 import Logging
 import ServiceLifecycle
 import Testing
@@ -16,13 +17,16 @@ struct SessionSweeperTests {
         var configuration = ServerConfiguration()
         configuration.idleTimeout = nil
         var options = configuration.accountsOptions(
-            keyRing: KeyRing(signingKey: try SigningKey(secret: "a-secret-a-secret-a-secret-a-secret")), logger: quietLogger, passwordHasher: cheapHasher)
+            keyRing: KeyRing(signingKey: try SigningKey(secret: "a-secret-a-secret-a-secret-a-secret")),
+            logger: quietLogger,
+            passwordHasher: cheapHasher
+        )
         options.sessions.clock = clock
         let accounts = Accounts(store: store, options: options)
         _ = try await login(accounts, username: "ada", password: "correct horse battery")
         _ = try await login(accounts, username: "ada", password: "correct horse battery")
         let ended = try await admin.sessions(username: "ada", includeEnded: false)[0]
-        _ = try await admin.revokeSessions(username: "ada", sessionId: ended.id)
+        _ = try await admin.revokeSessions(username: "ada", sessionID: ended.id)
 
         let sweeper = SessionSweeper(store: store, interval: .seconds(60), retention: .seconds(86_400), clock: clock, logger: quietLogger)
         #expect(try await sweeper.sweepOnce() == 0)

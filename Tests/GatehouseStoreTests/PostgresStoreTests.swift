@@ -1,11 +1,12 @@
 import Foundation
 import Gatehouse
-import GatehousePostgres
 import NIOCore
 import NIOPosix
 import PostgresNIO
 import Synchronization
 import Testing
+
+@testable import GatehousePostgres
 
 /// What only the PostgreSQL store promises: connection URLs, and how it behaves when the database
 /// goes away and comes back.
@@ -15,7 +16,9 @@ struct PostgresStoreTests {
 
     @Test("A full URL is read the way libpq reads it")
     func fullURL() throws {
-        let url = try PostgresURL("postgres://gate%40house:p%3As%2Fs@db.example.com:6543/auth%2Ddb?sslmode=require&connect_timeout=3&application_name=api")
+        let url = try PostgresURL(
+            "postgres://gate%40house:p%3As%2Fs@db.example.com:6543/auth%2Ddb?sslmode=require&connect_timeout=3&application_name=api"
+        )
         #expect(url.username == "gate@house")
         #expect(url.password == "p:s/s")
         #expect(url.host == "db.example.com")
@@ -34,12 +37,15 @@ struct PostgresStoreTests {
         #expect(configuration.options.additionalStartupParameters.contains { $0 == ("application_name", "api") })
     }
 
-    @Test("Short URLs get libpq's defaults", arguments: [
-        ("postgresql://app@localhost/gatehouse", "localhost", 5432, "gatehouse"),
-        ("postgres://app@127.0.0.1:54329", "127.0.0.1", 54329, nil),
-        ("POSTGRES://app@[::1]:6000/db", "::1", 6000, "db"),
-        ("postgres://app@/db?host=%2Fvar%2Frun%2Fpostgresql", "/var/run/postgresql", 5432, "db"),
-    ] as [(String, String, Int, String?)])
+    @Test(
+        "Short URLs get libpq's defaults",
+        arguments: [
+            ("postgresql://app@localhost/gatehouse", "localhost", 5432, "gatehouse"),
+            ("postgres://app@127.0.0.1:54329", "127.0.0.1", 54329, nil),
+            ("POSTGRES://app@[::1]:6000/db", "::1", 6000, "db"),
+            ("postgres://app@/db?host=%2Fvar%2Frun%2Fpostgresql", "/var/run/postgresql", 5432, "db"),
+        ] as [(String, String, Int, String?)]
+    )
     func shortURLs(text: String, host: String, port: Int, database: String?) throws {
         let url = try PostgresURL(text)
         #expect(url.username == "app")
@@ -57,24 +63,34 @@ struct PostgresStoreTests {
         }
     }
 
-    @Test("A URL that cannot be used is an invalid configuration that never shows the password", arguments: [
-        "mysql://app:hunter2@db/gatehouse",
-        "postgres://app:hunter2@db:99999/gatehouse",
-        "postgres://app:hunter2@db:port/gatehouse",
-        "postgres://app:hunter2@db/gatehouse?sslmode=sometimes",
-        "postgres://app:hunter2@db/gatehouse?search=hunter2",
-        "postgres://:hunter2@db/gatehouse",
-        "postgres://app:hunter2@/gatehouse",
-        "postgres://app:hunter2%zz@db/gatehouse",
-        "postgres://app:hunter2@[::1/gatehouse",
-        "postgres://app:hunter2@db/gatehouse#hunter2",
-        "postgres://app:hunter2@db1,db2/gatehouse",
-        "postgres://app:hunter2@db/gatehouse?connect_timeout=soon",
-    ])
+    @Test(
+        "A URL that cannot be used is an invalid configuration that never shows the password",
+        arguments: [
+            "mysql://app:hunter2@db/gatehouse",
+            "postgres://app:hunter2@db:99999/gatehouse",
+            "postgres://app:hunter2@db:port/gatehouse",
+            "postgres://app:hunter2@db/gatehouse?sslmode=sometimes",
+            "postgres://app:hunter2@db/gatehouse?search=hunter2",
+            "postgres://:hunter2@db/gatehouse",
+            "postgres://app:hunter2@/gatehouse",
+            "postgres://app:hunter2%zz@db/gatehouse",
+            "postgres://app:hunter2@[::1/gatehouse",
+            "postgres://app:hunter2@db/gatehouse#hunter2",
+            "postgres://app:hunter2@db1,db2/gatehouse",
+            "postgres://app:hunter2@db/gatehouse?connect_timeout=soon",
+        ]
+    )
     func invalidURL(text: String) async throws {
         let error = await expectAccountError(.invalidConfiguration) { _ = try PostgresStore(url: text, logger: testLogger) }
         #expect(error?.description.contains("hunter2") == false)
-        #expect(error?.message.hasPrefix("The database URL is invalid") == true)
+        #expect(error?.detail == .databaseURL)
+        // The server reads the reason from the URL parser; it never repeats the password either.
+        do {
+            _ = try PostgresURL(text).configuration()
+            Issue.record("the URL was accepted")
+        } catch {
+            #expect(!error.description.contains("hunter2"))
+        }
     }
 
     // MARK: Unavailability
@@ -85,13 +101,16 @@ struct PostgresStoreTests {
         let store = try PostgresStore(url: "postgres://gatehouse:hunter2@127.0.0.1:1/gatehouse", operationTimeout: .seconds(1), logger: testLogger)
         try await PostgresTestSupport.running([store]) {
             let error = await expectAccountError(.storeUnavailable) { _ = try await store.account(id: "acct-alice") }
-            #expect(error?.message == "The database is unavailable.")
-            #expect(error?.description.contains("hunter2") == false)
+            #expect(error?.description.contains("hunter2") == false && error?.message.contains("hunter2") == false)
             await expectAccountError(.storeUnavailable) { _ = try await store.updateSessions([Fixture.rotation(of: "s-1", from: 1, to: 2)]) }
         }
     }
 
-    @Test("During an outage operations fail with StoreUnavailable; once the server is back they succeed, without a restart", .postgresConfigured, .timeLimit(.minutes(2)))
+    @Test(
+        "During an outage operations fail with StoreUnavailable; once the server is back they succeed, without a restart",
+        .postgresConfigured,
+        .timeLimit(.minutes(2))
+    )
     func outageAndRecovery() async throws {
         let server = try PostgresURL(PostgresTestSupport.requireURL())
         let relay = try await TCPRelay.start(to: server.host, port: server.port)
@@ -113,8 +132,8 @@ struct PostgresStoreTests {
                 let clock = ContinuousClock()
                 for _ in 0..<3 {
                     let error = await expectAccountError(.storeUnavailable) { _ = try await store.sessionWithAccount(id: "s-1") }
-                    #expect(error?.message == "The database is unavailable.")
-                        }
+                    #expect(error?.code == .storeUnavailable)
+                }
                 await expectAccountError(.storeUnavailable) { _ = try await store.updateSessions([Fixture.rotation(of: "s-1", from: 1, to: 2)]) }
 
                 try await relay.restore()
@@ -163,7 +182,7 @@ struct PostgresStoreTests {
                     releaseLock.yield()
                     try await group.waitForAll()
                 }
-                #expect(try await store.session(id: "s-1")?.accountId == alice.accountId)
+                #expect(try await store.session(id: "s-1")?.accountID == alice.accountID)
                 #expect(try await store.updateSessions([Fixture.rotation(of: "s-1", from: 1, to: 2)]) == [true])
             }
         }

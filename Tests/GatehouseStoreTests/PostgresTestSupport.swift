@@ -70,11 +70,16 @@ enum PostgresTestSupport {
     }
 
     static func makeStore(
-        schema: String, url: String? = nil, maximumConnections: Int = 4, operationTimeout: Duration = operationTimeout
+        schema: String,
+        url: String? = nil,
+        maximumConnections: Int = 4,
+        operationTimeout: Duration = operationTimeout
     ) throws -> PostgresStore {
         PostgresStore(
             configuration: try configuration(url: url, schema: schema, maximumConnections: maximumConnections),
-            operationTimeout: operationTimeout, logger: testLogger)
+            operationTimeout: operationTimeout,
+            logger: testLogger
+        )
     }
 
     /// Runs `body` against a migrated store in a schema of its own, dropped afterwards.

@@ -1,6 +1,7 @@
 import Foundation
 import Gatehouse
 import GatehousePostgres
+import GatehouseTesting
 import Synchronization
 import Testing
 
@@ -20,7 +21,7 @@ struct PostgresTwoInstanceTests {
             let renewed = try #require(onB.authToken)
 
             let onA = try await a.send(renewed)
-            #expect(onA.user?.accountId == login.account.accountId)
+            #expect(onA.user?.accountID == login.account.accountID)
             #expect(onA.session?.id == login.sessionDocument.id)
         }
     }
@@ -80,10 +81,10 @@ struct PostgresTwoInstanceTests {
     func accountCrossesInstances() async throws {
         try await withTwoInstances { a, b in
             let created = try await a.createUser()
-            #expect(try await b.accounts.findUser(username: TwoInstanceWorld.username)?.accountId == created.accountId)
+            #expect(try await b.accounts.findUser(username: TwoInstanceWorld.username)?.accountID == created.accountID)
             let (login, _) = try await b.login()
-            #expect(login.account.accountId == created.accountId)
-            #expect(try await a.send(login.authToken).user?.accountId == created.accountId)
+            #expect(login.account.accountID == created.accountID)
+            #expect(try await a.send(login.authToken).user?.accountID == created.accountID)
         }
     }
 
@@ -94,11 +95,11 @@ struct PostgresTwoInstanceTests {
                 for (world, email) in [(a, "first@example.com"), (b, "second@example.com")] {
                     group.addTask {
                         do {
-                            return .success(try await world.createUser(email: email).accountId)
+                            return .success(try await world.createUser(email: email).accountID)
                         } catch let error as AccountError {
                             return .failure(error)
                         } catch {
-                            return .failure(AccountError(.invalidRequest, "\(type(of: error))"))
+                            return .failure(AccountError.invalidRequest())
                         }
                     }
                 }
@@ -113,7 +114,7 @@ struct PostgresTwoInstanceTests {
             #expect(losers.map(\.code) == [.conflict])
             #expect(losers.first?.message.contains("username") == true)
             let stored = try await a.store.accounts(limit: 10, offset: 0)
-            #expect(stored.map(\.accountId) == winners)
+            #expect(stored.map(\.accountID) == winners)
         }
     }
 
@@ -129,7 +130,7 @@ struct PostgresTwoInstanceTests {
                 return nil
             }.first
             #expect((failure as? AccountError)?.code == .conflict)
-            #expect((failure as? AccountError)?.message.contains("email") == true)
+            #expect((failure as? AccountError)?.detail == .contactTaken)
             let stored = try await a.store.accounts(limit: 10, offset: 0)
             #expect(stored.count == 1)
         }
@@ -218,7 +219,7 @@ struct TwoInstanceWorld: Sendable {
         options.loginThrottle = nil
         accounts = Accounts(store: store, options: options)
         let thefts = thefts
-        try? accounts.sessions.hooks.onTokenTheft.push("count") { _, _ in
+        try? accounts.sessions.onTokenTheft.push("count") { _, _ in
             thefts.increment()
             return .next
         }

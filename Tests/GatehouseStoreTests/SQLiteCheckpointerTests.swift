@@ -42,8 +42,13 @@ struct SQLiteCheckpointerTests {
         try await withTemporaryDirectory { directory in
             let store = try SQLiteStore(path: directory.appendingPathComponent("gatehouse.sqlite").path, logger: testLogger)
             let alice = try await Fixture.create(Fixture.account("alice"), in: store)
-            let group = ServiceGroup(configuration: .init(
-                services: [SQLiteCheckpointer(store: store, logger: testLogger)], gracefulShutdownSignals: [], logger: testLogger))
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [SQLiteCheckpointer(store: store, logger: testLogger)],
+                    gracefulShutdownSignals: [],
+                    logger: testLogger
+                )
+            )
             let running = Task { try await group.run() }
             try await Self.waitUntil { store.hasRunningCheckpointer }
 
@@ -59,7 +64,7 @@ struct SQLiteCheckpointerTests {
             try await Self.writeManyPages(store, of: alice, prefix: "after")
             #expect(try #require(store.walCheckpointCounts).inline >= 1)
 
-            #expect(try await store.sessions(accountId: alice.accountId, includeInvalid: true).count == 600)
+            #expect(try await store.sessions(accountID: alice.accountID, includeInvalid: true).count == 600)
             #expect(try await store.integrityCheck() == ["ok"])
         }
     }
@@ -68,8 +73,13 @@ struct SQLiteCheckpointerTests {
     func inMemory() async throws {
         let store = try SQLiteStore.inMemory(logger: testLogger)
         #expect(store.walCheckpointCounts == nil)
-        let group = ServiceGroup(configuration: .init(
-            services: [SQLiteCheckpointer(store: store, logger: testLogger)], gracefulShutdownSignals: [], logger: testLogger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [SQLiteCheckpointer(store: store, logger: testLogger)],
+                gracefulShutdownSignals: [],
+                logger: testLogger
+            )
+        )
         let running = Task { try await group.run() }
         try await Task.sleep(for: .milliseconds(20))
         await group.triggerGracefulShutdown()

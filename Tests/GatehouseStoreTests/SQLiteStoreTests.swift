@@ -27,10 +27,10 @@ struct SQLiteStoreTests {
             #expect(FileManager.default.fileExists(atPath: path))
 
             let reopened = try SQLiteStore(path: path, logger: testLogger)
-            #expect(try await reopened.account(id: alice.accountId) == alice)
-            #expect(try await reopened.passwordHash(accountId: alice.accountId) == "scrypt$kept")
+            #expect(try await reopened.account(id: alice.accountID) == alice)
+            #expect(try await reopened.passwordHash(accountID: alice.accountID) == "scrypt$kept")
             #expect(try await reopened.session(id: "s-1") == session.applying(Fixture.rotation(of: "s-1", from: 1, to: 2)))
-            #expect(try await reopened.tokens(accountId: alice.accountId, kind: .emailVerification) == [token])
+            #expect(try await reopened.tokens(accountID: alice.accountID, kind: .emailVerification) == [token])
             #expect(try await reopened.signingKeys() == [key])
             #expect(try await reopened.appliedMigrations() == ["v1"])
         }
@@ -42,10 +42,10 @@ struct SQLiteStoreTests {
             let path = directory.appendingPathComponent("gatehouse.sqlite").path
             let store = try SQLiteStore(path: path, logger: testLogger)
             try await Fixture.create(Fixture.account("alice"), in: store)
-            try store.migrate()
-            try store.migrate()
+            try await store.migrate()
+            try await store.migrate()
             let again = try SQLiteStore(path: path, logger: testLogger)
-            try again.migrate()
+            try await again.migrate()
             #expect(try await again.appliedMigrations() == ["v1"])
             #expect(try await again.accounts(limit: 10, offset: 0).map(\.username) == ["alice"])
         }
@@ -103,7 +103,11 @@ struct SQLiteStoreTests {
             let alice = try await Fixture.create(Fixture.account("alice"), in: store)
             for index in 0..<20 { try await store.insertSession(Fixture.session("s-\(index)", of: alice, hash: 1, at: index)) }
             _ = try await store.updateSessions((0..<20).map { Fixture.rotation(of: "s-\($0)", from: 1, to: 2) })
-            _ = try await store.revokeSessions(accountId: alice.accountId, sessionId: nil, exceptSessionId: "s-0", reason: "logout", at: Fixture.date(30))
+            _ = try await store.revokeSessions(
+                .allSessionsExcept(sessionID: "s-0", accountID: alice.accountID),
+                reason: .logout,
+                at: Fixture.date(30)
+            )
             #expect(try await store.deleteSessions(endedBefore: Fixture.date(100)) == 19)
             #expect(try await store.integrityCheck() == ["ok"])
         }
@@ -119,7 +123,7 @@ struct SQLiteStoreTests {
             try await first.insertSession(Fixture.session("s-1", of: alice))
 
             #expect(try await second.sessionWithAccount(id: "s-1")?.account == alice)
-            #expect(try await second.revokeSessions(accountId: alice.accountId, sessionId: nil, exceptSessionId: nil, reason: "logout", at: Fixture.date(5)) == 1)
+            #expect(try await second.revokeSessions(.allSessions(accountID: alice.accountID), reason: .logout, at: Fixture.date(5)) == 1)
             #expect(try await first.updateSessions([Fixture.rotation(of: "s-1", from: 1, to: 2)]) == [false])
             #expect(try await first.sessionWithAccount(id: "s-1")?.session.valid == false)
             await expectAccountError(.conflict) { try await Fixture.create(Fixture.account("alice"), in: second) }
@@ -130,9 +134,9 @@ struct SQLiteStoreTests {
     func onePrimaryContact() async throws {
         let store = try SQLiteStore.inMemory(logger: testLogger)
         let alice = Fixture.account("alice")
-        let second = ContactRecord(accountId: alice.accountId, kind: .email, value: "other@example.com", isPrimary: true, createdAt: alice.createdAt)
+        let second = ContactRecord(accountID: alice.accountID, kind: .email, value: "other@example.com", isPrimary: true, createdAt: alice.createdAt)
         await expectAccountError(.conflict) { try await Fixture.create(alice, in: store, extra: [second]) }
-        #expect(try await store.account(id: alice.accountId) == nil)
+        #expect(try await store.account(id: alice.accountID) == nil)
     }
 
     @Test("A database in a missing directory is unavailable")

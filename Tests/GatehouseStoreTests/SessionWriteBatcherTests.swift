@@ -34,11 +34,11 @@ struct SessionWriteBatcherTests {
 
         func callAsFunction(_ updates: [SessionUpdate]) async throws -> [Bool] {
             let isFirst = batches.withLock { batches in
-                batches.append(updates.map(\.sessionId))
+                batches.append(updates.map(\.sessionID))
                 return batches.count == 1
             }
             if isFirst { for await _ in gate {} }
-            if updates.contains(where: { $0.sessionId.hasPrefix("fail") }) { throw Failure() }
+            if updates.contains(where: { $0.sessionID.hasPrefix("fail") }) { throw Failure() }
             return updates.map(\.currentPresented)
         }
     }
@@ -46,7 +46,10 @@ struct SessionWriteBatcherTests {
     /// Starts `leader` and waits until its commit is in progress, then starts `followers` and waits
     /// until all of them are queued, then lets the commits run; returns each caller's outcome by name.
     static func run(
-        _ batcher: SessionWriteBatcher, _ commit: ScriptedCommit, leader: [SessionUpdate], followers: [String: [SessionUpdate]]
+        _ batcher: SessionWriteBatcher,
+        _ commit: ScriptedCommit,
+        leader: [SessionUpdate],
+        followers: [String: [SessionUpdate]]
     ) async -> [String: Result<[Bool], Failure>] {
         await withTaskGroup(of: (String, Result<[Bool], Failure>).self) { group in
             @Sendable func submit(_ name: String, _ updates: [SessionUpdate]) async -> (String, Result<[Bool], Failure>) {

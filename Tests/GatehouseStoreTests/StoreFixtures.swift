@@ -1,6 +1,7 @@
 import Foundation
 import Gatehouse
 import GatehouseSQLite
+import GatehouseTesting
 import Logging
 import Testing
 
@@ -52,72 +53,15 @@ let testLogger: Logger = {
 
 // MARK: Records
 
-/// Record builders with whole-second dates, which every store keeps exactly.
-enum Fixture {
-    static let epoch = Date(timeIntervalSince1970: 1_700_000_000)
-
-    static func date(_ seconds: Int) -> Date {
-        epoch.addingTimeInterval(TimeInterval(seconds))
-    }
-
-    /// A 32-byte digest made of one repeated byte: distinct bytes give distinct digests.
-    static func digest(_ byte: UInt8) -> [UInt8] {
-        [UInt8](repeating: byte, count: 32)
-    }
-
-    static func account(_ name: String, email: String? = nil, at seconds: Int = 0) -> AccountRecord {
-        AccountRecord(
-            accountId: "acct-\(name)", username: name, email: email ?? "\(name)@example.com",
-            permissions: ["admin_profile:acct-\(name)"], createdAt: date(seconds), updatedAt: date(seconds))
-    }
-
-    static func primaryEmail(of account: AccountRecord) -> ContactRecord {
-        ContactRecord(accountId: account.accountId, kind: .email, value: account.email, isPrimary: true, createdAt: account.createdAt)
-    }
-
-    /// Creates `account` with its primary e-mail contact and any `extra` contacts.
-    @discardableResult
-    static func create(
-        _ account: AccountRecord, in store: any GatehouseStore, passwordHash: String = "hash-v1", extra: [ContactRecord] = []
-    ) async throws -> AccountRecord {
-        try await store.createAccount(account, passwordHash: passwordHash, contacts: [primaryEmail(of: account)] + extra)
-        return account
-    }
-
-    static func session(
-        _ id: String, of account: AccountRecord, hash: UInt8 = 1, at seconds: Int = 0, expiresAfter lifetime: Int = 86_400
-    ) -> SessionRecord {
-        SessionRecord(
-            id: id, accountId: account.accountId, currentHash: digest(hash), createdAt: date(seconds), lastUsedAt: date(seconds),
-            expiresAt: date(seconds + lifetime), ip: "192.0.2.1", userAgent: "Agent/1.0")
-    }
-
-    /// A rotation of `session` from secret `expected` to secret `new`.
-    static func rotation(of sessionId: String, from expected: UInt8, to new: UInt8, at seconds: Int = 10) -> SessionUpdate {
-        SessionUpdate(
-            sessionId: sessionId, expectedCurrentHash: digest(expected), currentHash: digest(new), previousHash: digest(expected),
-            rotatedAt: date(seconds), olderSecrets: [SupersededSecret(hash: digest(200), supersededAt: date(seconds - 5))],
-            currentPresented: false, lastUsedAt: date(seconds), ip: "198.51.100.7", userAgent: "Agent/2.0")
-    }
-
-    static func token(
-        _ id: String, of account: AccountRecord, kind: OneTimeTokenRecord.Kind = .emailVerification, hash: UInt8,
-        at seconds: Int = 0, expiresAfter lifetime: Int = 3_600
-    ) -> OneTimeTokenRecord {
-        OneTimeTokenRecord(
-            id: id, accountId: account.accountId, kind: kind, createdFor: account.email, hash: digest(hash), reason: "test",
-            createdAt: date(seconds), expiresAt: date(seconds + lifetime))
-    }
-
-    static func signingKey(_ kid: String, signing: Bool, at seconds: Int = 0) -> StoredSigningKey {
-        StoredSigningKey(kid: kid, secret: Array(kid.utf8) + [UInt8](repeating: 7, count: 32), createdAt: date(seconds), isSigning: signing)
-    }
-}
+/// The record builders of `GatehouseTesting`, under the name the store tests use.
+typealias Fixture = StoreFixture
 
 /// Expects `body` to throw an ``AccountError`` with `code`, and returns it.
 @discardableResult
 func expectAccountError(
-    _ code: AccountError.Code, sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> Void
+    _ code: AccountError.Code,
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: () async throws -> Void
 ) async -> AccountError? {
     do {
         try await body()

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Gatehouse
 import GatehouseSQLite
+import GatehouseTesting
 import Logging
 import Testing
 
@@ -53,7 +54,9 @@ struct SessionStressTests {
 
         // A starting population, so the first renewals have sessions to work on.
         for username in Self.usernames.prefix(12) {
-            ledger.created(try await accounts.createAccount(CreateAccountInput(username: username, email: "\(username)@example.com", password: Self.password)))
+            ledger.created(
+                try await accounts.createAccount(CreateAccountInput(username: username, email: "\(username)@example.com", password: Self.password))
+            )
             for _ in 0..<4 { try await Self.login(username, accounts: accounts, ledger: ledger) }
         }
 
@@ -89,15 +92,18 @@ struct SessionStressTests {
 
     static func login(_ username: String, accounts: Accounts, ledger: StressLedger) async throws {
         let result = try await accounts.userByPasswordLogin(username: username, password: password, request: request())
-        ledger.loggedIn(result.authToken, session: result.sessionDocument.id, account: result.account.accountId, at: .now)
+        ledger.loggedIn(result.authToken, session: result.sessionDocument.id, account: result.account.accountID, at: .now)
     }
 
-    static func perform(_ operation: Operation, random: inout SplitMix, clock: ManualWallClock, accounts: Accounts, ledger: StressLedger) async throws {
+    static func perform(_ operation: Operation, random: inout SplitMix, clock: ManualWallClock, accounts: Accounts, ledger: StressLedger) async throws
+    {
         switch operation {
         case .signUp:
             let username = usernames.randomElement(using: &random)!
             do {
-                ledger.created(try await accounts.createAccount(CreateAccountInput(username: username, email: "\(username)@example.com", password: password)))
+                ledger.created(
+                    try await accounts.createAccount(CreateAccountInput(username: username, email: "\(username)@example.com", password: password))
+                )
             } catch let error as AccountError where error.code == .conflict {
                 ledger.refusedSignUp()
             }
@@ -120,14 +126,14 @@ struct SessionStressTests {
                 do {
                     let next = try await accounts.handleRequest(request(handled?.authToken ?? picked))
                     guard let account = next.user, let current = next.authToken else {
-                        ledger.failed(AccountError(.unauthorized, "authenticated without a user"), expected: [])
+                        ledger.failed(AccountError.unauthorized, expected: [])
                         return
                     }
                     ledger.succeeded(session: session, started: started)
                     // Time moves with the work (about a minute over the run, twice the grace period),
                     // so superseded tokens age into lost responses (successor never used) or theft.
                     if Int.random(in: 0..<60, using: &random) == 0 { clock.advance(by: 2.5) }
-                    if next.tokenRenewed { ledger.issued(current, session: session, account: account.accountId) }
+                    if next.tokenRenewed { ledger.issued(current, session: session, account: account.accountID) }
                     handled = next
                 } catch {
                     if (error as? AccountError)?.code == .tokenTheftDetected { ledger.revoked(session, at: .now) }
@@ -144,8 +150,8 @@ struct SessionStressTests {
                 case .revokeAll:
                     // Only sessions whose login had returned before this started are surely covered.
                     let before = ContinuousClock.now
-                    let covered = ledger.sessions(ofAccount: account.accountId).filter { ($0.loggedInAt ?? before) < before }
-                    _ = try await accounts.sessions.invalidateSessions(.all, accountId: account.accountId, request: handled)
+                    let covered = ledger.sessions(ofAccount: account.accountID).filter { ($0.loggedInAt ?? before) < before }
+                    _ = try await accounts.sessions.invalidateSessions(.all, accountID: account.accountID, request: handled)
                     let done = ContinuousClock.now
                     for session in covered { ledger.revoked(session.id, at: done) }
                 default:
@@ -165,11 +171,11 @@ struct SessionStressTests {
         let stored = try await store.accounts(limit: 10_000, offset: 0)
         #expect(stored.count == seen.created.count, "accounts stored vs. sign-ups that succeeded")
         #expect(Set(stored.map(\.username)).count == stored.count, "a username is held twice")
-        #expect(Set(stored.map(\.accountId)) == Set(seen.created.map(\.accountId)), "an account was lost or appeared from nowhere")
+        #expect(Set(stored.map(\.accountID)) == Set(seen.created.map(\.accountID)), "an account was lost or appeared from nowhere")
         #expect(Set(seen.created.map(\.username)).count == seen.created.count, "two sign-ups succeeded for one username")
         #expect(seen.refusedSignUps > 0, "the run raced sign-ups for taken usernames")
         for account in stored {
-            let contacts = try await store.contacts(accountId: account.accountId)
+            let contacts = try await store.contacts(accountID: account.accountID)
             #expect(contacts.filter(\.isPrimary).count == 1, "an account without exactly one primary contact")
         }
     }
@@ -177,14 +183,17 @@ struct SessionStressTests {
     /// Each session has exactly one current secret: exactly one token ever issued for it carries the
     /// secret stored as current, and that secret is neither its previous one nor in its history.
     static func checkOneCurrentSecret(store: SQLiteStore, seen: StressLedger.State) async throws {
-        for (sessionId, tokens) in seen.tokens {
-            let session = try #require(try await store.session(id: sessionId), "a session a login returned is not stored")
-            #expect(session.accountId == seen.accountOfSession[sessionId])
+        for (sessionID, tokens) in seen.tokens {
+            let session = try #require(try await store.session(id: sessionID), "a session a login returned is not stored")
+            #expect(session.accountID == seen.accountOfSession[sessionID])
             let hashes = tokens.map(secretHash)
-            #expect(hashes.filter { $0 == session.currentHash }.count == 1, "session \(sessionId): \(hashes.filter { $0 == session.currentHash }.count) issued tokens carry the current secret")
+            #expect(
+                hashes.filter { $0 == session.currentHash }.count == 1,
+                "session \(sessionID): \(hashes.filter { $0 == session.currentHash }.count) issued tokens carry the current secret"
+            )
             #expect(session.previousHash != session.currentHash)
             #expect(!session.olderSecrets.contains { $0.hash == session.currentHash })
-            #expect(Set(hashes).count == hashes.count, "session \(sessionId): a secret was issued twice")
+            #expect(Set(hashes).count == hashes.count, "session \(sessionID): a secret was issued twice")
         }
     }
 
@@ -193,8 +202,8 @@ struct SessionStressTests {
     static func checkRevocationIsImmediate(seen: StressLedger.State) {
         var late: [String] = []
         for success in seen.successes {
-            if let revokedAt = seen.revokedBy[success.sessionId], success.started > revokedAt {
-                late.append(success.sessionId)
+            if let revokedAt = seen.revokedBy[success.sessionID], success.started > revokedAt {
+                late.append(success.sessionID)
             }
         }
         #expect(late.isEmpty, "\(late.count) requests authenticated with a session revoked before they started")
@@ -204,15 +213,15 @@ struct SessionStressTests {
     /// After the run, every token of every ended session is refused — the newest one included.
     static func checkRevokedTokensAreRefused(store: SQLiteStore, accounts: Accounts, seen: StressLedger.State) async throws {
         var ended = 0
-        for (sessionId, tokens) in seen.tokens {
-            let session = try #require(try await store.session(id: sessionId))
+        for (sessionID, tokens) in seen.tokens {
+            let session = try #require(try await store.session(id: sessionID))
             if session.valid {
-                #expect(seen.revokedBy[sessionId] == nil, "session \(sessionId) was revoked yet is valid again")
+                #expect(seen.revokedBy[sessionID] == nil, "session \(sessionID) was revoked yet is valid again")
                 continue
             }
             ended += 1
             for token in tokens {
-                await #expect(throws: (any Error).self, "a token of ended session \(sessionId) was accepted") {
+                await #expect(throws: (any Error).self, "a token of ended session \(sessionID) was accepted") {
                     try await accounts.handleRequest(request(token))
                 }
             }

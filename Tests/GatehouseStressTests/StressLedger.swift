@@ -11,7 +11,7 @@ final class StressLedger: Sendable {
         /// When each login returned.
         var loginCompleted: [String: ContinuousClock.Instant] = [:]
         /// Successful authentications: the session and when the request started.
-        var successes: [(sessionId: String, started: ContinuousClock.Instant)] = []
+        var successes: [(sessionID: String, started: ContinuousClock.Instant)] = []
         /// The earliest moment each session is known to have been revoked.
         var revokedBy: [String: ContinuousClock.Instant] = [:]
         /// Accounts the sign-ups returned.

@@ -1,6 +1,7 @@
 import Foundation
-@testable import Gatehouse
 import Testing
+
+@testable import Gatehouse
 
 @Suite("Accounts (spec §7.1)")
 struct AccountsTests {
@@ -9,15 +10,15 @@ struct AccountsTests {
     @Test func createAccount() async throws {
         let world = World()
         let account = try await world.createUser()
-        #expect(Identifiers.isULID(account.accountId))
+        #expect(Identifiers.isULID(account.accountID))
         #expect(account.username == Fixture.username)
         #expect(account.email == Fixture.email)
         #expect(account.emailVerified == false)
         #expect(account.deactivated == false)
-        #expect(account.permissions == ["admin_profile:\(account.accountId)"])
-        let contacts = try await world.store.contacts(accountId: account.accountId)
+        #expect(account.permissions == ["admin_profile:\(account.accountID)"])
+        let contacts = try await world.store.contacts(accountID: account.accountID)
         #expect(contacts.map(\.value) == [Fixture.email])
-        let hash = try #require(try await world.store.passwordHash(accountId: account.accountId))
+        let hash = try #require(try await world.store.passwordHash(accountID: account.accountID))
         #expect(hash.count == 128)
     }
 
@@ -44,7 +45,9 @@ struct AccountsTests {
         let outcomes = await withTaskGroup(of: Bool.self) { group in
             for index in 0..<20 {
                 group.addTask {
-                    (try? await world.accounts.createAccount(CreateAccountInput(username: "same", email: "u\(index)@example.com", password: Fixture.password))) != nil
+                    (try? await world.accounts.createAccount(
+                        CreateAccountInput(username: "same", email: "u\(index)@example.com", password: Fixture.password)
+                    )) != nil
                 }
             }
             return await group.reduce(into: [Bool]()) { $0.append($1) }
@@ -58,8 +61,8 @@ struct AccountsTests {
         let labels = Mirror(reflecting: CreateAccountInput(username: "u", email: "e", password: "p")).children.compactMap(\.label)
         #expect(labels == ["username", "email", "password", "extraContacts"])
         let account = try await World().createUser()
-        #expect(Identifiers.isULID(account.accountId))
-        #expect(account.permissions == ["admin_profile:\(account.accountId)"])
+        #expect(Identifiers.isULID(account.accountID))
+        #expect(account.permissions == ["admin_profile:\(account.accountID)"])
     }
 
     /// Scenario 15, inverted: a username differing only in case is the same account, for login too.
@@ -68,26 +71,26 @@ struct AccountsTests {
         try await world.createUser()
         let result = try await world.accounts.userByPasswordLogin(username: "AntonioPresto", password: Fixture.password, request: Fixture.request())
         #expect(result.account.username == Fixture.username)
-        #expect(try await world.accounts.findUser(username: "ANTONIOPRESTO")?.accountId == result.account.accountId)
+        #expect(try await world.accounts.findUser(username: "ANTONIOPRESTO")?.accountID == result.account.accountID)
     }
 
     /// Scenarios 5 and 6.
     @Test func verifyEmail() async throws {
         let world = World()
         let account = try await world.createUser()
-        #expect(try await world.accounts.verifyEmail(accountId: account.accountId, email: Fixture.email).verified)
-        #expect(try await world.accounts.verifyEmail(accountId: account.accountId, email: "ANTONIO@EXAMPLE.COM").verified)
+        #expect(try await world.accounts.verifyEmail(accountID: account.accountID, email: Fixture.email).verified)
+        #expect(try await world.accounts.verifyEmail(accountID: account.accountID, email: "ANTONIO@EXAMPLE.COM").verified)
         await expectAccountError(.userNotFound) {
-            _ = try await world.accounts.verifyEmail(accountId: account.accountId, email: "other@example.com")
+            _ = try await world.accounts.verifyEmail(accountID: account.accountID, email: "other@example.com")
         }
-        #expect(try await world.accounts.findUser(accountId: account.accountId)?.emailVerified == true)
+        #expect(try await world.accounts.findUser(accountID: account.accountID)?.emailVerified == true)
     }
 
     /// Scenario 7, plus what the original lacked: the token is stored hashed, used once, and expires.
     @Test func emailVerificationToken() async throws {
         let world = World()
         let account = try await world.createUser()
-        let issued = try await world.accounts.addEmailVerificationToken(accountId: account.accountId, email: Fixture.email)
+        let issued = try await world.accounts.addEmailVerificationToken(accountID: account.accountID, email: Fixture.email)
         #expect(issued.value.count == 86)
         #expect(issued.record.createdFor == Fixture.email)
         #expect(issued.record.kind == .emailVerification)
@@ -96,21 +99,21 @@ struct AccountsTests {
         #expect(contact.verified && contact.value == Fixture.email)
         await expectAccountError(.invalidToken) { _ = try await world.accounts.consumeEmailVerificationToken(issued.value) }
 
-        let late = try await world.accounts.addEmailVerificationToken(accountId: account.accountId, email: Fixture.email)
+        let late = try await world.accounts.addEmailVerificationToken(accountID: account.accountID, email: Fixture.email)
         world.clock.advance(by: 2 * 86_400 + 1)
         await expectAccountError(.invalidToken) { _ = try await world.accounts.consumeEmailVerificationToken(late.value) }
         await expectAccountError(.userNotFound) {
-            _ = try await world.accounts.addEmailVerificationToken(accountId: account.accountId, email: "other@example.com")
+            _ = try await world.accounts.addEmailVerificationToken(accountID: account.accountID, email: "other@example.com")
         }
     }
 
     /// Scenario 8, inverted: a reset token needs an existing account.
     @Test func resetTokenNeedsAnAccount() async throws {
         let world = World()
-        await expectAccountError(.userNotFound) { _ = try await world.accounts.addResetPasswordToken(accountId: "1234") }
+        await expectAccountError(.userNotFound) { _ = try await world.accounts.addResetPasswordToken(accountID: "1234") }
         let account = try await world.createUser()
-        let issued = try await world.accounts.addResetPasswordToken(accountId: account.accountId, reason: "forgot")
-        #expect(issued.record.createdFor == account.accountId)
+        let issued = try await world.accounts.addResetPasswordToken(accountID: account.accountID, reason: "forgot")
+        #expect(issued.record.createdFor == account.accountID)
         #expect(issued.record.kind == .passwordRecovery)
         #expect(issued.value.count >= 40)
     }
@@ -121,19 +124,19 @@ struct AccountsTests {
         let a = try await world.createUser()
         let b = try await world.createUser("other", email: "other@example.com")
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<4 { group.addTask { _ = try await world.accounts.addResetPasswordToken(accountId: a.accountId) } }
+            for _ in 0..<4 { group.addTask { _ = try await world.accounts.addResetPasswordToken(accountID: a.accountID) } }
             try await group.waitForAll()
         }
-        _ = try await world.accounts.addResetPasswordToken(accountId: b.accountId)
-        #expect(try await world.accounts.removeAllResetPasswordTokens(accountId: a.accountId) == 4)
-        #expect(try await world.store.tokens(accountId: b.accountId, kind: .passwordRecovery).count == 1)
-        #expect(try await world.store.passwordHash(accountId: a.accountId) != nil)
+        _ = try await world.accounts.addResetPasswordToken(accountID: b.accountID)
+        #expect(try await world.accounts.removeAllResetPasswordTokens(accountID: a.accountID) == 4)
+        #expect(try await world.store.tokens(accountID: b.accountID, kind: .passwordRecovery).count == 1)
+        #expect(try await world.store.passwordHash(accountID: a.accountID) != nil)
     }
 
     @Test func resetPasswordConsumesTheTokenAndEndsSessions() async throws {
         let world = World()
         let (login, _) = try await world.login()
-        let issued = try await world.accounts.addResetPasswordToken(accountId: login.account.accountId)
+        let issued = try await world.accounts.addResetPasswordToken(accountID: login.account.accountID)
         try await world.accounts.resetPassword(token: issued.value, newPassword: "brand-new-pass")
         await expectAccountError(.invalidSession) { try await world.send(login.authToken) }
         await expectAccountError(.invalidToken) { try await world.accounts.resetPassword(token: issued.value, newPassword: "another-pass") }
@@ -143,10 +146,18 @@ struct AccountsTests {
     /// Scenario 11.
     @Test func extraContactsAreCanonicalAndDeduplicated() async throws {
         let world = World()
-        let account = try await world.accounts.createAccount(CreateAccountInput(
-            username: Fixture.username, email: "Antonio@Example.COM", password: Fixture.password,
-            extraContacts: [.init(kind: .email, value: Fixture.email), .init(kind: .email, value: Fixture.email), .init(kind: .phone, value: "+1 (555) 010-9999")]))
-        let contacts = try await world.store.contacts(accountId: account.accountId)
+        let account = try await world.accounts.createAccount(
+            CreateAccountInput(
+                username: Fixture.username,
+                email: "Antonio@Example.COM",
+                password: Fixture.password,
+                extraContacts: [
+                    .init(kind: .email, value: Fixture.email), .init(kind: .email, value: Fixture.email),
+                    .init(kind: .phone, value: "+1 (555) 010-9999"),
+                ]
+            )
+        )
+        let contacts = try await world.store.contacts(accountID: account.accountID)
         #expect(contacts.map(\.kind) == [.email, .phone])
         #expect(contacts.map(\.value) == [Fixture.email, "+15550109999"])
         #expect(contacts.allSatisfy { !$0.verified })
@@ -160,7 +171,9 @@ struct AccountsTests {
     ])
     func passwordLength(_ testCase: (String, Bool)) async throws {
         let world = World()
-        let attempt = { try await world.accounts.createAccount(CreateAccountInput(username: "someone", email: "s@example.com", password: testCase.0)) }
+        let attempt = {
+            try await world.accounts.createAccount(CreateAccountInput(username: "someone", email: "s@example.com", password: testCase.0))
+        }
         if testCase.1 {
             _ = try await attempt()
         } else {
@@ -177,7 +190,9 @@ struct AccountsTests {
     ])
     func usernameRule(_ testCase: (String, Bool)) async throws {
         let world = World()
-        let attempt = { try await world.accounts.createAccount(CreateAccountInput(username: testCase.0, email: "s@example.com", password: Fixture.password)) }
+        let attempt = {
+            try await world.accounts.createAccount(CreateAccountInput(username: testCase.0, email: "s@example.com", password: Fixture.password))
+        }
         if testCase.1 {
             #expect(try await attempt().username == testCase.0.lowercased())
         } else {
@@ -185,8 +200,10 @@ struct AccountsTests {
         }
     }
 
-    @Test(arguments: ["plain", "a@b", "a@b.c", "a b@example.com", "a@exa mple.com", "a\u{7}@example.com", "@example.com",
-                      "a..b@example.com", String(repeating: "a", count: 250) + "@example.com"])
+    @Test(arguments: [
+        "plain", "a@b", "a@b.c", "a b@example.com", "a@exa mple.com", "a\u{7}@example.com", "@example.com",
+        "a..b@example.com", String(repeating: "a", count: 250) + "@example.com",
+    ])
     func invalidEmails(_ email: String) async throws {
         let world = World()
         await expectAccountError(.invalidRequest) {
@@ -197,10 +214,10 @@ struct AccountsTests {
     @Test func deactivationEndsSessionsAndRefusesLogin() async throws {
         let world = World()
         let (login, _) = try await world.login()
-        try await world.accounts.deactivateAccount(accountId: login.account.accountId)
+        try await world.accounts.deactivateAccount(accountID: login.account.accountID)
         await expectAccountError(.invalidSession) { try await world.send(login.authToken) }
         await expectAccountError(.userDeactivated) { _ = try await world.login() }
-        try await world.accounts.reactivateAccount(accountId: login.account.accountId)
+        try await world.accounts.reactivateAccount(accountID: login.account.accountID)
         _ = try await world.login()
     }
 
@@ -208,10 +225,10 @@ struct AccountsTests {
         let world = World()
         let (first, _) = try await world.login()
         let (second, _) = try await world.login()
-        let listed = try await world.accounts.sessions(ofAccount: first.account.accountId)
+        let listed = try await world.accounts.sessions(ofAccount: first.account.accountID)
         #expect(listed.map(\.id) == [first.sessionDocument.id, second.sessionDocument.id])
         try await world.sessions.logout(authToken: second.authToken, request: try await world.send(second.authToken))
-        #expect(try await world.accounts.sessions(ofAccount: first.account.accountId).map(\.id) == [first.sessionDocument.id])
-        #expect(try await world.accounts.sessions(ofAccount: first.account.accountId, includeEnded: true).count == 2)
+        #expect(try await world.accounts.sessions(ofAccount: first.account.accountID).map(\.id) == [first.sessionDocument.id])
+        #expect(try await world.accounts.sessions(ofAccount: first.account.accountID, includeEnded: true).count == 2)
     }
 }

@@ -1,7 +1,9 @@
 import Crypto
 import Foundation
-@testable import Gatehouse
+import GatehouseTesting
 import Testing
+
+@testable import Gatehouse
 
 @Suite("Auth token codec")
 struct AuthTokenCodecTests {
@@ -10,7 +12,14 @@ struct AuthTokenCodecTests {
     let now: Int64 = 1_700_000_000
 
     func claims(exp: Int64? = nil) -> AuthTokenClaims {
-        AuthTokenClaims(sessionId: "01HZX3K2M4N5P6Q7R8S9T0V1W3", accountId: "01HZX3K2M4N5P6Q7R8S9T0V1W2", issuedAt: now, expiresAt: exp ?? now + 604_800, secret: Array(0..<32), userAgentHash: "abc")
+        AuthTokenClaims(
+            sessionID: "01HZX3K2M4N5P6Q7R8S9T0V1W3",
+            accountID: "01HZX3K2M4N5P6Q7R8S9T0V1W2",
+            issuedAt: now,
+            expiresAt: exp ?? now + 604_800,
+            secret: Array(0..<32),
+            userAgentHash: "abc"
+        )
     }
 
     func verify(_ token: String, key: SigningKey? = nil, at time: Int64? = nil) throws -> VerifiedAuthToken {
@@ -65,7 +74,7 @@ struct AuthTokenCodecTests {
     @Test func forgedWithRightKeyVerifies() throws {
         // The forging helper itself is right: a well-formed token it makes does verify.
         let token = forge(header: Self.goodHeader, payload: Self.payload())
-        #expect(try verify(token).claims.sessionId == "S1")
+        #expect(try verify(token).claims.sessionID == "S1")
     }
 
     static let hostileTokens: [(String, String)] = {
@@ -175,10 +184,10 @@ struct AuthTokenCodecTests {
     }
 
     @Test func keyRingRotationKeepsOldTokensVerifiable() throws {
-        let first = SigningKey.generate(kid: "k1", random: SeededRandomSource(seed: 1))
+        let first = try SigningKey.generate(kid: "k1", random: SeededRandomSource(seed: 1))
         let ring = KeyRing(signingKey: first)
         let oldToken = codec.sign(claims(), with: ring.signingKey)
-        ring.rotate(to: SigningKey.generate(kid: "k2", random: SeededRandomSource(seed: 2)))
+        ring.rotate(to: try SigningKey.generate(kid: "k2", random: SeededRandomSource(seed: 2)))
         #expect(ring.signingKey.kid == "k2")
         let parsed = try codec.parse(oldToken)
         let verifyKey = try #require(ring.key(kid: parsed.kid))

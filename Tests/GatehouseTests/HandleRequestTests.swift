@@ -1,7 +1,8 @@
 import Foundation
-@testable import Gatehouse
 import Synchronization
 import Testing
+
+@_spi(Fuzzing) @testable import Gatehouse
 
 @Suite("handleRequest and refresh (spec §7.3)")
 struct HandleRequestTests {
@@ -34,7 +35,7 @@ struct HandleRequestTests {
         let renewed = try #require(request.authToken)
         #expect(renewed != login.authToken)
         #expect(request.tokenRenewed)
-        #expect(request.user?.accountId == login.account.accountId)
+        #expect(request.user?.accountID == login.account.accountID)
         #expect(request.session?.id == login.sessionDocument.id)
         let payload = try jwtSegment(renewed, 1)
         let record = try await world.storedSession(login.sessionDocument.id)
@@ -51,7 +52,7 @@ struct HandleRequestTests {
         let world = World()
         let (login, _) = try await world.login()
         let j2 = try #require(try await world.send(login.authToken).authToken)
-        _ = try await world.send(j2) // the successor is used: J1 can no longer be a lost response
+        _ = try await world.send(j2)  // the successor is used: J1 can no longer be a lost response
         world.clock.advance(by: 5)
         let withinGrace = try await world.send(login.authToken)
         #expect(withinGrace.tokenRenewed == false && withinGrace.authToken == login.authToken)
@@ -100,10 +101,17 @@ struct HandleRequestTests {
         let world = World()
         let (login, _) = try await world.login()
         let key = try SigningKey(secret: Fixture.secret)
-        let forged = AuthTokenCodec().sign(AuthTokenClaims(
-            sessionId: "01HZX3K2M4N5P6Q7R8S9T0V1W3", accountId: login.account.accountId, issuedAt: 1_700_000_000,
-            expiresAt: 1_700_000_100, secret: Array(repeating: 1, count: 32),
-            userAgentHash: AuthTokenCodec().userAgentHash("IE", key: key)), with: key)
+        let forged = AuthTokenCodec().sign(
+            AuthTokenClaims(
+                sessionID: "01HZX3K2M4N5P6Q7R8S9T0V1W3",
+                accountID: login.account.accountID,
+                issuedAt: 1_700_000_000,
+                expiresAt: 1_700_000_100,
+                secret: Array(repeating: 1, count: 32),
+                userAgentHash: AuthTokenCodec().userAgentHash("IE", key: key)
+            ),
+            with: key
+        )
         await expectAccountError(.sessionNotFound) { try await world.send(forged) }
     }
 
@@ -113,9 +121,17 @@ struct HandleRequestTests {
         let key = try SigningKey(secret: Fixture.secret)
         let other = try await world.createUser("other", email: "other@example.com")
         let payload = try jwtSegment(login.authToken, 1)
-        let forged = AuthTokenCodec().sign(AuthTokenClaims(
-            sessionId: login.sessionDocument.id, accountId: other.accountId, issuedAt: 1_700_000_000, expiresAt: 1_700_000_100,
-            secret: Base64URL.decode(payload["rnd"] as! String)!, userAgentHash: payload["uah"] as? String), with: key)
+        let forged = AuthTokenCodec().sign(
+            AuthTokenClaims(
+                sessionID: login.sessionDocument.id,
+                accountID: other.accountID,
+                issuedAt: 1_700_000_000,
+                expiresAt: 1_700_000_100,
+                secret: Base64URL.decode(payload["rnd"] as! String)!,
+                userAgentHash: payload["uah"] as? String
+            ),
+            with: key
+        )
         await expectAccountError(.tokenVerificationFailed) { try await world.send(forged) }
     }
 
@@ -193,7 +209,10 @@ struct HandleRequestTests {
         let request = Fixture.request(token: login.authToken)
         await #expect(throws: HookFailure.self) { try await world.sessions.handleRequest(request) }
         #expect(request.authToken != login.authToken)
-        #expect(try await world.storedSession(login.sessionDocument.id).currentHash != SecretDigest.sha256(Base64URL.decode(try jwtSegment(login.authToken, 1)["rnd"] as! String)!))
+        #expect(
+            try await world.storedSession(login.sessionDocument.id).currentHash
+                != SecretDigest.sha256(Base64URL.decode(try jwtSegment(login.authToken, 1)["rnd"] as! String)!)
+        )
     }
 
     /// Scenario 44.
@@ -225,9 +244,13 @@ struct HandleRequestTests {
         let request = try await world.send(login.authToken)
         let user = try #require(request.user)
         let encoded = String(decoding: try JSONEncoder().encode(user), as: UTF8.self)
-        let hash = try #require(try await world.store.passwordHash(accountId: user.accountId))
+        let hash = try #require(try await world.store.passwordHash(accountID: user.accountID))
         #expect(!encoded.contains(hash))
         #expect(!encoded.contains("token") && !encoded.contains("hash"))
-        #expect(Set(Mirror(reflecting: user).children.compactMap(\.label)) == ["accountId", "username", "email", "emailVerified", "deactivated", "permissions", "createdAt"])
+        #expect(
+            Set(Mirror(reflecting: user).children.compactMap(\.label)) == [
+                "accountID", "username", "email", "emailVerified", "deactivated", "permissions", "createdAt",
+            ]
+        )
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
-@testable import Gatehouse
 import Testing
+
+@_spi(Fuzzing) @testable import Gatehouse
 
 @Suite("Login (spec §7.2)")
 struct LoginTests {
@@ -31,7 +32,7 @@ struct LoginTests {
             _ = try await world.accounts.userByPasswordLogin(username: "not a valid name!", password: Fixture.password, request: Fixture.request())
         }
         let account = try #require(try await world.accounts.findUser(username: Fixture.username))
-        #expect(try await world.store.sessions(accountId: account.accountId, includeInvalid: true).isEmpty)
+        #expect(try await world.store.sessions(accountID: account.accountID, includeInvalid: true).isEmpty)
     }
 
     /// Scenario 20.
@@ -54,7 +55,7 @@ struct LoginTests {
         let (result, _) = try await world.login()
         let record = try await world.storedSession(result.sessionDocument.id)
         #expect(record.valid)
-        #expect(record.accountId == result.account.accountId)
+        #expect(record.accountID == result.account.accountID)
         #expect(record.ip == "12345678" && record.userAgent == "IE")
         let payload = try jwtSegment(result.authToken, 1)
         let encodedSecret = try #require(payload["rnd"] as? String)
@@ -62,7 +63,7 @@ struct LoginTests {
         #expect(secret.count == 32)
         #expect(record.currentHash == SecretDigest.sha256(secret))
         #expect(payload["sid"] as? String == record.id)
-        #expect(payload["sub"] as? String == result.account.accountId)
+        #expect(payload["sub"] as? String == result.account.accountID)
         #expect(!result.authToken.contains("12345678") && payload["i"] == nil)
         #expect((payload["uah"] as? String)?.contains("IE") == false)
     }
@@ -71,26 +72,32 @@ struct LoginTests {
     @Test func setPassword() async throws {
         let world = World()
         let (before, _) = try await world.login()
-        try await world.accounts.setPassword(accountId: before.account.accountId, newPassword: "new1234")
+        try await world.accounts.setPassword(accountID: before.account.accountID, newPassword: "new1234")
         await expectAccountError(.loginFailed) { _ = try await world.login() }
         let request = Fixture.request()
         let after = try await world.accounts.userByPasswordLogin(username: Fixture.username, password: "new1234", request: request)
         // Default: the original's behaviour, other sessions keep working.
         let renewed = try await world.send(before.authToken)
-        try await world.accounts.setPassword(accountId: before.account.accountId, newPassword: "newer1234", revoking: .allExcept(sessionId: after.sessionDocument.id))
+        try await world.accounts.setPassword(
+            accountID: before.account.accountID,
+            newPassword: "newer1234",
+            revoking: .allExcept(sessionID: after.sessionDocument.id)
+        )
         await expectAccountError(.invalidSession) { try await world.send(try #require(renewed.authToken)) }
         _ = try await world.send(after.authToken)
     }
 
     /// Scenario 24, inverted.
     @Test func setPasswordForUnknownAccount() async throws {
-        await expectAccountError(.userNotFound) { try await World().accounts.setPassword(accountId: "nobody", newPassword: "new1234") }
+        await expectAccountError(.userNotFound) { try await World().accounts.setPassword(accountID: "nobody", newPassword: "new1234") }
     }
 
     /// Scenario 25.
     @Test func pushCustomSession() async throws {
         let world = World()
-        await expectAccountError(.loginFailed) { _ = try await world.accounts.pushCustomSession(username: Fixture.username, request: Fixture.request()) }
+        await expectAccountError(.loginFailed) {
+            _ = try await world.accounts.pushCustomSession(username: Fixture.username, request: Fixture.request())
+        }
         try await world.createUser()
         let result = try await world.accounts.pushCustomSession(username: Fixture.username, request: Fixture.request())
         #expect(result.sessionDocument.valid)
@@ -101,10 +108,12 @@ struct LoginTests {
     @Test func deactivatedAccount() async throws {
         let world = World()
         let (result, _) = try await world.login()
-        _ = try await world.store.setDeactivated(accountId: result.account.accountId, true, at: world.clock.now())
+        _ = try await world.store.setDeactivated(accountID: result.account.accountID, true, at: world.clock.now())
         await expectAccountError(.userDeactivated) { try await world.send(result.authToken) }
         await expectAccountError(.userDeactivated) { _ = try await world.login() }
-        await expectAccountError(.userDeactivated) { _ = try await world.accounts.pushCustomSession(username: Fixture.username, request: Fixture.request()) }
+        await expectAccountError(.userDeactivated) {
+            _ = try await world.accounts.pushCustomSession(username: Fixture.username, request: Fixture.request())
+        }
     }
 
     /// Scenario 27.
@@ -112,14 +121,26 @@ struct LoginTests {
         let world = World()
         let account = try await world.createUser()
         await expectAccountError(.invalidLocationInfoUserAgent) {
-            _ = try await world.accounts.userByPasswordLogin(username: Fixture.username, password: Fixture.password, request: Fixture.request(userAgent: nil))
+            _ = try await world.accounts.userByPasswordLogin(
+                username: Fixture.username,
+                password: Fixture.password,
+                request: Fixture.request(userAgent: nil)
+            )
         }
         await expectAccountError(.invalidLocationInfoIP) {
-            _ = try await world.accounts.userByPasswordLogin(username: Fixture.username, password: Fixture.password, request: Fixture.request(ip: nil))
+            _ = try await world.accounts.userByPasswordLogin(
+                username: Fixture.username,
+                password: Fixture.password,
+                request: Fixture.request(ip: nil)
+            )
         }
-        #expect(try await world.store.sessions(accountId: account.accountId, includeInvalid: true).isEmpty)
+        #expect(try await world.store.sessions(accountID: account.accountID, includeInvalid: true).isEmpty)
         // Empty strings are accepted, as in the original.
-        _ = try await world.accounts.userByPasswordLogin(username: Fixture.username, password: Fixture.password, request: Fixture.request(ip: "", userAgent: ""))
+        _ = try await world.accounts.userByPasswordLogin(
+            username: Fixture.username,
+            password: Fixture.password,
+            request: Fixture.request(ip: "", userAgent: "")
+        )
     }
 
     /// Scenario 28, inverted: a bad duration is refused when configured, and a signing failure leaves no
@@ -133,7 +154,7 @@ struct LoginTests {
         let account = try await world.createUser()
         world.sessions.getTokenSecret = { _ in "" }
         await expectAccountError(.invalidConfiguration) { _ = try await world.login() }
-        #expect(try await world.store.sessions(accountId: account.accountId, includeInvalid: true).isEmpty)
+        #expect(try await world.store.sessions(accountID: account.accountID, includeInvalid: true).isEmpty)
     }
 
     @Test func throttlingLimitsFailuresPerPair() async throws {
@@ -152,7 +173,11 @@ struct LoginTests {
             #expect(error.retryAfter == 900)
         }
         // Another IP is not locked out by this pair.
-        _ = try await world.accounts.userByPasswordLogin(username: Fixture.username, password: Fixture.password, request: Fixture.request(ip: "10.0.0.9"))
+        _ = try await world.accounts.userByPasswordLogin(
+            username: Fixture.username,
+            password: Fixture.password,
+            request: Fixture.request(ip: "10.0.0.9")
+        )
         // Refusals do not extend the window.
         world.clock.advance(by: 900)
         _ = try await world.accounts.userByPasswordLogin(username: Fixture.username, password: Fixture.password, request: Fixture.request())

@@ -1,7 +1,8 @@
 import Foundation
-@testable import Gatehouse
 import Synchronization
 import Testing
+
+@testable import Gatehouse
 
 @Suite("Logout and invalidation (spec §7.4)")
 struct LogoutTests {
@@ -18,7 +19,7 @@ struct LogoutTests {
         #expect(request.user == nil && request.authToken == nil && request.sessionDestroyed == true)
         #expect(destroyed.withLock { $0 } == 1)
         #expect(try await world.storedSession(s1.sessionDocument.id).valid == false)
-        #expect(try await world.storedSession(s1.sessionDocument.id).revokedReason == "logout")
+        #expect(try await world.storedSession(s1.sessionDocument.id).revokedReason == .logout)
         #expect(try await world.storedSession(s2.sessionDocument.id).valid)
     }
 
@@ -40,7 +41,7 @@ struct LogoutTests {
         let world = World()
         let (s1, _) = try await world.login()
         await expectAccountError(.tokenVerificationFailed) {
-            _ = try await world.sessions.invalidateSessions(.one(authToken: "garbage"), accountId: s1.account.accountId, request: Fixture.request())
+            _ = try await world.sessions.invalidateSessions(.one(authToken: "garbage"), accountID: s1.account.accountID, request: Fixture.request())
         }
         #expect(try await world.storedSession(s1.sessionDocument.id).valid)
     }
@@ -79,10 +80,10 @@ struct LogoutTests {
         _ = try await world.login()
         _ = try await world.login()
         try await world.sessions.logout(authToken: s1.authToken, request: r1)
-        #expect(try await world.sessions.invalidateSessions(.all, accountId: s1.account.accountId, request: Fixture.request()) == 2)
-        #expect(try await world.store.sessions(accountId: s1.account.accountId, includeInvalid: false).isEmpty)
+        #expect(try await world.sessions.invalidateSessions(.all, accountID: s1.account.accountID, request: Fixture.request()) == 2)
+        #expect(try await world.store.sessions(accountID: s1.account.accountID, includeInvalid: false).isEmpty)
         await expectAccountError(.sessionNotFound) {
-            _ = try await world.sessions.invalidateSessions(.all, accountId: s1.account.accountId, request: Fixture.request())
+            _ = try await world.sessions.invalidateSessions(.all, accountID: s1.account.accountID, request: Fixture.request())
         }
     }
 
@@ -91,7 +92,13 @@ struct LogoutTests {
         let (s1, _) = try await world.login()
         _ = try await world.login()
         _ = try await world.login()
-        #expect(try await world.sessions.invalidateSessions(.allExcept(sessionId: s1.sessionDocument.id), accountId: s1.account.accountId, request: Fixture.request()) == 2)
+        #expect(
+            try await world.sessions.invalidateSessions(
+                .allExcept(sessionID: s1.sessionDocument.id),
+                accountID: s1.account.accountID,
+                request: Fixture.request()
+            ) == 2
+        )
         _ = try await world.send(s1.authToken)
     }
 
@@ -102,7 +109,7 @@ struct LogoutTests {
         _ = try await world.login()
         let request = try await world.send(s1.authToken)
         #expect(try await world.sessions.logout(authToken: "", request: request))
-        #expect(try await world.store.sessions(accountId: s1.account.accountId, includeInvalid: false).isEmpty)
+        #expect(try await world.store.sessions(accountID: s1.account.accountID, includeInvalid: false).isEmpty)
     }
 
     /// Scenario 54.
@@ -123,7 +130,10 @@ struct LogoutTests {
         let world = World { $0.sessions.idleTimeout = nil }
         let (s1, _) = try await world.login()
         world.clock.advance(by: 8 * 86_400)
-        #expect(try await world.sessions.invalidateSessions(.one(authToken: s1.authToken), accountId: s1.account.accountId, request: Fixture.request()) == 1)
+        #expect(
+            try await world.sessions.invalidateSessions(.one(authToken: s1.authToken), accountID: s1.account.accountID, request: Fixture.request())
+                == 1
+        )
         #expect(try await world.storedSession(s1.sessionDocument.id).valid == false)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
-@testable import Gatehouse
 import Testing
+
+@testable import Gatehouse
 
 @Suite("Passwords")
 struct PasswordTests {
@@ -8,7 +9,10 @@ struct PasswordTests {
     /// (the seed's parameters, N = 2^15: about a second in a debug build).
     @Test func fixedSaltVectorOfTheOriginal() throws {
         let record = try ScryptPasswordHasher.record(password: Array("1234567".utf8), salt: Array(0..<32), logN: 15, r: 8, p: 1)
-        #expect(Data(record).base64EncodedString() == "c2NyeXB0AA8AAAAIAAAAAQABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4fFKeYVjdgQZpuc6gq1R4wTM9Q1LMbi+hNaA9+m5zbmmTdwtIMGD5uDy6uh+l7B9gq")
+        #expect(
+            Data(record).base64EncodedString()
+                == "c2NyeXB0AA8AAAAIAAAAAQABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4fFKeYVjdgQZpuc6gq1R4wTM9Q1LMbi+hNaA9+m5zbmmTdwtIMGD5uDy6uh+l7B9gq"
+        )
     }
 
     @Test func hashIsSelfDescribingAndVerifies() async throws {
@@ -31,7 +35,7 @@ struct PasswordTests {
     @Test func forgedCostParametersAreRefused() async throws {
         let hasher = ScryptPasswordHasher(logN: 4)
         var bytes = Array(try #require(Data(base64Encoded: try await hasher.hash("1234567"))))
-        bytes[7] = 30 // 2^30 rounds would take a gigantic amount of memory
+        bytes[7] = 30  // 2^30 rounds would take a gigantic amount of memory
         #expect(try await hasher.verify("1234567", against: Data(bytes).base64EncodedString()) == false)
     }
 

@@ -1,6 +1,8 @@
 import Foundation
-@testable import Gatehouse
+import GatehouseTesting
 import Testing
+
+@_spi(Fuzzing) @testable import Gatehouse
 
 @Suite("Primitives")
 struct PrimitivesTests {
@@ -83,8 +85,10 @@ struct PrimitivesTests {
         #expect(FlatJSONObject(parsing: Array(#"{"a":"x","b":-12}"#.utf8))?.integer("b") == -12)
         #expect(FlatJSONObject(parsing: Array(#" { "a" : "\u00e9\n" } "#.utf8))?.string("a") == "é\n")
         #expect(FlatJSONObject(parsing: Array(#"{"a":"\ud83d\ude00"}"#.utf8))?.string("a") == "😀")
-        for bad in [#"{"a":1,"a":2}"#, #"{"a":[1]}"#, #"{"a":true}"#, #"{"a":null}"#, #"{"a":1.0}"#, #"{"a":"\ud83d"}"#,
-                    #"{"a":"x"}{"#, "{\"a\":\"\u{01}\"}", #"{"a":99999999999999999999}"#, "[]", "", #"{"a":"x",}"#] {
+        for bad in [
+            #"{"a":1,"a":2}"#, #"{"a":[1]}"#, #"{"a":true}"#, #"{"a":null}"#, #"{"a":1.0}"#, #"{"a":"\ud83d"}"#,
+            #"{"a":"x"}{"#, "{\"a\":\"\u{01}\"}", #"{"a":99999999999999999999}"#, "[]", "", #"{"a":"x",}"#,
+        ] {
             #expect(FlatJSONObject(parsing: Array(bad.utf8)) == nil, "\(bad)")
         }
         #expect(FlatJSONObject(parsing: [0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D]) == nil, "invalid UTF-8 key")
@@ -99,7 +103,9 @@ struct PrimitivesTests {
     }
 
     @Test func supersededSecretsPackAndUnpack() {
-        let secrets = (0..<3).map { SupersededSecret(hash: SecretDigest.sha256("s\($0)"), supersededAt: Date(timeIntervalSince1970: 1_700_000_000.123 + Double($0))) }
+        let secrets = (0..<3).map {
+            SupersededSecret(hash: SecretDigest.sha256("s\($0)"), supersededAt: Date(timeIntervalSince1970: 1_700_000_000.123 + Double($0)))
+        }
         let unpacked = SupersededSecret.unpack(SupersededSecret.pack(secrets))
         #expect(unpacked.map(\.hash) == secrets.map(\.hash))
         #expect(zip(unpacked, secrets).allSatisfy { abs($0.supersededAt.timeIntervalSince($1.supersededAt)) < 0.001 })
@@ -135,13 +141,19 @@ struct PrimitivesTests {
 
         let finishing = AsyncPlugin<Int, Void>(name: "finishing")
         try finishing.push { _, _ in .finish(100) }
-        try finishing.push { _, _ in Issue.record("ran after finish"); return .next }
+        try finishing.push { _, _ in
+            Issue.record("ran after finish")
+            return .next
+        }
         #expect(try await finishing.dispatch(1, context: ()) == 100)
 
         struct Boom: Error {}
         let failing = AsyncPlugin<Int, Void>(name: "failing")
         try failing.push { _, _ in throw Boom() }
-        try failing.push { _, _ in Issue.record("ran after a throw"); return .next }
+        try failing.push { _, _ in
+            Issue.record("ran after a throw")
+            return .next
+        }
         await #expect(throws: Boom.self) { try await failing.dispatch(1, context: ()) }
 
         let empty = AsyncPlugin<Int, Void>(name: "empty")

@@ -1,7 +1,9 @@
 import Foundation
-@testable import Gatehouse
+import GatehouseTesting
 import Synchronization
 import Testing
+
+@testable import Gatehouse
 
 /// The six properties of DESIGN §4, each with an injected clock.
 @Suite("Rotation")
@@ -72,7 +74,7 @@ struct RotationTests {
     @Test func theftRevokesTheSession() async throws {
         let world = World()
         let events = Mutex<[TokenTheftEvent]>([])
-        try world.sessions.hooks.onTokenTheft.push { event, _ in
+        try world.sessions.onTokenTheft.push { event, _ in
             events.withLock { $0.append(event) }
             return .next
         }
@@ -84,9 +86,9 @@ struct RotationTests {
         let t3 = try #require(try await world.send(t2).authToken)
         world.clock.advance(by: 31)
         await expectAccountError(.tokenTheftDetected) { try await world.send(t1) }
-        #expect(events.withLock { $0.map(\.sessionId) } == [login.sessionDocument.id])
+        #expect(events.withLock { $0.map(\.sessionID) } == [login.sessionDocument.id])
         let record = try await world.storedSession(login.sessionDocument.id)
-        #expect(record.valid == false && record.revokedReason == "token_theft")
+        #expect(record.valid == false && record.revokedReason == .tokenTheft)
         await expectAccountError(.invalidSession) { try await world.send(t3) }
     }
 
@@ -142,7 +144,7 @@ struct RotationTests {
         let world = World()
         let (login, request) = try await world.login()
         let t1 = try #require(try await world.send(login.authToken).authToken)
-        _ = try await world.sessions.invalidateSessions(.all, accountId: login.account.accountId, request: request)
+        _ = try await world.sessions.invalidateSessions(.all, accountID: login.account.accountID, request: request)
         await expectAccountError(.invalidSession) { try await world.send(t1) }
         await expectAccountError(.invalidSession) { try await world.send(login.authToken) }
     }
@@ -159,16 +161,18 @@ struct RotationTests {
         let due = try await world.send(login.authToken)
         #expect(due.tokenRenewed)
         // Forced refresh renews a young token.
-        let forced = try await world.sessions.refreshTokens(RefreshTokensInput(authToken: try #require(due.authToken), request: Fixture.request(), forceRenewal: true))
+        let forced = try await world.sessions.refreshTokens(
+            RefreshTokensInput(authToken: try #require(due.authToken), request: Fixture.request(), forceRenewal: true)
+        )
         #expect(forced.renewed)
     }
 
     /// Rotating the signing key logs nobody out: old tokens verify, renewals are signed with the new key.
     @Test func keyRotationKeepsSessions() async throws {
-        let ring = KeyRing(signingKey: .generate(kid: "k1", random: SeededRandomSource(seed: 1)))
+        let ring = KeyRing(signingKey: try .generate(kid: "k1", random: SeededRandomSource(seed: 1)))
         let world = World { $0.sessions.keyRing = ring }
         let (login, _) = try await world.login()
-        ring.rotate(to: .generate(kid: "k2", random: SeededRandomSource(seed: 2)))
+        ring.rotate(to: try .generate(kid: "k2", random: SeededRandomSource(seed: 2)))
         let renewed = try #require(try await world.send(login.authToken).authToken)
         #expect(try jwtSegment(renewed, 0)["kid"] as? String == "k2")
         ring.retire(kid: "k1")
@@ -184,10 +188,22 @@ struct RotationTests {
         let ra = try await world.storedSession(a.sessionDocument.id)
         let rb = try await world.storedSession(b.sessionDocument.id)
         func update(_ record: SessionRecord, expected: [UInt8]) -> SessionUpdate {
-            SessionUpdate(sessionId: record.id, expectedCurrentHash: expected, currentHash: SecretDigest.sha256("n\(record.id)"), previousHash: record.currentHash,
-                          rotatedAt: world.clock.now(), olderSecrets: [], currentPresented: false, lastUsedAt: world.clock.now(), ip: "x", userAgent: "IE")
+            SessionUpdate(
+                sessionID: record.id,
+                expectedCurrentHash: expected,
+                currentHash: SecretDigest.sha256("n\(record.id)"),
+                previousHash: record.currentHash,
+                rotatedAt: world.clock.now(),
+                olderSecrets: [],
+                currentPresented: false,
+                lastUsedAt: world.clock.now(),
+                ip: "x",
+                userAgent: "IE"
+            )
         }
-        let results = try await world.store.updateSessions([update(ra, expected: ra.currentHash), update(rb, expected: [1, 2, 3]), update(ra, expected: ra.currentHash)])
+        let results = try await world.store.updateSessions([
+            update(ra, expected: ra.currentHash), update(rb, expected: [1, 2, 3]), update(ra, expected: ra.currentHash),
+        ])
         #expect(results == [true, false, false])
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Gatehouse
+import GatehouseTesting
 import Testing
 
 /// The fixtures of the behavioural scenarios: secret `987654321`, a request from IP `12345678` with
@@ -34,7 +35,8 @@ struct World {
     }
 
     @discardableResult
-    func createUser(_ username: String = Fixture.username, email: String = Fixture.email, password: String = Fixture.password) async throws -> Account {
+    func createUser(_ username: String = Fixture.username, email: String = Fixture.email, password: String = Fixture.password) async throws -> Account
+    {
         try await accounts.createAccount(CreateAccountInput(username: username, email: email, password: password))
     }
 

@@ -1,5 +1,6 @@
 #if GATEHOUSE_TSAN_LOCKS
 import Gatehouse
+import GatehouseTesting
 
 /// In a ThreadSanitizer build (`scripts/tsan.sh`), this module's `Mutex` is one the sanitizer can see;
 /// see `ThreadSanitizerVisibleMutex` in the Gatehouse module for why.

@@ -1,8 +1,8 @@
 import struct Foundation.Date
 
-/// An account as callers see it (``SessionRequest/user``, ``LoginResult/account``): nothing secret.
+/// An account as callers see it (``Authentication/account``, ``SessionRequest/user``): nothing secret.
 public struct Account: Sendable, Equatable, Codable {
-    public var accountId: String
+    public var accountID: String
     public var username: String
     public var email: String
     public var emailVerified: Bool
@@ -10,8 +10,14 @@ public struct Account: Sendable, Equatable, Codable {
     public var permissions: [String]
     public var createdAt: Date
 
+    /// The JSON keys keep the Powership document's names.
+    enum CodingKeys: String, CodingKey {
+        case accountID = "accountId"
+        case username, email, emailVerified, deactivated, permissions, createdAt
+    }
+
     public init(_ record: AccountRecord) {
-        accountId = record.accountId
+        accountID = record.accountID
         username = record.username
         email = record.email
         emailVerified = record.emailVerified

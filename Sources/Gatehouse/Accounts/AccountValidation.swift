@@ -7,22 +7,24 @@ public enum AccountValidation {
     public static func canonicalUsername(_ username: String) throws(AccountError) -> String {
         let folded = username.lowercased()
         let bytes = folded.utf8
-        guard (3...16).contains(bytes.count), bytes.allSatisfy({ byte in
-            (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte) || byte == UInt8(ascii: "_")
-        }) else {
-            throw AccountError(.invalidRequest, "A username is 3 to 16 characters of a-z, 0-9 and _.")
+        guard (3...16).contains(bytes.count),
+            bytes.allSatisfy({ byte in
+                (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte) || byte == UInt8(ascii: "_")
+            })
+        else {
+            throw AccountError.invalidRequest(.username)
         }
         return folded
     }
 
-    /// E-mail addresses follow the original's pattern (a local part, `@`, dot-separated labels ending in
+    /// E-mail addresses follow Powership's pattern (a local part, `@`, dot-separated labels ending in
     /// one of at least two characters), at most 254 bytes, no control or invisible formatting
     /// characters; stored lower-case in Unicode NFC, so that two spellings of one address that look
     /// the same (precomposed or combining accents) are one address for uniqueness.
     public static func canonicalEmail(_ email: String) throws(AccountError) -> String {
         let lowered = email.lowercased().precomposedStringWithCanonicalMapping
         guard lowered.utf8.count <= 254, isEmail(lowered) else {
-            throw AccountError(.invalidRequest, "The e-mail address is not valid.")
+            throw AccountError.invalidRequest(.email)
         }
         return lowered
     }
@@ -32,7 +34,7 @@ public enum AccountValidation {
     public static func normalizedPassword(_ password: String) throws(AccountError) -> String {
         let normalized = normalize(password)
         guard (7...200).contains(normalized.utf16.count) else {
-            throw AccountError(.invalidRequest, "A password is 7 to 200 characters long.")
+            throw AccountError.invalidRequest(.password)
         }
         return normalized
     }
@@ -51,12 +53,12 @@ public enum AccountValidation {
             let digits = value.unicodeScalars.filter { ("0"..."9").contains($0) }.count
             let allowed = value.unicodeScalars.allSatisfy { ("0"..."9").contains($0) || " +-().".unicodeScalars.contains($0) }
             guard allowed, (6...20).contains(digits), value.utf8.count <= 40 else {
-                throw AccountError(.invalidRequest, "The phone number is not valid.")
+                throw AccountError.invalidRequest(.phone)
             }
             return String(value.unicodeScalars.filter { ("0"..."9").contains($0) || $0 == "+" }.map(Character.init))
         case .custom:
             guard (1...200).contains(value.utf16.count), !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-                throw AccountError(.invalidRequest, "A custom contact is 1 to 200 printable characters.")
+                throw AccountError.invalidRequest(.customContact)
             }
             return value
         }
@@ -65,9 +67,10 @@ public enum AccountValidation {
     private static let forbiddenInAtoms = Set("<>()[]\\.,;:@\"".unicodeScalars)
 
     private static func isAtom(_ text: Substring) -> Bool {
-        !text.isEmpty && text.unicodeScalars.allSatisfy { scalar in
-            !forbiddenInAtoms.contains(scalar) && !scalar.properties.isWhitespace && !isHidden(scalar)
-        }
+        !text.isEmpty
+            && text.unicodeScalars.allSatisfy { scalar in
+                !forbiddenInAtoms.contains(scalar) && !scalar.properties.isWhitespace && !isHidden(scalar)
+            }
     }
 
     /// Control characters (C0, DEL and C1) and format characters (zero-width spaces and joiners,

@@ -3,25 +3,39 @@ import struct Foundation.Date
 extension Accounts {
     /// Creates an e-mail verification token for one of the account's addresses. The value (86
     /// characters of base64url unless `token` is given) is returned once; the store keeps its digest.
-    public func addEmailVerificationToken(accountId: String, email: String, token: String? = nil) async throws -> IssuedToken {
+    public func addEmailVerificationToken(accountID: String, email: String, token: String? = nil) async throws -> IssuedToken {
         let canonical = try AccountValidation.canonicalEmail(email)
-        let contacts = try await store.contacts(accountId: accountId)
+        let contacts = try await store.contacts(accountID: accountID)
         guard contacts.contains(where: { $0.kind == .email && $0.value == canonical }) else {
-            throw AccountError(.userNotFound, "User not found.")
+            throw AccountError.userNotFound
         }
-        return try await issue(.emailVerification, accountId: accountId, createdFor: canonical, reason: nil, token: token, lifetime: options.emailVerificationTokenLifetime)
+        return try await issue(
+            .emailVerification,
+            accountID: accountID,
+            createdFor: canonical,
+            reason: nil,
+            token: token,
+            lifetime: options.emailVerificationTokenLifetime
+        )
     }
 
     /// Consumes an e-mail verification token (once, before it expires) and marks its address verified.
     public func consumeEmailVerificationToken(_ token: String) async throws -> ContactRecord {
         let record = try await consume(token, kind: .emailVerification)
-        return try await verifyEmail(accountId: record.accountId, email: record.createdFor)
+        return try await verifyEmail(accountID: record.accountID, email: record.createdFor)
     }
 
     /// Creates a password reset token for an existing account.
-    public func addResetPasswordToken(accountId: String, reason: String? = nil, token: String? = nil) async throws -> IssuedToken {
-        guard try await store.account(id: accountId) != nil else { throw AccountError(.userNotFound, "User not found.") }
-        return try await issue(.passwordRecovery, accountId: accountId, createdFor: accountId, reason: reason, token: token, lifetime: options.passwordResetTokenLifetime)
+    public func addResetPasswordToken(accountID: String, reason: String? = nil, token: String? = nil) async throws -> IssuedToken {
+        guard try await store.account(id: accountID) != nil else { throw AccountError.userNotFound }
+        return try await issue(
+            .passwordRecovery,
+            accountID: accountID,
+            createdFor: accountID,
+            reason: reason,
+            token: token,
+            lifetime: options.passwordResetTokenLifetime
+        )
     }
 
     /// Consumes a reset token, sets the new password, ends every session of the account and removes
@@ -30,34 +44,48 @@ extension Accounts {
     public func resetPassword(token: String, newPassword: String) async throws -> String {
         _ = try AccountValidation.normalizedPassword(newPassword)
         let record = try await consume(token, kind: .passwordRecovery)
-        try await setPassword(accountId: record.accountId, newPassword: newPassword, revoking: .all)
-        _ = try await removeAllResetPasswordTokens(accountId: record.accountId)
-        return record.accountId
+        try await setPassword(accountID: record.accountID, newPassword: newPassword, revoking: .all)
+        _ = try await removeAllResetPasswordTokens(accountID: record.accountID)
+        return record.accountID
     }
 
     /// Deletes every reset token of the account; returns how many.
-    public func removeAllResetPasswordTokens(accountId: String) async throws -> Int {
-        try await store.deleteTokens(accountId: accountId, kind: .passwordRecovery)
+    public func removeAllResetPasswordTokens(accountID: String) async throws -> Int {
+        try await store.deleteTokens(accountID: accountID, kind: .passwordRecovery)
     }
 
-    private func issue(_ kind: OneTimeTokenRecord.Kind, accountId: String, createdFor: String, reason: String?, token: String?, lifetime: Duration) async throws -> IssuedToken {
+    private func issue(
+        _ kind: OneTimeTokenRecord.Kind,
+        accountID: String,
+        createdFor: String,
+        reason: String?,
+        token: String?,
+        lifetime: Duration
+    ) async throws -> IssuedToken {
         let random = options.sessions.random
         let value = token ?? Base64URL.encode(random.bytes(64))
         guard (16...1000).contains(value.utf8.count) else {
-            throw AccountError(.invalidRequest, "A token is 16 to 1000 characters long.")
+            throw AccountError.invalidRequest(.oneTimeToken)
         }
         let now = options.sessions.clock.now()
         let record = OneTimeTokenRecord(
-            id: Identifiers.ulid(at: now, random: random), accountId: accountId, kind: kind, createdFor: createdFor,
-            hash: SecretDigest.sha256(value), reason: reason, createdAt: now, expiresAt: now.addingTimeInterval(lifetime.seconds))
+            id: Identifiers.ulid(at: now, random: random),
+            accountID: accountID,
+            kind: kind,
+            createdFor: createdFor,
+            hash: SecretDigest.sha256(value),
+            reason: reason,
+            createdAt: now,
+            expiresAt: now.addingTimeInterval(lifetime.seconds)
+        )
         try await store.insertToken(record)
         return IssuedToken(value: value, record: record)
     }
 
     private func consume(_ token: String, kind: OneTimeTokenRecord.Kind) async throws -> OneTimeTokenRecord {
         guard token.utf8.count <= 1000,
-              let record = try await store.consumeToken(hash: SecretDigest.sha256(token), kind: kind, at: options.sessions.clock.now())
-        else { throw AccountError(.invalidToken, "The token is unknown, used or expired.") }
+            let record = try await store.consumeToken(hash: SecretDigest.sha256(token), kind: kind, at: options.sessions.clock.now())
+        else { throw AccountError.invalidToken }
         return record
     }
 }

@@ -1,5 +1,6 @@
-import struct Foundation.Date
 import Synchronization
+
+import struct Foundation.Date
 
 /// Limits failed logins per (account, client IP) pair, per client IP and per account, each over a
 /// sliding window, so that guessing passwords is slow and a stranger cannot cheaply lock a user out
@@ -72,7 +73,7 @@ public final class LoginThrottle: Sendable {
             return wait
         }
         if let retryAfter {
-            throw AccountError(.tooManyAttempts, "Too many failed logins; try again later.", retryAfter: max(1, Int(retryAfter.rounded(.up))))
+            throw AccountError.tooManyAttempts(retryAfter: Int(retryAfter.rounded(.up)))
         }
     }
 

@@ -1,9 +1,10 @@
 import Crypto
 import CryptoExtras
+
 import struct Foundation.Data
 
-/// scrypt in the self-describing 96-byte record of `scrypt-kdf` (the seed's format: stored hashes are
-/// interchangeable with the original's), computed on a bounded pool of threads outside the
+/// scrypt in the self-describing 96-byte record of `scrypt-kdf` (the format Powership stores, so hashes
+/// move between the two in either direction), computed on a bounded pool of threads outside the
 /// cooperative pool, so a storm of logins cannot starve other requests.
 ///
 /// Record: `"scrypt"`, version 0, log2(N), r and p (big-endian), a 32-byte salt, 16 bytes of SHA-256
@@ -16,9 +17,15 @@ public struct ScryptPasswordHasher: PasswordHasher {
     private let random: any RandomSource
     private let pool: BoundedWorkPool
 
-    /// The seed's parameters: N = 2^15, r = 8, p = 1 (about 32 MiB and 90 ms per hash in release).
+    /// Powership's parameters: N = 2^15, r = 8, p = 1 (about 32 MiB and 90 ms per hash in release).
     /// Tests pass a smaller `logN`. `concurrency` bounds how many hashes run at once.
-    public init(logN: UInt8 = 15, blockSize: UInt32 = 8, parallelism: UInt32 = 1, concurrency: Int = BoundedWorkPool.defaultWidth, random: any RandomSource = SystemRandomSource()) {
+    public init(
+        logN: UInt8 = 15,
+        blockSize: UInt32 = 8,
+        parallelism: UInt32 = 1,
+        concurrency: Int = BoundedWorkPool.defaultWidth,
+        random: any RandomSource = SystemRandomSource()
+    ) {
         self.logN = logN
         self.blockSize = blockSize
         self.parallelism = parallelism
@@ -41,7 +48,7 @@ public struct ScryptPasswordHasher: PasswordHasher {
 
     public func verify(_ password: String, against hash: String) async throws -> Bool {
         guard password.utf8.count <= Self.maximumPasswordBytes,
-              let decoded = Data(base64Encoded: hash), decoded.count == 96
+            let decoded = Data(base64Encoded: hash), decoded.count == 96
         else { return false }
         let stored = Array(decoded)
         guard stored.starts(with: Array("scrypt".utf8)), stored[6] == 0 else { return false }
@@ -64,14 +71,21 @@ public struct ScryptPasswordHasher: PasswordHasher {
         record.append(0)
         record.append(logN)
         for value in [r, p] {
-            record.append(contentsOf: [UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)])
+            record.append(contentsOf: [
+                UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value),
+            ])
         }
         record.append(contentsOf: salt)
         record.append(contentsOf: SHA256.hash(data: record).prefix(16))
         let derived = try KDF.Scrypt.deriveKey(
-            from: password, salt: salt, outputByteCount: 64,
-            rounds: 1 << Int(logN), blockSize: Int(r), parallelism: Int(p),
-            maxMemory: 128 * Int(r) * (1 << Int(logN)) * 2 + 1 << 20)
+            from: password,
+            salt: salt,
+            outputByteCount: 64,
+            rounds: 1 << Int(logN),
+            blockSize: Int(r),
+            parallelism: Int(p),
+            maxMemory: 128 * Int(r) * (1 << Int(logN)) * 2 + 1 << 20
+        )
         let macKey = derived.withUnsafeBytes { SymmetricKey(data: Array($0[32..<64])) }
         record.append(contentsOf: HMAC<SHA256>.authenticationCode(for: record, using: macKey))
         return record

@@ -1,7 +1,8 @@
 import struct Foundation.Date
 
 /// The rules that decide, for a token presented against a stored session, whether to renew it, accept
-/// it as it is, or treat it as stolen. Pure: no clock, no store, so every rule is tested directly.
+/// it as it is, or treat it as stolen. Pure: no clock, no store and no randomness, so every rule is
+/// tested directly, and a decision that does not renew costs no fresh secret.
 package struct RotationRules: Sendable {
     package var gracePeriod: Double
     package var renewal: RenewalPolicy
@@ -14,13 +15,27 @@ package struct RotationRules: Sendable {
     }
 
     package enum Decision: Sendable, Equatable {
-        /// Issue a new token whose secret digest is the update's `currentHash`; valid once the
-        /// update is applied.
-        case renew(SessionUpdate)
+        /// Issue a new token: the caller draws its secret and writes ``Renewal/update(newHash:)``.
+        case renew(Renewal)
         /// Accept the presented token without a new one; write the touch when there is one.
         case accept(touch: SessionUpdate?)
         /// A superseded token replayed after the grace period: revoke the session.
         case theft
+    }
+
+    /// A renewal decided on, waiting for the digest of the new token's secret.
+    package struct Renewal: Sendable, Equatable {
+        /// The write, with an empty `currentHash` in place of the new digest.
+        package var pending: SessionUpdate
+        /// Whether the presented token was the previous one and its successor is being discarded.
+        package var replacesLostResponse: Bool
+
+        /// The compare-and-swap write that installs the new secret digest.
+        package func update(newHash: [UInt8]) -> SessionUpdate {
+            var update = pending
+            update.currentHash = newHash
+            return update
+        }
     }
 
     /// Decides what the presented secret digest means for `session`.
@@ -32,7 +47,14 @@ package struct RotationRules: Sendable {
     ///   response carrying the successor was lost; the successor is discarded and a fresh token issued.
     /// - Anything else (an older token, or the previous one after its successor was used, or an
     ///   unknown secret signed by us): theft.
-    package func decide(session: SessionRecord, presentedHash: [UInt8], tokenIssuedAt: Int64, now: Date, newHash: [UInt8], forceRenewal: Bool, connection: ConnectionInfo) -> Decision {
+    package func decide(
+        session: SessionRecord,
+        presentedHash: [UInt8],
+        tokenIssuedAt: Int64,
+        now: Date,
+        forceRenewal: Bool,
+        client: ConnectionInfo
+    ) -> Decision {
         let nowSeconds = now.timeIntervalSince1970
 
         if SecretDigest.constantTimeEquals(presentedHash, session.currentHash) {
@@ -41,12 +63,14 @@ package struct RotationRules: Sendable {
                 if let previous = session.previousHash {
                     history.insert(SupersededSecret(hash: previous, supersededAt: session.rotatedAt ?? session.createdAt), at: 0)
                 }
-                return .renew(update(session, newHash: newHash, previous: session.currentHash, history: history, now: now, connection: connection))
+                let pending = update(session, previous: session.currentHash, history: history, now: now, client: client)
+                return .renew(Renewal(pending: pending, replacesLostResponse: false))
             }
             let stale = now.timeIntervalSince(session.lastUsedAt) >= activityResolution
-            let moved = session.ip != connection.ip || session.userAgent != connection.userAgent
+            let moved = session.ip != client.ip || session.userAgent != client.userAgent
             guard !session.currentPresented || stale || moved else { return .accept(touch: nil) }
-            var touch = update(session, newHash: session.currentHash, previous: session.previousHash, history: session.olderSecrets, now: now, connection: connection)
+            var touch = update(session, previous: session.previousHash, history: session.olderSecrets, now: now, client: client)
+            touch.currentHash = session.currentHash
             touch.rotatedAt = session.rotatedAt
             touch.currentPresented = true
             return .accept(touch: touch)
@@ -60,7 +84,8 @@ package struct RotationRules: Sendable {
             // history, so a straggler carrying it is judged by the same grace rule) and issue a new one;
             // the presented token stays "previous" so that parallel retries with it are not theft.
             let history = [SupersededSecret(hash: session.currentHash, supersededAt: now)] + session.olderSecrets
-            return .renew(update(session, newHash: newHash, previous: previous, history: history, now: now, connection: connection))
+            let pending = update(session, previous: previous, history: history, now: now, client: client)
+            return .renew(Renewal(pending: pending, replacesLostResponse: true))
         }
 
         for older in session.olderSecrets where older.matches(presentedHash) {
@@ -76,13 +101,28 @@ package struct RotationRules: Sendable {
         }
     }
 
-    private func update(_ session: SessionRecord, newHash: [UInt8], previous: [UInt8]?, history: [SupersededSecret], now: Date, connection: ConnectionInfo) -> SessionUpdate {
-        let kept = history
+    private func update(
+        _ session: SessionRecord,
+        previous: [UInt8]?,
+        history: [SupersededSecret],
+        now: Date,
+        client: ConnectionInfo
+    ) -> SessionUpdate {
+        let kept =
+            history
             .filter { now.timeIntervalSince($0.supersededAt) < gracePeriod }
             .prefix(SupersededSecret.historyLimit)
         return SessionUpdate(
-            sessionId: session.id, expectedCurrentHash: session.currentHash, currentHash: newHash,
-            previousHash: previous, rotatedAt: now, olderSecrets: Array(kept), currentPresented: false,
-            lastUsedAt: now, ip: connection.ip, userAgent: connection.userAgent)
+            sessionID: session.id,
+            expectedCurrentHash: session.currentHash,
+            currentHash: [],
+            previousHash: previous,
+            rotatedAt: now,
+            olderSecrets: Array(kept),
+            currentPresented: false,
+            lastUsedAt: now,
+            ip: client.ip,
+            userAgent: client.userAgent
+        )
     }
 }

@@ -3,17 +3,24 @@ import struct Foundation.Date
 /// A session as callers see it: no secret digests.
 public struct SessionDocument: Sendable, Equatable, Codable {
     public var id: String
-    public var accountId: String
+    public var accountID: String
     public var valid: Bool
     public var createdAt: Date
     public var lastUsedAt: Date
     public var expiresAt: Date
     public var connectionInfo: ConnectionInfo
-    public var revokedReason: String?
+    public var revokedReason: RevocationReason?
+
+    /// The JSON keys keep the Powership document's names.
+    enum CodingKeys: String, CodingKey {
+        case id
+        case accountID = "accountId"
+        case valid, createdAt, lastUsedAt, expiresAt, connectionInfo, revokedReason
+    }
 
     public init(_ record: SessionRecord) {
         id = record.id
-        accountId = record.accountId
+        accountID = record.accountID
         valid = record.valid
         createdAt = record.createdAt
         lastUsedAt = record.lastUsedAt

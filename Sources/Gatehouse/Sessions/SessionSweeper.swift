@@ -1,7 +1,8 @@
-import struct Foundation.Date
 import Logging
 import Metrics
 import ServiceLifecycle
+
+import struct Foundation.Date
 
 /// Deletes sessions that ended a while ago, so the session table does not grow for ever.
 ///

@@ -1,19 +1,11 @@
 import Logging
 
-/// When a presented, current token is replaced by a new one.
-public enum RenewalPolicy: Sendable, Equatable {
-    /// Every authenticated request gets a new token (the original's behaviour; the default).
-    case everyRequest
-    /// A token is renewed once it is older than the interval; younger tokens are accepted as they are.
-    case olderThan(Duration)
-}
-
 /// Configuration of ``Sessions``. Every field has a default; supply the signing secret through
-/// ``getTokenSecret`` (the original's single secret) or a ``keyRing``.
+/// ``getTokenSecret`` (Powership's single secret) or a ``keyRing``.
 public struct SessionsOptions: Sendable {
-    /// Lifetime of each token (`exp - iat`). Default 7 days, as the original.
+    /// Lifetime of each token (`exp - iat`). Default 7 days, as in Powership.
     public var tokenDuration: Duration = .seconds(7 * 86_400)
-    /// The original's way to supply the HMAC secret (its UTF-8 bytes), per request. Used when
+    /// Powership's way to supply the HMAC secret (its UTF-8 bytes), per request. Used when
     /// ``keyRing`` is `nil`; the key id written into tokens is ``SigningKey/defaultKeyID``.
     public var getTokenSecret: (@Sendable (SessionRequest) async throws -> String)?
     /// Signing and verification keys; takes precedence over ``getTokenSecret``.
@@ -27,18 +19,24 @@ public struct SessionsOptions: Sendable {
     public var idleTimeout: Duration? = .seconds(7 * 86_400)
     /// A session is over this long after login, however active. Default 30 days.
     public var absoluteLifetime: Duration = .seconds(30 * 86_400)
-    /// Whether each token is bound to the user agent it was issued to (as in the original).
+    /// Whether each token is bound to the user agent it was issued to, by a keyed hash (on by default,
+    /// as in Powership).
     public var bindUserAgent = true
     /// How often `lastUsedAt` is written for requests that renew nothing.
     public var activityResolution: Duration = .seconds(60)
+    /// The source of "now"; tests inject a manual clock.
     public var clock: any WallClock = SystemWallClock()
+    /// Where token secrets and identifiers come from: the system CSPRNG.
     public var random: any RandomSource = SystemRandomSource()
+    /// The token codec (length limit, allowed clock skew).
     public var codec = AuthTokenCodec()
+    /// Where the session layer logs when a call is given no logger of its own. Its handler is the
+    /// process's (`LoggingSystem`); Gatehouse never installs one.
     public var logger = Logger(label: "gatehouse.sessions")
 
     public init() {}
 
-    /// Options with the original's single secret supplier.
+    /// Options with a single secret supplier, as in Powership.
     public init(getTokenSecret: @escaping @Sendable (SessionRequest) async throws -> String) {
         self.getTokenSecret = getTokenSecret
     }
@@ -48,12 +46,12 @@ public struct SessionsOptions: Sendable {
         self.keyRing = keyRing
     }
 
-    /// Sets ``tokenDuration`` from a duration string of the original (`"7d"`, `"12h"`, `"30s"`);
+    /// Sets ``tokenDuration`` from a Powership duration string (`"7d"`, `"12h"`, `"30s"`);
     /// an unparseable or non-positive one throws ``AccountError/Code/invalidConfiguration`` here,
     /// not at the first login.
     public mutating func setTokenDuration(_ text: String) throws(AccountError) {
         let duration = try DurationParser.parse(text)
-        guard duration > .zero else { throw AccountError(.invalidConfiguration, "the token duration must be positive") }
+        guard duration > .zero else { throw AccountError.invalidConfiguration(.duration) }
         tokenDuration = duration
     }
 }

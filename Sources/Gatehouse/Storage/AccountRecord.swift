@@ -1,10 +1,10 @@
 import struct Foundation.Date
 
-/// An account as stored. The password hash is kept apart (``AccountStore/passwordHash(accountId:)``)
+/// An account as stored. The password hash is kept apart (``AccountStore/passwordHash(accountID:)``)
 /// so that loading an account never carries it along.
 public struct AccountRecord: Sendable, Equatable {
     /// ULID.
-    public var accountId: String
+    public var accountID: String
     /// Canonical (lower-case) username, unique.
     public var username: String
     /// The primary e-mail address (lower-case), unique across all contacts.
@@ -15,8 +15,17 @@ public struct AccountRecord: Sendable, Equatable {
     public var createdAt: Date
     public var updatedAt: Date
 
-    public init(accountId: String, username: String, email: String, emailVerified: Bool = false, deactivated: Bool = false, permissions: [String] = [], createdAt: Date, updatedAt: Date) {
-        self.accountId = accountId
+    public init(
+        accountID: String,
+        username: String,
+        email: String,
+        emailVerified: Bool = false,
+        deactivated: Bool = false,
+        permissions: [String] = [],
+        createdAt: Date,
+        updatedAt: Date
+    ) {
+        self.accountID = accountID
         self.username = username
         self.email = email
         self.emailVerified = emailVerified
@@ -24,29 +33,5 @@ public struct AccountRecord: Sendable, Equatable {
         self.permissions = permissions
         self.createdAt = createdAt
         self.updatedAt = updatedAt
-    }
-}
-
-/// A way to reach an account holder. The primary e-mail is a contact too, so that one unique constraint
-/// on `(kind, value)` keeps every e-mail address (or phone number) to a single account.
-public struct ContactRecord: Sendable, Equatable {
-    public enum Kind: String, Sendable, CaseIterable, Codable {
-        case email, phone, custom
-    }
-
-    public var accountId: String
-    public var kind: Kind
-    public var value: String
-    public var verified: Bool
-    public var isPrimary: Bool
-    public var createdAt: Date
-
-    public init(accountId: String, kind: Kind, value: String, verified: Bool = false, isPrimary: Bool = false, createdAt: Date) {
-        self.accountId = accountId
-        self.kind = kind
-        self.value = value
-        self.verified = verified
-        self.isPrimary = isPrimary
-        self.createdAt = createdAt
     }
 }

@@ -1,5 +1,6 @@
-import struct Foundation.Date
 import Synchronization
+
+import struct Foundation.Date
 
 /// A store held in memory: for tests, prototypes and single-process tools. It honours every rule of
 /// the store protocols (uniqueness, compare-and-swap, single use) under one lock.
@@ -15,13 +16,13 @@ public final class MemoryStore: GatehouseStore {
         var tokens: [OneTimeTokenRecord] = []
         var keys: [StoredSigningKey] = []
 
-        func primaryContact(_ accountId: String) -> ContactRecord? {
-            contacts.first { $0.accountId == accountId && $0.isPrimary }
+        func primaryContact(_ accountID: String) -> ContactRecord? {
+            contacts.first { $0.accountID == accountID && $0.isPrimary }
         }
 
         func withContact(_ account: AccountRecord) -> AccountRecord {
             var account = account
-            if let primary = primaryContact(account.accountId) {
+            if let primary = primaryContact(account.accountID) {
                 account.email = primary.value
                 account.emailVerified = primary.verified
             }
@@ -37,18 +38,18 @@ public final class MemoryStore: GatehouseStore {
 
     public func createAccount(_ account: AccountRecord, passwordHash: String, contacts: [ContactRecord]) async throws {
         try state.withLock { state throws(AccountError) in
-            guard state.accounts[account.accountId] == nil, state.usernames[account.username] == nil else {
-                throw AccountError(.conflict, "The username is already taken.")
+            guard state.accounts[account.accountID] == nil, state.usernames[account.username] == nil else {
+                throw AccountError.conflict(.usernameTaken)
             }
             for contact in contacts {
                 let clash = state.contacts.contains { $0.kind == contact.kind && $0.value == contact.value }
                 let duplicate = contacts.filter { $0.kind == contact.kind && $0.value == contact.value }.count > 1
-                if clash || duplicate { throw AccountError(.conflict, "The \(contact.kind.rawValue) is already taken.") }
+                if clash || duplicate { throw AccountError.conflict(.contactTaken) }
             }
-            state.accounts[account.accountId] = account
-            state.accountOrder.append(account.accountId)
-            state.usernames[account.username] = account.accountId
-            state.passwordHashes[account.accountId] = passwordHash
+            state.accounts[account.accountID] = account
+            state.accountOrder.append(account.accountID)
+            state.usernames[account.username] = account.accountID
+            state.passwordHashes[account.accountID] = passwordHash
             state.contacts.append(contentsOf: contacts)
         }
     }
@@ -63,35 +64,35 @@ public final class MemoryStore: GatehouseStore {
         }
     }
 
-    public func passwordHash(accountId: String) async throws -> String? {
-        state.withLock { $0.passwordHashes[accountId] }
+    public func passwordHash(accountID: String) async throws -> String? {
+        state.withLock { $0.passwordHashes[accountID] }
     }
 
-    public func setPasswordHash(accountId: String, hash: String, at date: Date) async throws -> Bool {
+    public func setPasswordHash(accountID: String, hash: String, at date: Date) async throws -> Bool {
         state.withLock { state in
-            guard state.accounts[accountId] != nil else { return false }
-            state.passwordHashes[accountId] = hash
-            state.accounts[accountId]?.updatedAt = date
+            guard state.accounts[accountID] != nil else { return false }
+            state.passwordHashes[accountID] = hash
+            state.accounts[accountID]?.updatedAt = date
             return true
         }
     }
 
-    public func setDeactivated(accountId: String, _ deactivated: Bool, at date: Date) async throws -> Bool {
+    public func setDeactivated(accountID: String, _ deactivated: Bool, at date: Date) async throws -> Bool {
         state.withLock { state in
-            guard state.accounts[accountId] != nil else { return false }
-            state.accounts[accountId]?.deactivated = deactivated
-            state.accounts[accountId]?.updatedAt = date
+            guard state.accounts[accountID] != nil else { return false }
+            state.accounts[accountID]?.deactivated = deactivated
+            state.accounts[accountID]?.updatedAt = date
             return true
         }
     }
 
-    public func contacts(accountId: String) async throws -> [ContactRecord] {
-        state.withLock { $0.contacts.filter { $0.accountId == accountId } }
+    public func contacts(accountID: String) async throws -> [ContactRecord] {
+        state.withLock { $0.contacts.filter { $0.accountID == accountID } }
     }
 
-    public func markContactVerified(accountId: String, kind: ContactRecord.Kind, value: String) async throws -> ContactRecord? {
+    public func markContactVerified(accountID: String, kind: ContactRecord.Kind, value: String) async throws -> ContactRecord? {
         state.withLock { state in
-            guard let index = state.contacts.firstIndex(where: { $0.accountId == accountId && $0.kind == kind && $0.value == value }) else {
+            guard let index = state.contacts.firstIndex(where: { $0.accountID == accountID && $0.kind == kind && $0.value == value }) else {
                 return nil
             }
             state.contacts[index].verified = true
@@ -109,8 +110,8 @@ public final class MemoryStore: GatehouseStore {
 
     public func insertSession(_ session: SessionRecord) async throws {
         try state.withLock { state throws(AccountError) in
-            guard state.sessions[session.id] == nil else { throw AccountError(.conflict, "The session already exists.") }
-            guard state.accounts[session.accountId] != nil else { throw AccountError(.userNotFound) }
+            guard state.sessions[session.id] == nil else { throw AccountError.conflict(.idTaken) }
+            guard state.accounts[session.accountID] != nil else { throw AccountError.userNotFound }
             state.sessions[session.id] = session
             state.sessionOrder.append(session.id)
         }
@@ -123,28 +124,26 @@ public final class MemoryStore: GatehouseStore {
     public func sessionWithAccount(id: String) async throws -> (session: SessionRecord, account: AccountRecord?)? {
         state.withLock { state in
             guard let session = state.sessions[id] else { return nil }
-            return (session, state.accounts[session.accountId].map(state.withContact))
+            return (session, state.accounts[session.accountID].map(state.withContact))
         }
     }
 
     public func updateSessions(_ updates: [SessionUpdate]) async throws -> [Bool] {
         state.withLock { state in
             updates.map { update in
-                guard let session = state.sessions[update.sessionId], session.valid,
-                      session.currentHash == update.expectedCurrentHash
+                guard let session = state.sessions[update.sessionID], session.valid,
+                    session.currentHash == update.expectedCurrentHash
                 else { return false }
-                state.sessions[update.sessionId] = session.applying(update)
+                state.sessions[update.sessionID] = session.applying(update)
                 return true
             }
         }
     }
 
-    public func revokeSessions(accountId: String, sessionId: String?, exceptSessionId: String?, reason: String, at date: Date) async throws -> Int {
+    public func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date) async throws -> Int {
         state.withLock { state in
             var count = 0
-            for (id, session) in state.sessions where session.accountId == accountId && session.valid {
-                if let sessionId, id != sessionId { continue }
-                if let exceptSessionId, id == exceptSessionId { continue }
+            for (id, session) in state.sessions where session.accountID == scope.accountID && session.valid && scope.includes(sessionID: id) {
                 state.sessions[id]?.valid = false
                 state.sessions[id]?.revokedReason = reason
                 count += 1
@@ -153,10 +152,10 @@ public final class MemoryStore: GatehouseStore {
         }
     }
 
-    public func sessions(accountId: String, includeInvalid: Bool) async throws -> [SessionRecord] {
+    public func sessions(accountID: String, includeInvalid: Bool) async throws -> [SessionRecord] {
         state.withLock { state in
             state.sessionOrder.compactMap { state.sessions[$0] }
-                .filter { $0.accountId == accountId && (includeInvalid || $0.valid) }
+                .filter { $0.accountID == accountID && (includeInvalid || $0.valid) }
         }
     }
 
@@ -174,7 +173,7 @@ public final class MemoryStore: GatehouseStore {
     public func insertToken(_ token: OneTimeTokenRecord) async throws {
         try state.withLock { state throws(AccountError) in
             guard !state.tokens.contains(where: { $0.hash == token.hash || $0.id == token.id }) else {
-                throw AccountError(.conflict, "The token already exists.")
+                throw AccountError.conflict(.idTaken)
             }
             state.tokens.append(token)
         }
@@ -182,24 +181,26 @@ public final class MemoryStore: GatehouseStore {
 
     public func consumeToken(hash: [UInt8], kind: OneTimeTokenRecord.Kind, at date: Date) async throws -> OneTimeTokenRecord? {
         state.withLock { state in
-            guard let index = state.tokens.firstIndex(where: {
-                $0.hash == hash && $0.kind == kind && $0.usedAt == nil && $0.expiresAt > date
-            }) else { return nil }
+            guard
+                let index = state.tokens.firstIndex(where: {
+                    $0.hash == hash && $0.kind == kind && $0.usedAt == nil && $0.expiresAt > date
+                })
+            else { return nil }
             state.tokens[index].usedAt = date
             return state.tokens[index]
         }
     }
 
-    public func deleteTokens(accountId: String, kind: OneTimeTokenRecord.Kind) async throws -> Int {
+    public func deleteTokens(accountID: String, kind: OneTimeTokenRecord.Kind) async throws -> Int {
         state.withLock { state in
             let before = state.tokens.count
-            state.tokens.removeAll { $0.accountId == accountId && $0.kind == kind }
+            state.tokens.removeAll { $0.accountID == accountID && $0.kind == kind }
             return before - state.tokens.count
         }
     }
 
-    public func tokens(accountId: String, kind: OneTimeTokenRecord.Kind) async throws -> [OneTimeTokenRecord] {
-        state.withLock { $0.tokens.filter { $0.accountId == accountId && $0.kind == kind } }
+    public func tokens(accountID: String, kind: OneTimeTokenRecord.Kind) async throws -> [OneTimeTokenRecord] {
+        state.withLock { $0.tokens.filter { $0.accountID == accountID && $0.kind == kind } }
     }
 
     // MARK: SigningKeyStore
@@ -210,7 +211,7 @@ public final class MemoryStore: GatehouseStore {
 
     public func insertSigningKey(_ key: StoredSigningKey) async throws {
         try state.withLock { state throws(AccountError) in
-            guard !state.keys.contains(where: { $0.kid == key.kid }) else { throw AccountError(.conflict, "The key id is already used.") }
+            guard !state.keys.contains(where: { $0.kid == key.kid }) else { throw AccountError.conflict(.keyIDTaken) }
             if key.isSigning {
                 for index in state.keys.indices { state.keys[index].isSigning = false }
             }

@@ -8,7 +8,7 @@ public struct OneTimeTokenRecord: Sendable, Equatable {
     }
 
     public var id: String
-    public var accountId: String
+    public var accountID: String
     public var kind: Kind
     /// What the token is for: the e-mail address to verify, or the account id for a reset.
     public var createdFor: String
@@ -18,9 +18,19 @@ public struct OneTimeTokenRecord: Sendable, Equatable {
     public var expiresAt: Date
     public var usedAt: Date?
 
-    public init(id: String, accountId: String, kind: Kind, createdFor: String, hash: [UInt8], reason: String? = nil, createdAt: Date, expiresAt: Date, usedAt: Date? = nil) {
+    public init(
+        id: String,
+        accountID: String,
+        kind: Kind,
+        createdFor: String,
+        hash: [UInt8],
+        reason: String? = nil,
+        createdAt: Date,
+        expiresAt: Date,
+        usedAt: Date? = nil
+    ) {
         self.id = id
-        self.accountId = accountId
+        self.accountID = accountID
         self.kind = kind
         self.createdFor = createdFor
         self.hash = hash

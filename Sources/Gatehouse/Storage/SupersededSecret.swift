@@ -10,8 +10,10 @@ public struct SupersededSecret: Sendable, Equatable {
     private var isDigest: Bool
     public var supersededAt: Date
 
-    /// - Parameter hash: A SHA-256 digest. Anything that is not 32 bytes long is not one: it reads
-    ///   back as an empty ``hash``, matches nothing, and ``pack(_:)`` leaves it out.
+    /// - Parameters:
+    ///   - hash: A SHA-256 digest. Anything that is not 32 bytes long is not one: it reads back as an
+    ///     empty ``hash``, matches nothing, and ``pack(_:)`` leaves it out.
+    ///   - supersededAt: When the secret was replaced by a newer one.
     public init(hash: [UInt8], supersededAt: Date) {
         self.words = (0, 0, 0, 0)
         self.isDigest = false

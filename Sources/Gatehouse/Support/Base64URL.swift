@@ -1,6 +1,6 @@
 /// Unpadded base64url (RFC 4648 §5), written by hand: it sits on the token hot path, and a strict
 /// decoder that rejects padding, whitespace and non-alphabet bytes is part of the token's attack surface.
-package enum Base64URL {
+@_spi(Fuzzing) public enum Base64URL {
     private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
     /// 0...63 for alphabet bytes, 0xFF for everything else.
@@ -10,7 +10,7 @@ package enum Base64URL {
         return table
     }()
 
-    package static func encode<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+    @_spi(Fuzzing) public static func encode<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         var output = [UInt8]()
         output.reserveCapacity((bytes.count * 4 + 2) / 3)
         var iterator = bytes.makeIterator()
@@ -29,7 +29,7 @@ package enum Base64URL {
 
     /// Decodes unpadded base64url; `nil` for any byte outside the alphabet, for a length that no
     /// encoding produces (4n+1), and for non-canonical trailing bits.
-    package static func decode<Bytes: Collection>(_ text: Bytes) -> [UInt8]? where Bytes.Element == UInt8 {
+    @_spi(Fuzzing) public static func decode<Bytes: Collection>(_ text: Bytes) -> [UInt8]? where Bytes.Element == UInt8 {
         let count = text.count
         if count % 4 == 1 { return nil }
         var output = [UInt8]()
@@ -52,7 +52,7 @@ package enum Base64URL {
         return output
     }
 
-    package static func decode(_ text: String) -> [UInt8]? {
+    @_spi(Fuzzing) public static func decode(_ text: String) -> [UInt8]? {
         var text = text
         return text.withUTF8 { decode($0) }
     }
@@ -73,8 +73,10 @@ package enum Base64URL {
             // Four characters make three bytes; one OR of the looked-up values finds any byte outside
             // the alphabet in the group.
             while index + 4 <= text.count {
-                let v0 = table[Int(text[index])], v1 = table[Int(text[index + 1])]
-                let v2 = table[Int(text[index + 2])], v3 = table[Int(text[index + 3])]
+                let v0 = table[Int(text[index])]
+                let v1 = table[Int(text[index + 1])]
+                let v2 = table[Int(text[index + 2])]
+                let v3 = table[Int(text[index + 3])]
                 guard (v0 | v1 | v2 | v3) & 0xC0 == 0 else { return nil }
                 let group = UInt32(v0) << 18 | UInt32(v1) << 12 | UInt32(v2) << 6 | UInt32(v3)
                 output[written] = UInt8(truncatingIfNeeded: group >> 16)
@@ -87,7 +89,8 @@ package enum Base64URL {
             guard rest > 0 else { return written }
             // Two or three characters left (one is rejected by `decodedCount`): one or two bytes, and
             // the bits past them must be zero so that each byte string has exactly one encoding.
-            let v0 = table[Int(text[index])], v1 = table[Int(text[index + 1])]
+            let v0 = table[Int(text[index])]
+            let v1 = table[Int(text[index + 1])]
             let v2 = rest == 3 ? table[Int(text[index + 2])] : 0
             guard (v0 | v1 | v2) & 0xC0 == 0 else { return nil }
             let group = UInt32(v0) << 18 | UInt32(v1) << 12 | UInt32(v2) << 6

@@ -1,6 +1,6 @@
-/// Parses the seed's duration strings (`"7d"`, `"12h"`, `"30s"`, `"1.5 hours"`, `"500"` = milliseconds),
-/// the syntax of the `ms` package the original used: an optional `-`, a decimal number, optional spaces,
-/// and an optional case-insensitive unit.
+/// Parses Powership's duration strings (`"7d"`, `"12h"`, `"30s"`, `"1.5 hours"`, `"500"` = milliseconds),
+/// the syntax of the `ms` package: an optional `-`, a decimal number, optional spaces, and an optional
+/// case-insensitive unit.
 public enum DurationParser {
     private static let unitSeconds: [String: Double] = {
         var table: [String: Double] = [:]
@@ -17,10 +17,14 @@ public enum DurationParser {
         return table
     }()
 
+    /// The largest magnitude a duration may have: 9.2e15 seconds of milliseconds would overflow `Int64`.
+    static let maximumSeconds: Double = 9_000_000_000_000
+
     /// Parses `text`, or throws ``AccountError/Code/invalidConfiguration``.
     public static func parse(_ text: String) throws(AccountError) -> Duration {
-        guard let seconds = seconds(in: text) else {
-            throw AccountError(.invalidConfiguration, "'\(text.prefix(40))' is not a duration such as 30s, 15m, 12h or 7d")
+        // Past about 292 years the milliseconds no longer fit in a `Duration`'s 64-bit count.
+        guard let seconds = seconds(in: text), abs(seconds) < maximumSeconds else {
+            throw AccountError.invalidConfiguration(.duration)
         }
         return .milliseconds(Int64((seconds * 1000).rounded()))
     }

@@ -1,7 +1,7 @@
 import struct Foundation.Date
 
 /// Identifiers for accounts and sessions: ULIDs (48-bit millisecond time + 80 random bits, Crockford
-/// base32), as the original used. They sort by creation time, which the device list relies on.
+/// base32), the identifiers Powership uses. They sort by creation time, which the device list relies on.
 package enum Identifiers {
     private static let crockford: [UInt8] = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
 

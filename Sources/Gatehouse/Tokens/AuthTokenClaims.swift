@@ -1,9 +1,9 @@
 /// What an auth token says. The token is a compact JWT (HS256) whose payload holds exactly these claims.
 public struct AuthTokenClaims: Sendable, Equatable {
     /// The session the token belongs to (`sid`).
-    public var sessionId: String
+    public var sessionID: String
     /// The account that owns the session (`sub`).
-    public var accountId: String
+    public var accountID: String
     /// Issued at, Unix seconds (`iat`).
     public var issuedAt: Int64
     /// Expires at, Unix seconds (`exp`); the token is refused from this second on.
@@ -15,9 +15,17 @@ public struct AuthTokenClaims: Sendable, Equatable {
     /// Keyed hash of the user agent the token was issued to (`uah`), when user-agent binding is on.
     public var userAgentHash: String?
 
-    public init(sessionId: String, accountId: String, issuedAt: Int64, expiresAt: Int64, notBefore: Int64? = nil, secret: [UInt8], userAgentHash: String? = nil) {
-        self.sessionId = sessionId
-        self.accountId = accountId
+    public init(
+        sessionID: String,
+        accountID: String,
+        issuedAt: Int64,
+        expiresAt: Int64,
+        notBefore: Int64? = nil,
+        secret: [UInt8],
+        userAgentHash: String? = nil
+    ) {
+        self.sessionID = sessionID
+        self.accountID = accountID
         self.issuedAt = issuedAt
         self.expiresAt = expiresAt
         self.notBefore = notBefore
@@ -27,10 +35,4 @@ public struct AuthTokenClaims: Sendable, Equatable {
 
     /// Number of random bytes in a token secret (256 bits).
     public static let secretByteCount = 32
-}
-
-/// A token whose signature and claims were verified, with the id of the key that verified it.
-public struct VerifiedAuthToken: Sendable, Equatable {
-    public var claims: AuthTokenClaims
-    public var kid: String
 }

@@ -4,7 +4,7 @@ import Crypto
 ///
 /// Verification happens in two steps so that the key can be looked up (possibly asynchronously)
 /// between them: ``parse(_:)`` checks the token's shape and header without touching any key, and
-/// ``verify(_:with:now:)`` checks the MAC in constant time and then the claims. Everything a token can
+/// ``verify(_:with:now:ignoringExpiry:)`` checks the MAC in constant time and then the claims. Everything a token can
 /// get wrong is reported as ``AccountError/Code/tokenVerificationFailed`` with a message that names the
 /// problem but never quotes the token.
 public struct AuthTokenCodec: Sendable {
@@ -45,9 +45,9 @@ public struct AuthTokenCodec: Sendable {
         var payload = [UInt8]()
         payload.reserveCapacity(224)
         payload.append(contentsOf: #"{"sid":"#.utf8)
-        JSONStringLiteral.append(claims.sessionId, to: &payload)
+        JSONStringLiteral.append(claims.sessionID, to: &payload)
         payload.append(contentsOf: #","sub":"#.utf8)
-        JSONStringLiteral.append(claims.accountId, to: &payload)
+        JSONStringLiteral.append(claims.accountID, to: &payload)
         payload.append(contentsOf: #","iat":"#.utf8)
         Self.appendDecimal(claims.issuedAt, to: &payload)
         payload.append(contentsOf: #","exp":"#.utf8)
@@ -105,8 +105,8 @@ public struct AuthTokenCodec: Sendable {
     }
 
     private func parse(_ bytes: UnsafeBufferPointer<UInt8>, token: String) -> Result<ParsedToken, AccountError> {
-        guard !bytes.isEmpty else { return .failure(Self.failure("the token is empty")) }
-        guard bytes.count <= maximumTokenLength else { return .failure(Self.failure("the token is too long")) }
+        guard !bytes.isEmpty else { return .failure(AccountError.tokenVerificationFailed(.tokenMalformed)) }
+        guard bytes.count <= maximumTokenLength else { return .failure(AccountError.tokenVerificationFailed(.tokenMalformed)) }
 
         var firstDot = -1
         var secondDot = -1
@@ -116,32 +116,32 @@ public struct AuthTokenCodec: Sendable {
             } else if secondDot < 0 {
                 secondDot = index
             } else {
-                return .failure(Self.failure("the token does not have three parts"))
+                return .failure(AccountError.tokenVerificationFailed(.tokenMalformed))
             }
         }
-        guard secondDot >= 0 else { return .failure(Self.failure("the token does not have three parts")) }
+        guard secondDot >= 0 else { return .failure(AccountError.tokenVerificationFailed(.tokenMalformed)) }
         let headerRange = 0..<firstDot
         let payloadRange = (firstDot + 1)..<secondDot
         let signatureRange = (secondDot + 1)..<bytes.count
         guard !headerRange.isEmpty, !payloadRange.isEmpty, !signatureRange.isEmpty else {
-            return .failure(Self.failure("a part of the token is empty"))
+            return .failure(AccountError.tokenVerificationFailed(.tokenMalformed))
         }
-        guard headerRange.count <= 512 else { return .failure(Self.failure("the token header is too long")) }
+        guard headerRange.count <= 512 else { return .failure(AccountError.tokenVerificationFailed(.tokenMalformed)) }
 
         let header = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 384) { buffer -> HeaderCheck in
             guard let length = Base64URL.decode(UnsafeBufferPointer(rebasing: bytes[headerRange]), into: buffer),
-                  let header = FlatJSONObject(parsing: UnsafeBufferPointer(rebasing: buffer[0..<length]))
+                let header = FlatJSONObject(parsing: UnsafeBufferPointer(rebasing: buffer[0..<length]))
             else { return .malformed }
             return Self.check(header)
         }
         let kid: String
         switch header {
         case .valid(let name): kid = name
-        case .malformed: return .failure(Self.failure("the token header is not valid"))
-        case .unsupportedField: return .failure(Self.failure("the token header has an unsupported field"))
-        case .algorithm: return .failure(Self.failure("the token algorithm is not accepted"))
-        case .type: return .failure(Self.failure("the token type is not JWT"))
-        case .keyID: return .failure(Self.failure("the token key id is missing or malformed"))
+        case .malformed: return .failure(AccountError.tokenVerificationFailed(.tokenHeader))
+        case .unsupportedField: return .failure(AccountError.tokenVerificationFailed(.tokenHeader))
+        case .algorithm: return .failure(AccountError.tokenVerificationFailed(.tokenHeader))
+        case .type: return .failure(AccountError.tokenVerificationFailed(.tokenHeader))
+        case .keyID: return .failure(AccountError.tokenVerificationFailed(.tokenHeader))
         }
 
         var signature = MACBytes()
@@ -150,7 +150,7 @@ public struct AuthTokenCodec: Sendable {
             withUnsafeMutableBytes(of: &signature.words) { $0.copyMemory(from: UnsafeRawBufferPointer(buffer)) }
             return true
         }
-        guard signatureValid else { return .failure(Self.failure("the token signature is malformed")) }
+        guard signatureValid else { return .failure(AccountError.tokenVerificationFailed(.tokenMalformed)) }
         return .success(ParsedToken(kid: kid, token: token, signedLength: secondDot, signature: signature, payloadRange: payloadRange))
     }
 
@@ -181,13 +181,14 @@ public struct AuthTokenCodec: Sendable {
     /// Authenticates a parsed token with `key` (constant-time MAC comparison), then checks its claims
     /// against `now` (Unix seconds).
     /// `ignoringExpiry` is for logout, which must be able to end a session whose token has expired.
-    public func verify(_ token: ParsedToken, with key: SigningKey, now: Int64, ignoringExpiry: Bool = false) throws(AccountError) -> VerifiedAuthToken {
-        guard key.kid == token.kid else { throw Self.failure("the token was signed with another key") }
+    public func verify(_ token: ParsedToken, with key: SigningKey, now: Int64, ignoringExpiry: Bool = false) throws(AccountError) -> VerifiedAuthToken
+    {
+        guard key.kid == token.kid else { throw AccountError.tokenVerificationFailed(.unknownKey) }
         var contiguous = token.token
         let result: Result<VerifiedAuthToken, AccountError> = contiguous.withUTF8 { bytes in
             // The signed prefix must be the same bytes `parse` looked at.
             guard bytes.count > token.signedLength, token.payloadRange.upperBound <= bytes.count else {
-                return .failure(Self.failure("the token signature does not match"))
+                return .failure(AccountError.tokenVerificationFailed(.tokenSignature))
             }
             var authenticator = key.tokenMAC
             authenticator.update(data: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[0..<token.signedLength])))
@@ -195,21 +196,26 @@ public struct AuthTokenCodec: Sendable {
             let matches = mac.withUnsafeBytes { computed in
                 token.signature.withUnsafeBytes { presented in SecretDigest.constantTimeEquals(computed, presented) }
             }
-            guard matches else { return .failure(Self.failure("the token signature does not match")) }
+            guard matches else { return .failure(AccountError.tokenVerificationFailed(.tokenSignature)) }
             return verifyClaims(UnsafeBufferPointer(rebasing: bytes[token.payloadRange]), kid: key.kid, now: now, ignoringExpiry: ignoringExpiry)
         }
         return try result.get()
     }
 
-    private func verifyClaims(_ encoded: UnsafeBufferPointer<UInt8>, kid: String, now: Int64, ignoringExpiry: Bool) -> Result<VerifiedAuthToken, AccountError> {
-        guard let capacity = Base64URL.decodedCount(encoded.count) else { return .failure(Self.failure("the token payload is not valid")) }
+    private func verifyClaims(
+        _ encoded: UnsafeBufferPointer<UInt8>,
+        kid: String,
+        now: Int64,
+        ignoringExpiry: Bool
+    ) -> Result<VerifiedAuthToken, AccountError> {
+        guard let capacity = Base64URL.decodedCount(encoded.count) else { return .failure(AccountError.tokenVerificationFailed(.tokenClaims)) }
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, capacity)) { buffer in
             guard let length = Base64URL.decode(encoded, into: buffer),
-                  let payload = FlatJSONObject(parsing: UnsafeBufferPointer(rebasing: buffer[0..<length]))
-            else { return .failure(Self.failure("the token payload is not valid")) }
+                let payload = FlatJSONObject(parsing: UnsafeBufferPointer(rebasing: buffer[0..<length]))
+            else { return .failure(AccountError.tokenVerificationFailed(.tokenClaims)) }
 
-            var sessionId: String?
-            var accountId: String?
+            var sessionID: String?
+            var accountID: String?
             var issuedAt: Int64?
             var expiresAt: Int64?
             var notBefore: Int64?
@@ -218,31 +224,37 @@ public struct AuthTokenCodec: Sendable {
             var wrongType = false
             for member in payload.members {
                 switch (member.key, member.value) {
-                case ("sid", .string(let value)): sessionId = value
-                case ("sub", .string(let value)): accountId = value
+                case ("sid", .string(let value)): sessionID = value
+                case ("sub", .string(let value)): accountID = value
                 case ("iat", .integer(let value)): issuedAt = value
                 case ("exp", .integer(let value)): expiresAt = value
                 case ("nbf", .integer(let value)): notBefore = value
                 case ("rnd", .string(let value)): encodedSecret = value
                 case ("uah", .string(let value)): userAgentHash = value
                 case ("sid", _), ("sub", _), ("iat", _), ("exp", _), ("nbf", _), ("rnd", _), ("uah", _): wrongType = true
-                default: return .failure(Self.failure("the token payload has an unsupported claim"))
+                default: return .failure(AccountError.tokenVerificationFailed(.tokenClaims))
                 }
             }
             guard !wrongType,
-                  let sessionId, !sessionId.isEmpty, sessionId.utf8.count <= 64,
-                  let accountId, !accountId.isEmpty, accountId.utf8.count <= 64,
-                  let issuedAt, let expiresAt, let encodedSecret,
-                  let secret = Base64URL.decode(encodedSecret), secret.count == AuthTokenClaims.secretByteCount
-            else { return .failure(Self.failure("the token claims are missing or of the wrong type")) }
+                let sessionID, !sessionID.isEmpty, sessionID.utf8.count <= 64,
+                let accountID, !accountID.isEmpty, accountID.utf8.count <= 64,
+                let issuedAt, let expiresAt, let encodedSecret,
+                let secret = Base64URL.decode(encodedSecret), secret.count == AuthTokenClaims.secretByteCount
+            else { return .failure(AccountError.tokenVerificationFailed(.tokenClaims)) }
 
-            guard ignoringExpiry || now < expiresAt else { return .failure(Self.failure("the token has expired")) }
-            if let notBefore, notBefore > now { return .failure(Self.failure("the token is not valid yet")) }
-            guard issuedAt <= now + allowedClockSkew else { return .failure(Self.failure("the token was issued in the future")) }
+            guard ignoringExpiry || now < expiresAt else { return .failure(AccountError.tokenVerificationFailed(.tokenExpired)) }
+            if let notBefore, notBefore > now { return .failure(AccountError.tokenVerificationFailed(.tokenNotYetValid)) }
+            guard issuedAt <= now + allowedClockSkew else { return .failure(AccountError.tokenVerificationFailed(.tokenNotYetValid)) }
 
             let claims = AuthTokenClaims(
-                sessionId: sessionId, accountId: accountId, issuedAt: issuedAt, expiresAt: expiresAt,
-                notBefore: notBefore, secret: secret, userAgentHash: userAgentHash)
+                sessionID: sessionID,
+                accountID: accountID,
+                issuedAt: issuedAt,
+                expiresAt: expiresAt,
+                notBefore: notBefore,
+                secret: secret,
+                userAgentHash: userAgentHash
+            )
             return .success(VerifiedAuthToken(claims: claims, kid: kid))
         }
     }
@@ -256,7 +268,4 @@ public struct AuthTokenCodec: Sendable {
         return mac.withUnsafeBytes { Base64URL.encode(UnsafeRawBufferPointer(rebasing: $0[0..<16])) }
     }
 
-    private static func failure(_ reason: String) -> AccountError {
-        AccountError(.tokenVerificationFailed, "Token verification failed: \(reason).")
-    }
 }

@@ -2,21 +2,21 @@
 /// strings or integers. Anything else — nesting, arrays, booleans, `null`, fractions, duplicate keys,
 /// invalid UTF-8, trailing bytes, more than a handful of members — is refused, so a token header or
 /// payload can mean exactly one thing.
-package struct FlatJSONObject: Sendable {
-    package enum Value: Sendable, Equatable {
+@_spi(Fuzzing) public struct FlatJSONObject: Sendable {
+    @_spi(Fuzzing) public enum Value: Sendable, Equatable {
         case string(String)
         case integer(Int64)
     }
 
-    package private(set) var members: [(key: String, value: Value)] = []
+    @_spi(Fuzzing) public private(set) var members: [(key: String, value: Value)] = []
 
-    package static let maximumMembers = 16
+    @_spi(Fuzzing) public static let maximumMembers = 16
 
-    package subscript(key: String) -> Value? {
+    @_spi(Fuzzing) public subscript(key: String) -> Value? {
         members.first { $0.key == key }?.value
     }
 
-    package func string(_ key: String) -> String? {
+    @_spi(Fuzzing) public func string(_ key: String) -> String? {
         if case .string(let value)? = self[key] { return value }
         return nil
     }
@@ -27,7 +27,7 @@ package struct FlatJSONObject: Sendable {
     }
 
     /// Parses `bytes`, or returns `nil` when they are not exactly one flat object.
-    package init?(parsing bytes: [UInt8]) {
+    @_spi(Fuzzing) public init?(parsing bytes: [UInt8]) {
         guard let parsed = bytes.withUnsafeBufferPointer({ FlatJSONObject(parsing: $0) }) else { return nil }
         self = parsed
     }
@@ -69,10 +69,10 @@ package struct FlatJSONObject: Sendable {
             repeat {
                 skipWhitespace()
                 guard members.count < FlatJSONObject.maximumMembers,
-                      let key = readString(),
-                      !members.contains(where: { $0.key == key }),
-                      consume(UInt8(ascii: ":")),
-                      let value = readValue()
+                    let key = readString(),
+                    !members.contains(where: { $0.key == key }),
+                    consume(UInt8(ascii: ":")),
+                    let value = readValue()
                 else { return nil }
                 members.append((key, value))
             } while consume(UInt8(ascii: ","))
@@ -203,24 +203,5 @@ package struct FlatJSONObject: Sendable {
             }
             return Unicode.Scalar(high)
         }
-    }
-}
-
-/// Writes JSON string literals (used when signing; the values are our own identifiers, but escaping
-/// keeps the writer correct for any input).
-package enum JSONStringLiteral {
-    package static func append(_ text: String, to output: inout [UInt8]) {
-        output.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): output.append(contentsOf: [0x5C, 0x22])
-            case UInt8(ascii: "\\"): output.append(contentsOf: [0x5C, 0x5C])
-            case 0x00..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                output.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            default: output.append(byte)
-            }
-        }
-        output.append(UInt8(ascii: "\""))
     }
 }

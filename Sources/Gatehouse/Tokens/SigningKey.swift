@@ -19,9 +19,9 @@ public struct SigningKey: Sendable {
     /// Creates a key from raw secret bytes. Throws ``AccountError/Code/invalidConfiguration`` for an
     /// empty secret or a malformed key id.
     public init(kid: String, secret: [UInt8]) throws(AccountError) {
-        guard !secret.isEmpty else { throw AccountError(.invalidConfiguration, "a signing secret must not be empty") }
+        guard !secret.isEmpty else { throw AccountError.invalidConfiguration(.secret) }
         guard SigningKey.isValidKeyID(kid) else {
-            throw AccountError(.invalidConfiguration, "a key id is 1 to 64 characters of A-Z a-z 0-9 _ -")
+            throw AccountError.invalidConfiguration(.keyID)
         }
         self.kid = kid
         self.key = SymmetricKey(data: secret)
@@ -35,15 +35,16 @@ public struct SigningKey: Sendable {
         self.encodedHeader = Array(Base64URL.encode(header).utf8)
     }
 
-    /// Creates a key whose HMAC key is the UTF-8 bytes of `secret`, as the seed's `getTokenSecret` did.
+    /// Creates a key whose HMAC key is the UTF-8 bytes of `secret`, as Powership keys the secret of its
+    /// `getTokenSecret`.
     public init(kid: String = SigningKey.defaultKeyID, secret: String) throws(AccountError) {
         try self.init(kid: kid, secret: Array(secret.utf8))
     }
 
-    /// A fresh 256-bit key from `random`.
-    public static func generate(kid: String, random: any RandomSource = SystemRandomSource()) -> SigningKey {
-        // A generated 32-byte secret and a validated kid cannot fail.
-        try! SigningKey(kid: kid, secret: random.bytes(32))
+    /// A fresh 256-bit key from `random`. Throws ``AccountError/Code/invalidConfiguration`` for a
+    /// malformed key id.
+    public static func generate(kid: String, random: any RandomSource = SystemRandomSource()) throws(AccountError) -> SigningKey {
+        try SigningKey(kid: kid, secret: random.bytes(32))
     }
 
     /// The key id used for a secret supplied through `getTokenSecret`.
@@ -54,14 +55,15 @@ public struct SigningKey: Sendable {
 
     package static func isValidKeyID(_ kid: String) -> Bool {
         let bytes = kid.utf8
-        return (1...64).contains(bytes.count) && bytes.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
-                true
-            default:
-                false
+        return (1...64).contains(bytes.count)
+            && bytes.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
+                    true
+                default:
+                    false
+                }
             }
-        }
     }
 }

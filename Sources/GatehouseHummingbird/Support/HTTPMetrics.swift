@@ -10,11 +10,12 @@ struct HTTPMetrics: Sendable {
 
     func count(status: HTTPResponse.Status, code: String) {
         let dimensions = [("status", String(status.code)), ("code", code)]
-        let counter = if let factory {
-            Counter(label: Self.responsesLabel, dimensions: dimensions, factory: factory)
-        } else {
-            Counter(label: Self.responsesLabel, dimensions: dimensions)
-        }
+        let counter =
+            if let factory {
+                Counter(label: Self.responsesLabel, dimensions: dimensions, factory: factory)
+            } else {
+                Counter(label: Self.responsesLabel, dimensions: dimensions)
+            }
         counter.increment()
     }
 }

@@ -7,9 +7,7 @@ import NIOCore
 struct AppContext: GatehouseRequestContextProtocol {
     var coreContext: CoreRequestContextStorage
     var remoteAddress: SocketAddress? { nil }
-    var sessionRequest: SessionRequest?
-    var account: Account?
-    var session: SessionDocument?
+    var gatehouse: GatehouseRequestState?
 
     init(source: ApplicationRequestContextSource) {
         coreContext = CoreRequestContextStorage(source: source)

@@ -30,7 +30,7 @@ final class FaultyStore: AccountStore, SessionStore, TokenStore {
 
     private func check() throws {
         switch fault.withLock({ $0 }) {
-        case .unavailable: throw AccountError(.storeUnavailable, "The database cannot be reached.")
+        case .unavailable: throw AccountError.storeUnavailable()
         case .unexpected: throw InternalFailure()
         case .none, .accountsVanished: break
         }
@@ -51,29 +51,29 @@ final class FaultyStore: AccountStore, SessionStore, TokenStore {
         return try await inner.account(username: username)
     }
 
-    func passwordHash(accountId: String) async throws -> String? {
+    func passwordHash(accountID: String) async throws -> String? {
         try check()
-        return try await inner.passwordHash(accountId: accountId)
+        return try await inner.passwordHash(accountID: accountID)
     }
 
-    func setPasswordHash(accountId: String, hash: String, at date: Date) async throws -> Bool {
+    func setPasswordHash(accountID: String, hash: String, at date: Date) async throws -> Bool {
         try check()
-        return try await inner.setPasswordHash(accountId: accountId, hash: hash, at: date)
+        return try await inner.setPasswordHash(accountID: accountID, hash: hash, at: date)
     }
 
-    func setDeactivated(accountId: String, _ deactivated: Bool, at date: Date) async throws -> Bool {
+    func setDeactivated(accountID: String, _ deactivated: Bool, at date: Date) async throws -> Bool {
         try check()
-        return try await inner.setDeactivated(accountId: accountId, deactivated, at: date)
+        return try await inner.setDeactivated(accountID: accountID, deactivated, at: date)
     }
 
-    func contacts(accountId: String) async throws -> [ContactRecord] {
+    func contacts(accountID: String) async throws -> [ContactRecord] {
         try check()
-        return try await inner.contacts(accountId: accountId)
+        return try await inner.contacts(accountID: accountID)
     }
 
-    func markContactVerified(accountId: String, kind: ContactRecord.Kind, value: String) async throws -> ContactRecord? {
+    func markContactVerified(accountID: String, kind: ContactRecord.Kind, value: String) async throws -> ContactRecord? {
         try check()
-        return try await inner.markContactVerified(accountId: accountId, kind: kind, value: value)
+        return try await inner.markContactVerified(accountID: accountID, kind: kind, value: value)
     }
 
     func accounts(limit: Int, offset: Int) async throws -> [AccountRecord] {
@@ -103,14 +103,14 @@ final class FaultyStore: AccountStore, SessionStore, TokenStore {
         return try await inner.updateSessions(updates)
     }
 
-    func revokeSessions(accountId: String, sessionId: String?, exceptSessionId: String?, reason: String, at date: Date) async throws -> Int {
+    func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date) async throws -> Int {
         try check()
-        return try await inner.revokeSessions(accountId: accountId, sessionId: sessionId, exceptSessionId: exceptSessionId, reason: reason, at: date)
+        return try await inner.revokeSessions(scope, reason: reason, at: date)
     }
 
-    func sessions(accountId: String, includeInvalid: Bool) async throws -> [SessionRecord] {
+    func sessions(accountID: String, includeInvalid: Bool) async throws -> [SessionRecord] {
         try check()
-        return try await inner.sessions(accountId: accountId, includeInvalid: includeInvalid)
+        return try await inner.sessions(accountID: accountID, includeInvalid: includeInvalid)
     }
 
     func deleteSessions(endedBefore date: Date) async throws -> Int {
@@ -128,13 +128,13 @@ final class FaultyStore: AccountStore, SessionStore, TokenStore {
         return try await inner.consumeToken(hash: hash, kind: kind, at: date)
     }
 
-    func deleteTokens(accountId: String, kind: OneTimeTokenRecord.Kind) async throws -> Int {
+    func deleteTokens(accountID: String, kind: OneTimeTokenRecord.Kind) async throws -> Int {
         try check()
-        return try await inner.deleteTokens(accountId: accountId, kind: kind)
+        return try await inner.deleteTokens(accountID: accountID, kind: kind)
     }
 
-    func tokens(accountId: String, kind: OneTimeTokenRecord.Kind) async throws -> [OneTimeTokenRecord] {
+    func tokens(accountID: String, kind: OneTimeTokenRecord.Kind) async throws -> [OneTimeTokenRecord] {
         try check()
-        return try await inner.tokens(accountId: accountId, kind: kind)
+        return try await inner.tokens(accountID: accountID, kind: kind)
     }
 }

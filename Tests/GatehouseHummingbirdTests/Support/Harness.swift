@@ -2,6 +2,7 @@ import Foundation
 import Gatehouse
 import GatehouseHummingbird
 import GatehouseSQLite
+import GatehouseTesting
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -35,10 +36,11 @@ struct Harness: Sendable {
         var options = AccountsOptions(sessions: sessionOptions)
         options.passwordHasher = ScryptPasswordHasher(logN: 4)
         configureAccounts(&options)
-        let inner: any AccountStore & SessionStore & TokenStore = switch kind {
-        case .memory: MemoryStore()
-        case .sqlite: try SQLiteStore.inMemory()
-        }
+        let inner: any AccountStore & SessionStore & TokenStore =
+            switch kind {
+            case .memory: MemoryStore()
+            case .sqlite: try SQLiteStore.inMemory()
+            }
         let store = FaultyStore(inner)
         self.clock = clock
         self.logs = logs

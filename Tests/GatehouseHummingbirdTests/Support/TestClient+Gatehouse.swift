@@ -43,7 +43,12 @@ extension TestClientProtocol {
     }
 
     /// Logs in through the API and returns the response.
-    func logIn(_ username: String = "alice", password: String = Harness.password, headers: HTTPFields = [:], userAgent: String = Harness.userAgent) async throws -> TestResponse {
+    func logIn(
+        _ username: String = "alice",
+        password: String = Harness.password,
+        headers: HTTPFields = [:],
+        userAgent: String = Harness.userAgent
+    ) async throws -> TestResponse {
         try await send(.post, "/v1/login", json: #"{"username":"\#(username)","password":"\#(password)"}"#, headers: headers, userAgent: userAgent)
     }
 

@@ -1,0 +1,78 @@
+extension AccountError {
+    /// Which input or which check an ``AccountError`` is about, with one fixed sentence each.
+    ///
+    /// Details that name an input (``username``, ``email``, ``password``…) let a form show the error
+    /// next to the field it concerns; the others say which check failed.
+    public struct Detail: Sendable, Hashable, CustomStringConvertible {
+        /// A stable name: the field (`username`) or the check (`token_expired`).
+        public let rawValue: String
+        let wording: String
+
+        private init(_ rawValue: String, _ wording: String) {
+            self.rawValue = rawValue
+            self.wording = wording
+        }
+
+        public var description: String { rawValue }
+
+        public static func == (lhs: Detail, rhs: Detail) -> Bool { lhs.rawValue == rhs.rawValue }
+        public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
+
+        // Inputs.
+        public static let username = Detail("username", "A username is 3 to 16 characters of a-z, 0-9 and _.")
+        public static let email = Detail("email", "The e-mail address is not valid.")
+        public static let password = Detail("password", "A password is 7 to 200 characters long.")
+        public static let phone = Detail("phone", "The phone number is not valid.")
+        public static let customContact = Detail("custom_contact", "A custom contact is 1 to 200 printable characters.")
+        public static let oneTimeToken = Detail("token", "A token is 16 to 1000 characters long.")
+        public static let body = Detail("body", "The request body is not valid JSON of the expected shape.")
+        public static let bodyEncoding = Detail("body_encoding", "The request body is not valid UTF-8.")
+        public static let missingBody = Detail("missing_body", "The request needs a JSON body.")
+        public static let query = Detail("query", "A query parameter is not valid.")
+        public static let sessionID = Detail("session_id", "The session id is not valid.")
+        public static let keyID = Detail("key_id", "A key id is 1 to 64 characters of A-Z, a-z, 0-9, _ and -.")
+        public static let secret = Detail("secret", "A signing secret must not be empty.")
+        public static let duration = Detail("duration", "A duration is a number with a unit, such as 30s, 15m, 12h or 7d, and fits in 292 years.")
+        public static let databaseURL = Detail("database_url", "The database URL is not valid.")
+        public static let authorizationHeader = Detail("authorization", "The Authorization header must be `Bearer <one token>`.")
+        public static let sessionCookie = Detail("cookie", "The session cookie is malformed.")
+
+        // Token checks.
+        public static let tokenMalformed = Detail("token_malformed", "The token is not a well-formed token.")
+        public static let tokenHeader = Detail("token_header", "The token header is not accepted.")
+        public static let tokenSignature = Detail("token_signature", "The token signature does not match.")
+        public static let tokenClaims = Detail("token_claims", "The token claims are not valid.")
+        public static let tokenExpired = Detail("token_expired", "The token has expired.")
+        public static let tokenNotYetValid = Detail("token_not_yet_valid", "The token is not valid yet.")
+        public static let unknownKey = Detail("unknown_key", "The token was signed with an unknown key.")
+        public static let otherAccount = Detail("other_account", "The session belongs to another account.")
+
+        // Session checks.
+        public static let userAgentChanged = Detail("user_agent_changed", "The user agent changed since the token was issued.")
+        public static let revoked = Detail("revoked", "The session has ended.")
+        public static let concurrentChange = Detail("concurrent_change", "The session kept changing while it was being renewed; try again.")
+        public static let idle = Detail("idle", "The session was idle for too long.")
+        public static let lifetime = Detail("lifetime", "The session reached its maximum lifetime.")
+
+        // Uniqueness.
+        public static let usernameTaken = Detail("username_taken", "The username is already taken.")
+        public static let contactTaken = Detail("contact_taken", "The e-mail address or contact is already taken.")
+        public static let primaryContact = Detail("primary_contact", "An account has one primary contact.")
+        public static let idTaken = Detail("id_taken", "A record with this id already exists.")
+        public static let keyIDTaken = Detail("key_id_taken", "The key id is already used.")
+        public static let concurrentKeyChange = Detail("concurrent_key_change", "Another signing key was being added at the same time; try again.")
+
+        // Store and configuration.
+        public static let keyRing = Detail("key_ring", "Sessions needs a key ring or a token secret supplier.")
+        public static let newerSchema = Detail("newer_schema", "The database was migrated by a newer version of Gatehouse.")
+        public static let unreadableRow = Detail("unreadable_row", "A stored row could not be read.")
+        public static let busy = Detail("busy", "The database is busy.")
+        public static let cannotOpen = Detail("cannot_open", "The database cannot be opened.")
+        public static let constraint = Detail("constraint", "The record breaks a database constraint.")
+        public static let timedOut = Detail("timed_out", "The database did not answer in time.")
+        public static let signingKeyRetirement = Detail("signing_key", "The signing key cannot be retired; rotate to a new key first.")
+        public static let retiredKey = Detail("retired_key", "This key is already retired.")
+        public static let unknownKeyID = Detail("unknown_key_id", "There is no key with this id.")
+        public static let routesWithoutMiddleware = Detail("routes_without_middleware", "The Gatehouse routes run without GatehouseMiddleware.")
+    }
+}

@@ -1,0 +1,218 @@
+import ArgumentParser
+import Foundation
+import Gatehouse
+import GatehouseServer
+import Logging
+import ServiceLifecycle
+
+/// `gatehouse serve`: the HTTP server.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the accounts and sessions HTTP server.",
+        discussion: """
+            With no options the server listens on 127.0.0.1:8080 and keeps its data in \
+            ./gatehouse.sqlite, which is created and migrated on first start; without --secret or \
+            --key-file it generates a 256-bit signing key on first start and keeps it in the database. \
+            A postgres:// URL for --database lets several servers share one database.
+
+            Every option has a GATEHOUSE_* environment variable, shown with its help; a flag wins over \
+            its variable, a variable over the default. Durations are written like 30s, 15m, 12h or 7d.
+
+            SIGINT or SIGTERM stops the server gracefully: it stops accepting connections, finishes the \
+            requests in flight, then closes the database.
+            """
+    )
+
+    @Option(help: "The address to listen on. (env: GATEHOUSE_HOST, default: 127.0.0.1)")
+    var host: String?
+
+    @Option(help: "The TCP port; 0 picks a free one. (env: GATEHOUSE_PORT, default: 8080)")
+    var port: String?
+
+    @OptionGroup
+    var databaseOptions: DatabaseOptions
+
+    @Option(
+        help: ArgumentHelp(
+            "An HS256 secret; its UTF-8 bytes are the HMAC key (key id \"default\"). Visible in the process list: prefer --key-file. (env: GATEHOUSE_SECRET, default: keys kept in the database)",
+            valueName: "secret"
+        )
+    )
+    var secret: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "A file holding the HS256 secret; trailing white space is ignored. (env: GATEHOUSE_KEY_FILE)",
+            valueName: "path"
+        )
+    )
+    var keyFile: String?
+
+    @Option(help: ArgumentHelp("Lifetime of each token. (env: GATEHOUSE_TOKEN_DURATION, default: 7d)", valueName: "duration"))
+    var tokenDuration: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "When tokens are renewed: every-request, or once older than a duration such as 5m. (env: GATEHOUSE_RENEWAL, default: every-request)",
+            valueName: "policy"
+        )
+    )
+    var renewal: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "How long a superseded token is still accepted, for parallel requests that carried it. (env: GATEHOUSE_GRACE_PERIOD, default: 30s)",
+            valueName: "duration"
+        )
+    )
+    var gracePeriod: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "A session unused this long is over; none to disable. (env: GATEHOUSE_IDLE_TIMEOUT, default: 7d)",
+            valueName: "duration"
+        )
+    )
+    var idleTimeout: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "A session is over this long after login, however active. (env: GATEHOUSE_ABSOLUTE_LIFETIME, default: 30d)",
+            valueName: "duration"
+        )
+    )
+    var absoluteLifetime: String?
+
+    @Flag(
+        name: .customLong("no-cookies"),
+        help: "Do not set a session cookie on login nor accept one; bearer tokens only. (env: GATEHOUSE_COOKIES=false)"
+    )
+    var noCookies = false
+
+    @Option(help: ArgumentHelp("The session cookie's name. (env: GATEHOUSE_COOKIE_NAME, default: gatehouse_session)", valueName: "name"))
+    var cookieName: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "The cookie's Secure attribute: true, false or auto (secure unless listening on loopback). (env: GATEHOUSE_COOKIE_SECURE, default: auto)",
+            valueName: "true|false|auto"
+        )
+    )
+    var cookieSecure: String?
+
+    @Flag(help: "Take the client's IP address from X-Forwarded-For. Only behind a proxy that sets it. (env: GATEHOUSE_TRUST_FORWARDED_FOR=true)")
+    var trustForwardedFor = false
+
+    @Option(
+        name: .customLong("cors-origin"),
+        help: ArgumentHelp(
+            "A browser origin allowed to call the API, such as https://app.example.com; repeat for more. (env: GATEHOUSE_CORS_ORIGINS, comma-separated)",
+            valueName: "origin"
+        )
+    )
+    var corsOrigins: [String] = []
+
+    @Option(
+        name: .customLong("max-body-size"),
+        help: ArgumentHelp(
+            "The largest request body accepted, in bytes. (env: GATEHOUSE_MAX_BODY_SIZE, default: 65536)",
+            valueName: "bytes"
+        )
+    )
+    var maximumBodySize: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "trace, debug, info, notice, warning, error or critical. (env: GATEHOUSE_LOG_LEVEL, default: info)",
+            valueName: "level"
+        )
+    )
+    var logLevel: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "normal: an SQLite commit is synced at checkpoints; full: every commit is synced before it returns. (env: GATEHOUSE_SQLITE_DURABILITY, default: normal)",
+            valueName: "normal|full"
+        )
+    )
+    var sqliteDurability: String?
+
+    @Option(help: ArgumentHelp("Time between two deletions of ended sessions. (env: GATEHOUSE_SWEEP_INTERVAL, default: 1h)", valueName: "duration"))
+    var sweepInterval: String?
+
+    @Option(
+        help: ArgumentHelp("How long ended sessions are kept before deletion. (env: GATEHOUSE_SESSION_RETENTION, default: 7d)", valueName: "duration")
+    )
+    var sessionRetention: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "How often keys kept in the database are re-read, to pick up `gatehouse keys rotate|retire`. (env: GATEHOUSE_KEY_REFRESH_INTERVAL, default: 30s)",
+            valueName: "duration"
+        )
+    )
+    var keyRefreshInterval: String?
+
+    /// The flags as typed, for ``ServerConfiguration/resolve(flags:environment:)``.
+    var flags: ServerFlags {
+        var flags = ServerFlags()
+        flags.host = host
+        flags.port = port
+        flags.database = databaseOptions.database
+        flags.secret = secret
+        flags.keyFile = keyFile
+        flags.tokenDuration = tokenDuration
+        flags.renewal = renewal
+        flags.gracePeriod = gracePeriod
+        flags.idleTimeout = idleTimeout
+        flags.absoluteLifetime = absoluteLifetime
+        flags.cookies = noCookies ? false : nil
+        flags.cookieName = cookieName
+        flags.cookieSecure = cookieSecure
+        flags.trustForwardedFor = trustForwardedFor ? true : nil
+        flags.corsOrigins = corsOrigins
+        flags.maximumBodySize = maximumBodySize
+        flags.logLevel = logLevel
+        flags.sqliteDurability = sqliteDurability
+        flags.sweepInterval = sweepInterval
+        flags.sessionRetention = sessionRetention
+        flags.keyRefreshInterval = keyRefreshInterval
+        return flags
+    }
+
+    func run() async throws {
+        var configuration: ServerConfiguration
+        do {
+            configuration = try ServerConfiguration.resolve(flags: flags, environment: ProcessInfo.processInfo.environment)
+            // Read the key file now, so a missing or empty file is a usage error before anything starts.
+            if case .keyFile(let path) = configuration.signingKeys {
+                configuration.signingKeys = .secret(try KeyBootstrap.readKeyFile(at: path))
+            }
+        } catch {
+            throw ValidationError(error.message)
+        }
+
+        let logger = CommandLogging.logger(level: configuration.logLevel)
+        let opened = try StoreOpener.open(configuration.database, sqliteDurability: configuration.sqliteDurability, logger: logger)
+        logger.info(
+            "starting",
+            metadata: [
+                "gatehouse.database": "\(configuration.database)", "gatehouse.keys": "\(configuration.signingKeys)",
+            ]
+        )
+        let server = ServerService(configuration: configuration, store: opened, logger: logger) { address in
+            Output.immediately("Gatehouse listening on \(address.url)")
+        }
+        // The store's services come first so they are shut down last, after the server has drained.
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: opened.store.backgroundServices(logger: logger) + [server],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+        Output.immediately("Gatehouse stopped.")
+    }
+}

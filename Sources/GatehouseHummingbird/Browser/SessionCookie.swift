@@ -1,0 +1,47 @@
+import Foundation
+import Gatehouse
+import HTTPTypes
+
+/// The `Set-Cookie` values of the session cookie.
+struct SessionCookie {
+    let settings: GatehouseHTTPConfiguration.CookieSettings
+    let secure: Bool
+
+    init(configuration: GatehouseHTTPConfiguration) {
+        settings = configuration.cookie
+        secure = configuration.cookieIsSecure
+    }
+
+    /// Sets the cookie to `token`, kept by the browser for `lifetime` seconds when persistent.
+    func setting(_ token: String, lifetime: TimeInterval) -> String {
+        var value = "\(settings.name)=\(token)"
+        if settings.persistent {
+            value += "; Max-Age=\(max(0, Int(lifetime.rounded(.down))))"
+        }
+        return value + attributes
+    }
+
+    /// Deletes the cookie.
+    var clearing: String {
+        "\(settings.name)=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT" + attributes
+    }
+
+    private var attributes: String {
+        var attributes = "; Path=\(settings.path)"
+        if settings.httpOnly { attributes += "; HttpOnly" }
+        if secure { attributes += "; Secure" }
+        attributes += "; SameSite=\(settings.sameSite.rawValue)"
+        return attributes
+    }
+
+    /// How long the cookie of a freshly issued token should live: until the token expires, cut at the
+    /// session's absolute end.
+    func lifetime(of authentication: Authentication, now: Date) -> TimeInterval {
+        min(authentication.tokenExpiresAt, authentication.session.expiresAt).timeIntervalSince(now)
+    }
+
+    /// Whether `headers` already set or clear this cookie.
+    func isSet(in headers: HTTPFields) -> Bool {
+        headers[values: .setCookie].contains { $0.hasPrefix("\(settings.name)=") }
+    }
+}

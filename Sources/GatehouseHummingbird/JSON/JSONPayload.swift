@@ -1,0 +1,66 @@
+import Foundation
+import Gatehouse
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Reading request bodies and writing response bodies as JSON, with one date format (ISO-8601) and one
+/// size limit for the whole API.
+@_spi(Fuzzing) public enum JSONPayload {
+    static func encode(_ value: some Encodable) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(value))
+    }
+
+    /// A JSON response with `status`.
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        var response = Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encode(value))))
+        response.headers[.contentType] = "application/json; charset=utf-8"
+        return response
+    }
+
+    /// The `GET /v1/me` response, written without `JSONEncoder` when nothing in it needs escaping.
+    static func response(_ value: MeResponse, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        let bytes = try value.plainJSON() ?? encode(value)
+        var response = Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        response.headers[.contentType] = "application/json; charset=utf-8"
+        return response
+    }
+
+    /// Reads and decodes the request body. A body over `limit` bytes is `413`; an empty, non-UTF-8,
+    /// malformed or wrongly typed body is `400 InvalidRequest`.
+    static func decode<Value: Decodable>(_ type: Value.Type, from request: Request, limit: Int) async throws -> Value {
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
+            throw GatehouseHTTPError.payloadTooLarge(limit: limit)
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw GatehouseHTTPError.payloadTooLarge(limit: limit)
+        }
+        return try decode(type, from: Data(buffer.readableBytesView))
+    }
+
+    /// Decodes a complete body already read: an empty, non-UTF-8, malformed or wrongly typed body is
+    /// `InvalidRequest`.
+    @_spi(Fuzzing) public static func decode<Value: Decodable>(_ type: Value.Type, from bytes: Data) throws(AccountError) -> Value {
+        guard !bytes.isEmpty else {
+            throw AccountError.invalidRequest(.missingBody)
+        }
+        // JSONDecoder accepts UTF-16 and UTF-32 too; the API only speaks UTF-8. Without a byte-order
+        // mark, UTF-16 or UTF-32 text of ASCII characters is also valid UTF-8 (its zero bytes are NUL
+        // characters) and JSONDecoder recognises it by those zero bytes; JSON text never holds a raw
+        // NUL, so a zero byte settles it.
+        guard !bytes.contains(0), String(data: bytes, encoding: .utf8) != nil else {
+            throw AccountError.invalidRequest(.bodyEncoding)
+        }
+        do {
+            return try JSONDecoder().decode(Value.self, from: bytes)
+        } catch {
+            throw AccountError.invalidRequest(.body)
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Gatehouse
+
+// The response bodies of the JSON API. Property names are the wire names, except where a
+// `CodingKeys` says otherwise.
+
+/// An account as the API shows it: no id of a session, no permission, nothing secret.
+struct AccountPayload: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case accountID = "accountId"
+        case username, email, emailVerified, createdAt
+    }
+
+    var accountID: String
+    var username: String
+    var email: String
+    var emailVerified: Bool
+    var createdAt: Date
+
+    init(_ account: Account) {
+        accountID = account.accountID
+        username = account.username
+        email = account.email
+        emailVerified = account.emailVerified
+        createdAt = account.createdAt
+    }
+}
+
+/// A session as the API shows it. `current` is only present in session lists, where it marks the
+/// session of the request.
+struct SessionPayload: Encodable {
+    var id: String
+    var createdAt: Date
+    var lastUsedAt: Date
+    var expiresAt: Date
+    var ip: String
+    var userAgent: String
+    var current: Bool?
+
+    init(_ session: SessionDocument, current: Bool? = nil) {
+        id = session.id
+        createdAt = session.createdAt
+        lastUsedAt = session.lastUsedAt
+        expiresAt = session.expiresAt
+        ip = session.connectionInfo.ip
+        userAgent = session.connectionInfo.userAgent
+        self.current = current
+    }
+}
+
+/// `{"account":{…}}` (`POST /v1/accounts`).
+struct AccountResponse: Encodable {
+    var account: AccountPayload
+}
+
+/// `{"authToken","session":{…},"account":{…}}` (`POST /v1/login`).
+struct LoginResponse: Encodable {
+    var authToken: String
+    var session: SessionPayload
+    var account: AccountPayload
+}
+
+/// `{"account":{…},"session":{…}}` (`GET /v1/me`).
+struct MeResponse: Encodable {
+    var account: AccountPayload
+    var session: SessionPayload
+}
+
+/// `{"authToken"}` (`POST /v1/refresh`).
+struct TokenResponse: Encodable {
+    var authToken: String
+}
+
+/// `{"ok":true}` (`POST /v1/logout`).
+struct OKResponse: Encodable {
+    var ok = true
+}
+
+/// `{"sessions":[…]}` (`GET /v1/sessions`).
+struct SessionsResponse: Encodable {
+    var sessions: [SessionPayload]
+}
+
+/// `{"invalidated":n}` (`DELETE /v1/sessions…`).
+struct InvalidatedResponse: Encodable {
+    var invalidated: Int
+}
+
+/// `{"status":"ok"}` (`GET /health`).
+struct StatusResponse: Encodable {
+    var status = "ok"
+}
+
+/// `{"error":{"code":"…","message":"…"}}`.
+struct ErrorBody: Encodable {
+    struct Detail: Encodable {
+        var code: String
+        var message: String
+    }
+
+    var error: Detail
+
+    init(code: String, message: String) {
+        error = Detail(code: code, message: message)
+    }
+
+    func encoded() -> [UInt8] {
+        // Two strings cannot fail to encode; the fallback only keeps the signature non-throwing.
+        (try? JSONPayload.encode(self)) ?? Array(#"{"error":{"code":"InternalError","message":"error"}}"#.utf8)
+    }
+}

@@ -1,4 +1,0 @@
-/// `{"account":{…}}` (`POST /v1/accounts`).
-struct AccountResponse: Encodable {
-    var account: AccountPayload
-}

@@ -1,4 +1,0 @@
-/// `{"ok":true}` (`POST /v1/logout`).
-struct OKResponse: Encodable {
-    var ok = true
-}

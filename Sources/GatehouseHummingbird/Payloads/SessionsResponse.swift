@@ -1,4 +1,0 @@
-/// `{"sessions":[…]}` (`GET /v1/sessions`).
-struct SessionsResponse: Encodable {
-    var sessions: [SessionPayload]
-}

@@ -1,4 +1,0 @@
-/// `{"status":"ok"}` (`GET /health`).
-struct StatusResponse: Encodable {
-    var status = "ok"
-}

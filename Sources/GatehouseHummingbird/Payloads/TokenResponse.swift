@@ -1,4 +1,0 @@
-/// `{"authToken"}` (`POST /v1/refresh`).
-struct TokenResponse: Encodable {
-    var authToken: String
-}

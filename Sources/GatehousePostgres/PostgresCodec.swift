@@ -1,0 +1,119 @@
+import Gatehouse
+import PostgresNIO
+
+/// The column lists of every `SELECT` and `RETURNING`, next to the code that reads them, so that a
+/// query and its decoder cannot drift apart.
+enum PostgresCodec {
+    // MARK: Accounts
+
+    /// The account's own row (`a`) joined with its primary contact (`c`). The primary contact is the
+    /// authority for the e-mail address and whether it is verified; the address kept on the account
+    /// row only stands in for an account created without one.
+    static let account = """
+        a.account_id, a.username, COALESCE(c.value, a.email), COALESCE(c.verified, a.email_verified), \
+        a.deactivated, a.permissions, a.created_at, a.updated_at
+        """
+    static let accountCount = 8
+
+    /// `FROM` clause that goes with ``account``.
+    static let accountSource = "accounts a LEFT JOIN contacts c ON c.account_id = a.account_id AND c.is_primary"
+
+    /// Reads an account starting at the cursor; `nil` when the joined account is missing.
+    static func account(_ cursor: inout PostgresCursor) throws -> AccountRecord? {
+        guard let accountID = try cursor.next(String?.self) else {
+            cursor.skip(accountCount - 1)
+            return nil
+        }
+        return AccountRecord(
+            accountID: accountID,
+            username: try cursor.next(String.self),
+            email: try cursor.next(String.self),
+            emailVerified: try cursor.next(Bool.self),
+            deactivated: try cursor.next(Bool.self),
+            permissions: try cursor.next([String].self),
+            createdAt: PostgresTime.date(try cursor.next(Int64.self)),
+            updatedAt: PostgresTime.date(try cursor.next(Int64.self))
+        )
+    }
+
+    // MARK: Contacts
+
+    static let contact = "account_id, kind, value, verified, is_primary, created_at"
+
+    static func contact(_ cursor: inout PostgresCursor) throws -> ContactRecord {
+        let accountID = try cursor.next(String.self)
+        let kindName = try cursor.next(String.self)
+        guard let kind = ContactRecord.Kind(rawValue: kindName) else { throw PostgresCursor.UnknownValue(column: "contacts.kind") }
+        return ContactRecord(
+            accountID: accountID,
+            kind: kind,
+            value: try cursor.next(String.self),
+            verified: try cursor.next(Bool.self),
+            isPrimary: try cursor.next(Bool.self),
+            createdAt: PostgresTime.date(try cursor.next(Int64.self))
+        )
+    }
+
+    // MARK: Sessions
+
+    /// A session row under the alias `s`.
+    static let session = """
+        s.id, s.account_id, s.current_hash, s.previous_hash, s.rotated_at, s.older_secrets, s.current_presented, \
+        s.created_at, s.last_used_at, s.expires_at, s.valid, s.revoked_reason, s.ip, s.user_agent
+        """
+
+    static func session(_ cursor: inout PostgresCursor) throws -> SessionRecord {
+        SessionRecord(
+            id: try cursor.next(String.self),
+            accountID: try cursor.next(String.self),
+            currentHash: try cursor.nextBytes(),
+            previousHash: try cursor.nextOptionalBytes(),
+            rotatedAt: try cursor.next(Int64?.self).map(PostgresTime.date),
+            olderSecrets: SupersededSecret.unpack(try cursor.nextBytes()),
+            currentPresented: try cursor.next(Bool.self),
+            createdAt: PostgresTime.date(try cursor.next(Int64.self)),
+            lastUsedAt: PostgresTime.date(try cursor.next(Int64.self)),
+            expiresAt: PostgresTime.date(try cursor.next(Int64.self)),
+            valid: try cursor.next(Bool.self),
+            revokedReason: try cursor.next(String?.self).map(RevocationReason.init(rawValue:)),
+            ip: try cursor.next(String.self),
+            userAgent: try cursor.next(String.self)
+        )
+    }
+
+    // MARK: One-time tokens
+
+    static let token = "id, account_id, kind, created_for, hash, reason, created_at, expires_at, used_at"
+
+    static func token(_ cursor: inout PostgresCursor) throws -> OneTimeTokenRecord {
+        let id = try cursor.next(String.self)
+        let accountID = try cursor.next(String.self)
+        let kindName = try cursor.next(String.self)
+        guard let kind = OneTimeTokenRecord.Kind(rawValue: kindName) else { throw PostgresCursor.UnknownValue(column: "one_time_tokens.kind") }
+        return OneTimeTokenRecord(
+            id: id,
+            accountID: accountID,
+            kind: kind,
+            createdFor: try cursor.next(String.self),
+            hash: try cursor.nextBytes(),
+            reason: try cursor.next(String?.self),
+            createdAt: PostgresTime.date(try cursor.next(Int64.self)),
+            expiresAt: PostgresTime.date(try cursor.next(Int64.self)),
+            usedAt: try cursor.next(Int64?.self).map(PostgresTime.date)
+        )
+    }
+
+    // MARK: Signing keys
+
+    static let signingKey = "kid, secret, created_at, is_signing, retired"
+
+    static func signingKey(_ cursor: inout PostgresCursor) throws -> StoredSigningKey {
+        StoredSigningKey(
+            kid: try cursor.next(String.self),
+            secret: try cursor.nextBytes(),
+            createdAt: PostgresTime.date(try cursor.next(Int64.self)),
+            isSigning: try cursor.next(Bool.self),
+            retired: try cursor.next(Bool.self)
+        )
+    }
+}

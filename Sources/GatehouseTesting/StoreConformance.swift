@@ -1,0 +1,124 @@
+import Gatehouse
+
+/// The rules every `GatehouseStore` keeps, as checks a store's own tests can run.
+///
+/// The built-in stores (memory, SQLite, PostgreSQL) pass every check in ``checks``; a store that
+/// passes them too can take their place. Each check needs a fresh, empty store that is ready for use
+/// (migrated, its background services running): the tests prepare it, so the checks work the same
+/// way for a dictionary in memory and for a database behind a connection pool.
+///
+/// With Swift Testing, one parameterised test runs every check as a case of its own:
+///
+/// ```swift
+/// import GatehouseTesting
+/// import Testing
+///
+/// @Test(arguments: StoreConformance.checks)
+/// func conformance(_ check: StoreConformanceCheck) async throws {
+///     try await check.run(on: MyStore())
+/// }
+/// ```
+///
+/// A store that needs setting up gets it in the test, around the check: a database store might
+/// start its connection pool, create a schema of its own, migrate, run the check, and drop the schema.
+///
+/// With XCTest, ``failures(of:withFreshStore:)`` runs them all and returns what failed, each failure
+/// saying which check broke and why:
+///
+/// ```swift
+/// import GatehouseTesting
+/// import XCTest
+///
+/// final class MyStoreConformanceTests: XCTestCase {
+///     func testConformance() async {
+///         let failures = await StoreConformance.failures { check in
+///             let store = MyStore()
+///             try await store.migrate()
+///             try await check(store)
+///         }
+///         for failure in failures { XCTFail(failure.description) }
+///     }
+/// }
+/// ```
+public enum StoreConformance {
+    /// The parts of the store protocols the checks are about.
+    public enum Concern: String, Sendable, CaseIterable, CustomStringConvertible {
+        /// What a new store holds: nothing.
+        case basics
+        /// `AccountStore`: accounts, contacts, password hashes, uniqueness.
+        case accounts
+        /// `SessionStore`: inserting, reading, listing, revoking and deleting sessions.
+        case sessions
+        /// `SessionStore.updateSessions(_:)`: compare-and-swap writes, alone, in batches and concurrently.
+        case sessionUpdates = "session-updates"
+        /// `TokenStore`: single-use tokens.
+        case tokens
+        /// `SigningKeyStore`: signing keys, their demotion and their retirement.
+        case signingKeys = "signing-keys"
+
+        /// The concern as a title: "Session updates".
+        public var title: String {
+            switch self {
+            case .basics: "Basics"
+            case .accounts: "Accounts"
+            case .sessions: "Sessions"
+            case .sessionUpdates: "Session updates"
+            case .tokens: "One-time tokens"
+            case .signingKeys: "Signing keys"
+            }
+        }
+
+        /// The ``title``.
+        public var description: String { title }
+    }
+
+    /// Every check, grouped by concern in the order of `Concern.allCases`.
+    public static let checks: [StoreConformanceCheck] =
+        basicChecks + accountChecks + sessionChecks + sessionUpdateChecks + tokenChecks + signingKeyChecks
+
+    /// The checks about one concern, for a store that implements only some of the store protocols
+    /// and tests them through a `GatehouseStore` that forwards the rest.
+    public static func checks(_ concern: Concern) -> [StoreConformanceCheck] {
+        checks.filter { $0.concern == concern }
+    }
+
+    /// Runs `checks` one after the other, each against a fresh store, and returns the failures: none
+    /// when the store keeps every rule.
+    ///
+    /// `withFreshStore` prepares a new, empty store that is ready for use, passes it to the check it is
+    /// given, and disposes of the store afterwards. An error it throws (other than the check's own
+    /// ``StoreConformanceFailure``) becomes a failure of that check.
+    ///
+    /// ```swift
+    /// let failures = await StoreConformance.failures { check in try await check(MyStore()) }
+    /// ```
+    public static func failures(
+        of checks: [StoreConformanceCheck] = StoreConformance.checks,
+        withFreshStore: (_ check: (any GatehouseStore) async throws -> Void) async throws -> Void
+    ) async -> [StoreConformanceFailure] {
+        var failures: [StoreConformanceFailure] = []
+        for check in checks {
+            var ran = false
+            do {
+                try await withFreshStore { store in
+                    ran = true
+                    try await check.run(on: store)
+                }
+                if !ran {
+                    failures.append(StoreConformanceFailure(check: check.name, message: "withFreshStore returned without running the check"))
+                }
+            } catch let failure as StoreConformanceFailure {
+                failures.append(failure)
+            } catch {
+                failures.append(
+                    StoreConformanceFailure(
+                        check: check.name,
+                        message: "preparing or disposing of the store threw \(describe(error))",
+                        underlyingError: error
+                    )
+                )
+            }
+        }
+        return failures
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Gatehouse
+
+/// The records the conformance checks store, for a store's own tests too.
+///
+/// Dates are whole seconds after ``epoch``, which every store keeps exactly; digests are 32 copies of
+/// one byte, so `digest(1)` and `digest(2)` differ and a failure can name them without showing bytes.
+/// None of these values is a secret: they are made to be printed.
+public enum StoreFixture {
+    /// The instant every fixture date counts from: 2023-11-14T22:13:20Z (Unix time 1,700,000,000).
+    public static let epoch = Date(timeIntervalSince1970: 1_700_000_000)
+
+    /// ``epoch`` plus `seconds`.
+    public static func date(_ seconds: Int) -> Date {
+        epoch.addingTimeInterval(TimeInterval(seconds))
+    }
+
+    /// A 32-byte digest made of one repeated byte: distinct bytes give distinct digests.
+    public static func digest(_ byte: UInt8) -> [UInt8] {
+        [UInt8](repeating: byte, count: 32)
+    }
+
+    /// An account with id `acct-<name>`, username `name`, e-mail `<name>@example.com` unless given,
+    /// one permission, created and updated at `date(seconds)`.
+    public static func account(_ name: String, email: String? = nil, at seconds: Int = 0) -> AccountRecord {
+        AccountRecord(
+            accountID: "acct-\(name)",
+            username: name,
+            email: email ?? "\(name)@example.com",
+            permissions: ["admin_profile:acct-\(name)"],
+            createdAt: date(seconds),
+            updatedAt: date(seconds)
+        )
+    }
+
+    /// The primary, unverified e-mail contact of `account`.
+    public static func primaryEmail(of account: AccountRecord) -> ContactRecord {
+        ContactRecord(accountID: account.accountID, kind: .email, value: account.email, isPrimary: true, createdAt: account.createdAt)
+    }
+
+    /// Creates `account` in `store` with its primary e-mail contact and any `extra` contacts, and returns it.
+    @discardableResult
+    public static func create(
+        _ account: AccountRecord,
+        in store: any AccountStore,
+        passwordHash: String = "hash-v1",
+        extra: [ContactRecord] = []
+    ) async throws -> AccountRecord {
+        try await store.createAccount(account, passwordHash: passwordHash, contacts: [primaryEmail(of: account)] + extra)
+        return account
+    }
+
+    /// A valid, never rotated session of `account` whose current secret is `digest(hash)`, created at
+    /// `date(seconds)` and expiring `lifetime` seconds later.
+    public static func session(
+        _ id: String,
+        of account: AccountRecord,
+        hash: UInt8 = 1,
+        at seconds: Int = 0,
+        expiresAfter lifetime: Int = 86_400
+    ) -> SessionRecord {
+        SessionRecord(
+            id: id,
+            accountID: account.accountID,
+            currentHash: digest(hash),
+            createdAt: date(seconds),
+            lastUsedAt: date(seconds),
+            expiresAt: date(seconds + lifetime),
+            ip: "192.0.2.1",
+            userAgent: "Agent/1.0"
+        )
+    }
+
+    /// A rotation of session `sessionID` from secret `digest(expected)` to `digest(new)` at `date(seconds)`,
+    /// with one older secret in its history and a new address and user agent.
+    public static func rotation(of sessionID: String, from expected: UInt8, to new: UInt8, at seconds: Int = 10) -> SessionUpdate {
+        SessionUpdate(
+            sessionID: sessionID,
+            expectedCurrentHash: digest(expected),
+            currentHash: digest(new),
+            previousHash: digest(expected),
+            rotatedAt: date(seconds),
+            olderSecrets: [SupersededSecret(hash: digest(200), supersededAt: date(seconds - 5))],
+            currentPresented: false,
+            lastUsedAt: date(seconds),
+            ip: "198.51.100.7",
+            userAgent: "Agent/2.0"
+        )
+    }
+
+    /// An unused token of `account` whose hash is `digest(hash)`, created at `date(seconds)` and expiring
+    /// `lifetime` seconds later.
+    public static func token(
+        _ id: String,
+        of account: AccountRecord,
+        kind: OneTimeTokenRecord.Kind = .emailVerification,
+        hash: UInt8,
+        at seconds: Int = 0,
+        expiresAfter lifetime: Int = 3_600
+    ) -> OneTimeTokenRecord {
+        OneTimeTokenRecord(
+            id: id,
+            accountID: account.accountID,
+            kind: kind,
+            createdFor: account.email,
+            hash: digest(hash),
+            reason: "test",
+            createdAt: date(seconds),
+            expiresAt: date(seconds + lifetime)
+        )
+    }
+
+    /// A key with id `kid`, made at `date(seconds)`, signing or verification-only; its secret is made
+    /// from its id, so no two fixture keys share one.
+    public static func signingKey(_ kid: String, signing: Bool, at seconds: Int = 0) -> StoredSigningKey {
+        StoredSigningKey(kid: kid, secret: Array(kid.utf8) + [UInt8](repeating: 7, count: 32), createdAt: date(seconds), isSigning: signing)
+    }
+}

@@ -1,0 +1,230 @@
+import Foundation
+import Gatehouse
+
+/// A store as a third party would write one, from the public API of `Gatehouse` alone: an actor
+/// keeping every record in dictionaries. Being an actor, each call runs alone, which makes every call
+/// one transaction: checks and writes of one call cannot interleave with another call's.
+actor DictionaryStore: GatehouseStore {
+    private struct ContactKey: Hashable {
+        var kind: ContactRecord.Kind
+        var value: String
+    }
+
+    // Accounts.
+    private var accountsByID: [String: AccountRecord] = [:]
+    private var accountIDsInCreationOrder: [String] = []
+    private var accountIDsByUsername: [String: String] = [:]
+    private var passwordHashesByAccount: [String: String] = [:]
+    private var contactsByAccount: [String: [ContactRecord]] = [:]
+    private var contactOwners: [ContactKey: String] = [:]
+
+    // Sessions, with the order they were inserted in to break ties between equal creation dates.
+    private var sessionsByID: [String: SessionRecord] = [:]
+    private var sessionInsertionNumbers: [String: Int] = [:]
+    private var insertedSessions = 0
+
+    // Tokens, kept in insertion order, with an index of their hashes.
+    private var tokens: [OneTimeTokenRecord] = []
+    private var tokenHashes: Set<[UInt8]> = []
+
+    private var keys: [StoredSigningKey] = []
+
+    init() {}
+
+    // MARK: AccountStore
+
+    func createAccount(_ account: AccountRecord, passwordHash: String, contacts: [ContactRecord]) async throws {
+        if accountIDsByUsername[account.username] != nil { throw AccountError.conflict(.usernameTaken) }
+        if accountsByID[account.accountID] != nil { throw AccountError.conflict(.idTaken) }
+        var newKeys: Set<ContactKey> = []
+        for contact in contacts {
+            let key = ContactKey(kind: contact.kind, value: contact.value)
+            guard contactOwners[key] == nil, newKeys.insert(key).inserted else { throw AccountError.conflict(.contactTaken) }
+        }
+        // Every rule holds: write it all.
+        accountsByID[account.accountID] = account
+        accountIDsInCreationOrder.append(account.accountID)
+        accountIDsByUsername[account.username] = account.accountID
+        passwordHashesByAccount[account.accountID] = passwordHash
+        contactsByAccount[account.accountID] = contacts
+        for key in newKeys { contactOwners[key] = account.accountID }
+    }
+
+    func account(id: String) async throws -> AccountRecord? {
+        accountsByID[id].map(withPrimaryContact)
+    }
+
+    func account(username: String) async throws -> AccountRecord? {
+        accountIDsByUsername[username].flatMap { accountsByID[$0] }.map(withPrimaryContact)
+    }
+
+    func passwordHash(accountID: String) async throws -> String? {
+        passwordHashesByAccount[accountID]
+    }
+
+    func setPasswordHash(accountID: String, hash: String, at date: Date) async throws -> Bool {
+        guard accountsByID[accountID] != nil else { return false }
+        passwordHashesByAccount[accountID] = hash
+        accountsByID[accountID]?.updatedAt = date
+        return true
+    }
+
+    func setDeactivated(accountID: String, _ deactivated: Bool, at date: Date) async throws -> Bool {
+        guard accountsByID[accountID] != nil else { return false }
+        accountsByID[accountID]?.deactivated = deactivated
+        accountsByID[accountID]?.updatedAt = date
+        return true
+    }
+
+    func contacts(accountID: String) async throws -> [ContactRecord] {
+        contactsByAccount[accountID] ?? []
+    }
+
+    func markContactVerified(accountID: String, kind: ContactRecord.Kind, value: String) async throws -> ContactRecord? {
+        guard let index = contactsByAccount[accountID]?.firstIndex(where: { $0.kind == kind && $0.value == value }) else { return nil }
+        contactsByAccount[accountID]?[index].verified = true
+        return contactsByAccount[accountID]?[index]
+    }
+
+    func accounts(limit: Int, offset: Int) async throws -> [AccountRecord] {
+        guard limit > 0, offset < accountIDsInCreationOrder.count else { return [] }
+        let page = accountIDsInCreationOrder[max(0, offset)...].prefix(limit)
+        return page.compactMap { accountsByID[$0] }.map(withPrimaryContact)
+    }
+
+    /// The account with the e-mail and verification of its primary e-mail contact, which are the truth.
+    private func withPrimaryContact(_ account: AccountRecord) -> AccountRecord {
+        guard let primary = contactsByAccount[account.accountID]?.first(where: { $0.isPrimary && $0.kind == .email }) else { return account }
+        var account = account
+        account.email = primary.value
+        account.emailVerified = primary.verified
+        return account
+    }
+
+    // MARK: SessionStore
+
+    func insertSession(_ session: SessionRecord) async throws {
+        if sessionsByID[session.id] != nil { throw AccountError.conflict(.idTaken) }
+        if accountsByID[session.accountID] == nil { throw AccountError.userNotFound }
+        sessionsByID[session.id] = session
+        insertedSessions += 1
+        sessionInsertionNumbers[session.id] = insertedSessions
+    }
+
+    func session(id: String) async throws -> SessionRecord? {
+        sessionsByID[id]
+    }
+
+    func sessionWithAccount(id: String) async throws -> (session: SessionRecord, account: AccountRecord?)? {
+        guard let session = sessionsByID[id] else { return nil }
+        return (session, accountsByID[session.accountID].map(withPrimaryContact))
+    }
+
+    func updateSessions(_ updates: [SessionUpdate]) async throws -> [Bool] {
+        var applied: [Bool] = []
+        applied.reserveCapacity(updates.count)
+        for update in updates {
+            guard var session = sessionsByID[update.sessionID], session.valid, session.currentHash == update.expectedCurrentHash else {
+                applied.append(false)
+                continue
+            }
+            session.currentHash = update.currentHash
+            session.previousHash = update.previousHash
+            session.rotatedAt = update.rotatedAt
+            session.olderSecrets = update.olderSecrets
+            session.currentPresented = update.currentPresented
+            session.lastUsedAt = update.lastUsedAt
+            session.ip = update.ip
+            session.userAgent = update.userAgent
+            sessionsByID[update.sessionID] = session
+            applied.append(true)
+        }
+        return applied
+    }
+
+    func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date) async throws -> Int {
+        let ending: [String]
+        switch scope {
+        case .session(let id, let accountID):
+            ending = sessionsByID[id].map { $0.accountID == accountID ? [id] : [] } ?? []
+        case .allSessions(let accountID):
+            ending = sessionsByID.values.filter { $0.accountID == accountID }.map(\.id)
+        case .allSessionsExcept(let kept, let accountID):
+            ending = sessionsByID.values.filter { $0.accountID == accountID && $0.id != kept }.map(\.id)
+        }
+        var revoked = 0
+        for id in ending where sessionsByID[id]?.valid == true {
+            sessionsByID[id]?.valid = false
+            sessionsByID[id]?.revokedReason = reason
+            revoked += 1
+        }
+        return revoked
+    }
+
+    func sessions(accountID: String, includeInvalid: Bool) async throws -> [SessionRecord] {
+        sessionsByID.values
+            .filter { $0.accountID == accountID && (includeInvalid || $0.valid) }
+            .sorted { ($0.createdAt, sessionInsertionNumbers[$0.id] ?? 0) < ($1.createdAt, sessionInsertionNumbers[$1.id] ?? 0) }
+    }
+
+    func deleteSessions(endedBefore date: Date) async throws -> Int {
+        let ended = sessionsByID.values.filter { session in
+            session.expiresAt < date || (!session.valid && session.lastUsedAt < date)
+        }
+        for session in ended {
+            sessionsByID[session.id] = nil
+            sessionInsertionNumbers[session.id] = nil
+        }
+        return ended.count
+    }
+
+    // MARK: TokenStore
+
+    func insertToken(_ token: OneTimeTokenRecord) async throws {
+        guard !tokenHashes.contains(token.hash), !tokens.contains(where: { $0.id == token.id }) else {
+            throw AccountError.conflict(.idTaken)
+        }
+        tokens.append(token)
+        tokenHashes.insert(token.hash)
+    }
+
+    func consumeToken(hash: [UInt8], kind: OneTimeTokenRecord.Kind, at date: Date) async throws -> OneTimeTokenRecord? {
+        guard tokenHashes.contains(hash),
+            let index = tokens.firstIndex(where: { $0.hash == hash && $0.kind == kind }),
+            tokens[index].usedAt == nil, date < tokens[index].expiresAt
+        else { return nil }
+        tokens[index].usedAt = date
+        return tokens[index]
+    }
+
+    func deleteTokens(accountID: String, kind: OneTimeTokenRecord.Kind) async throws -> Int {
+        let doomed = tokens.filter { $0.accountID == accountID && $0.kind == kind }
+        tokens.removeAll { $0.accountID == accountID && $0.kind == kind }
+        for token in doomed { tokenHashes.remove(token.hash) }
+        return doomed.count
+    }
+
+    func tokens(accountID: String, kind: OneTimeTokenRecord.Kind) async throws -> [OneTimeTokenRecord] {
+        tokens.filter { $0.accountID == accountID && $0.kind == kind }
+    }
+
+    // MARK: SigningKeyStore
+
+    func signingKeys() async throws -> [StoredSigningKey] {
+        keys
+    }
+
+    func insertSigningKey(_ key: StoredSigningKey) async throws {
+        if keys.contains(where: { $0.kid == key.kid }) { throw AccountError.conflict(.keyIDTaken) }
+        if key.isSigning {
+            for index in keys.indices where keys[index].isSigning { keys[index].isSigning = false }
+        }
+        keys.append(key)
+    }
+
+    func retireSigningKey(kid: String) async throws -> Bool {
+        guard let index = keys.firstIndex(where: { $0.kid == kid }), !keys[index].isSigning, !keys[index].retired else { return false }
+        keys[index].retired = true
+        return true
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import Gatehouse
+
+/// A ``DictionaryStore`` behind a wrapper with one deliberate flaw, to show that the conformance checks
+/// catch it.
+actor FlawedStore: GatehouseStore {
+    enum Flaw: String, Sendable, CaseIterable, CustomStringConvertible {
+        /// Compare-and-swap that does not compare: every update of a valid session applies, whatever
+        /// hash it expects.
+        case ignoresExpectedHash
+        /// A used token can be consumed again.
+        case reusesTokens
+        /// Ending one session ends every session of its account.
+        case revokesEverySession
+        /// A new session is stored without the history of its older secrets.
+        case dropsRotationHistory
+        /// Every call throws, as a database that cannot be reached does.
+        case unavailable
+
+        var description: String { rawValue }
+    }
+
+    let flaw: Flaw
+    private let inner = DictionaryStore()
+    /// The tokens consumed so far, for ``Flaw/reusesTokens``.
+    private var consumed: [OneTimeTokenRecord] = []
+
+    init(_ flaw: Flaw) { self.flaw = flaw }
+
+    /// Runs `body` on the inner store, or throws for ``Flaw/unavailable``.
+    private func pass<Result>(_ body: () async throws -> Result) async throws -> Result {
+        if flaw == .unavailable { throw AccountError.storeUnavailable(.timedOut) }
+        return try await body()
+    }
+
+    func insertSession(_ session: SessionRecord) async throws {
+        var session = session
+        if flaw == .dropsRotationHistory { session.olderSecrets = [] }
+        try await pass { try await inner.insertSession(session) }
+    }
+
+    func updateSessions(_ updates: [SessionUpdate]) async throws -> [Bool] {
+        guard flaw == .ignoresExpectedHash else { return try await pass { try await inner.updateSessions(updates) } }
+        var results: [Bool] = []
+        for var update in updates {
+            if let current = try await inner.session(id: update.sessionID) {
+                update.expectedCurrentHash = current.currentHash
+            }
+            results += try await inner.updateSessions([update])
+        }
+        return results
+    }
+
+    func consumeToken(hash: [UInt8], kind: OneTimeTokenRecord.Kind, at date: Date) async throws -> OneTimeTokenRecord? {
+        if let token = try await pass({ try await inner.consumeToken(hash: hash, kind: kind, at: date) }) {
+            consumed.append(token)
+            return token
+        }
+        guard flaw == .reusesTokens else { return nil }
+        return consumed.last { $0.hash == hash && $0.kind == kind }
+    }
+
+    func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date) async throws -> Int {
+        guard flaw == .revokesEverySession, case .session = scope else {
+            return try await pass { try await inner.revokeSessions(scope, reason: reason, at: date) }
+        }
+        return try await inner.revokeSessions(.allSessions(accountID: scope.accountID), reason: reason, at: date)
+    }
+
+    // Everything else as the inner store does it.
+
+    func createAccount(_ account: AccountRecord, passwordHash: String, contacts: [ContactRecord]) async throws {
+        try await pass { try await inner.createAccount(account, passwordHash: passwordHash, contacts: contacts) }
+    }
+
+    func account(id: String) async throws -> AccountRecord? { try await pass { try await inner.account(id: id) } }
+    func account(username: String) async throws -> AccountRecord? { try await pass { try await inner.account(username: username) } }
+    func passwordHash(accountID: String) async throws -> String? { try await pass { try await inner.passwordHash(accountID: accountID) } }
+
+    func setPasswordHash(accountID: String, hash: String, at date: Date) async throws -> Bool {
+        try await pass { try await inner.setPasswordHash(accountID: accountID, hash: hash, at: date) }
+    }
+
+    func setDeactivated(accountID: String, _ deactivated: Bool, at date: Date) async throws -> Bool {
+        try await pass { try await inner.setDeactivated(accountID: accountID, deactivated, at: date) }
+    }
+
+    func contacts(accountID: String) async throws -> [ContactRecord] { try await pass { try await inner.contacts(accountID: accountID) } }
+
+    func markContactVerified(accountID: String, kind: ContactRecord.Kind, value: String) async throws -> ContactRecord? {
+        try await pass { try await inner.markContactVerified(accountID: accountID, kind: kind, value: value) }
+    }
+
+    func accounts(limit: Int, offset: Int) async throws -> [AccountRecord] {
+        try await pass { try await inner.accounts(limit: limit, offset: offset) }
+    }
+    func session(id: String) async throws -> SessionRecord? { try await pass { try await inner.session(id: id) } }
+
+    func sessionWithAccount(id: String) async throws -> (session: SessionRecord, account: AccountRecord?)? {
+        try await pass { try await inner.sessionWithAccount(id: id) }
+    }
+
+    func sessions(accountID: String, includeInvalid: Bool) async throws -> [SessionRecord] {
+        try await pass { try await inner.sessions(accountID: accountID, includeInvalid: includeInvalid) }
+    }
+
+    func deleteSessions(endedBefore date: Date) async throws -> Int { try await pass { try await inner.deleteSessions(endedBefore: date) } }
+    func insertToken(_ token: OneTimeTokenRecord) async throws { try await pass { try await inner.insertToken(token) } }
+
+    func deleteTokens(accountID: String, kind: OneTimeTokenRecord.Kind) async throws -> Int {
+        try await pass { try await inner.deleteTokens(accountID: accountID, kind: kind) }
+    }
+
+    func tokens(accountID: String, kind: OneTimeTokenRecord.Kind) async throws -> [OneTimeTokenRecord] {
+        try await pass { try await inner.tokens(accountID: accountID, kind: kind) }
+    }
+
+    func signingKeys() async throws -> [StoredSigningKey] { try await pass { try await inner.signingKeys() } }
+    func insertSigningKey(_ key: StoredSigningKey) async throws { try await pass { try await inner.insertSigningKey(key) } }
+    func retireSigningKey(kid: String) async throws -> Bool { try await pass { try await inner.retireSigningKey(kid: kid) } }
+}
