@@ -2,11 +2,12 @@
 # Fuzzes token parsing, Authorization/Cookie/Origin parsing and the JSON request bodies with libFuzzer
 # for a bounded time: scripts/fuzz.sh [seconds] (default 60).
 #
-# The fuzzing build lives in its own scratch path (.build-fuzz) because it is compiled with
-# `-sanitize=fuzzer -DFUZZING`, which must not mix with the ordinary build. New interesting inputs go
-# to .build-fuzz/corpus (kept between local runs, never committed); the committed seeds in
-# Fuzz/corpus are only read. A crash or a violated property exits non-zero and leaves the input in
-# .build-fuzz/artifacts/ (replay it with `.build/debug/GatehouseFuzz DIR`).
+# The fuzzer is its own package, Fuzz/. Its fuzzing build lives in its own scratch path (.build-fuzz)
+# because it is compiled with `-sanitize=fuzzer -DFUZZING`, which must not mix with the ordinary build.
+# New interesting inputs go to .build-fuzz/corpus (kept between local runs, never committed); the
+# committed seeds in Fuzz/corpus are only read. A crash or a violated property exits non-zero and
+# leaves the input in .build-fuzz/artifacts/ (replay it with the ordinary build of the package:
+# `swift build --package-path Fuzz`, then `Fuzz/.build/debug/GatehouseFuzz DIR`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +18,7 @@ if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [ "$seconds" -lt 1 ]; then
 fi
 
 scratch=.build-fuzz
-flags=(--scratch-path "$scratch" --product GatehouseFuzz -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING)
+flags=(--package-path Fuzz --scratch-path "$scratch" --product GatehouseFuzz -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING)
 swift build "${flags[@]}"
 binary="$(swift build "${flags[@]}" --show-bin-path)/GatehouseFuzz"
 

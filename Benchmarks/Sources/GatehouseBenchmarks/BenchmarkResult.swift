@@ -14,7 +14,16 @@ struct BenchmarkResult: Sendable, Encodable {
     /// Further figures and caveats, one sentence each.
     var notes: [String]
 
-    init(benchmark: String, figure: String, unit: String, gatehouse: Double, baselineName: String, baseline: Double, target: Target, notes: [String] = []) {
+    init(
+        benchmark: String,
+        figure: String,
+        unit: String,
+        gatehouse: Double,
+        baselineName: String,
+        baseline: Double,
+        target: Target,
+        notes: [String] = []
+    ) {
         self.benchmark = benchmark
         self.figure = figure
         self.unit = unit

@@ -10,7 +10,7 @@ import Synchronization
 /// assembles it: the Gatehouse router in a Hummingbird application, on an SQLite file.
 struct BenchmarkServer {
     let accounts: Accounts
-    let store: any AccountStore & SessionStore & TokenStore
+    let store: any GatehouseStore
     let port: Int
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
@@ -19,8 +19,8 @@ struct BenchmarkServer {
         try await start(store: SQLiteStore(path: databasePath, logger: Fixtures.logger), passwordHasher: passwordHasher)
     }
 
-    static func start(store: any AccountStore & SessionStore & TokenStore, passwordHasher: any PasswordHasher = ScryptPasswordHasher()) async throws -> BenchmarkServer {
-        let accounts = Accounts(store: store, options: Fixtures.accountsOptions(ring: Fixtures.keyRing(), passwordHasher: passwordHasher))
+    static func start(store: any GatehouseStore, passwordHasher: any PasswordHasher = ScryptPasswordHasher()) async throws -> BenchmarkServer {
+        let accounts = Accounts(store: store, options: Fixtures.accountsOptions(ring: try Fixtures.keyRing(), passwordHasher: passwordHasher))
         let router = makeGatehouseRouter(accounts: accounts, configuration: GatehouseHTTPConfiguration(), logger: Fixtures.logger)
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
@@ -30,11 +30,10 @@ struct BenchmarkServer {
                 portContinuation.yield(channel.localAddress?.port ?? 0)
                 portContinuation.finish()
             },
-            logger: Fixtures.logger)
-        var services: [any Service] = [app]
-        if let file = store as? SQLiteStore, file.path != nil {
-            services.append(SQLiteCheckpointer(store: file, logger: Fixtures.logger))
-        }
+            logger: Fixtures.logger
+        )
+        // The store's own services (an SQLite file's WAL checkpointer) run beside the server.
+        let services: [any Service] = [app] + store.backgroundServices(logger: Fixtures.logger)
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [], logger: Fixtures.logger))
         let task = Task { try await group.run() }
         var port = 0

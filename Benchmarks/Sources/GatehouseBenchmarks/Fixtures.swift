@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Gatehouse
 import GatehouseSQLite
@@ -10,9 +11,20 @@ enum Fixtures {
     static let userAgent = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
     static let clientIP = "127.0.0.1"
     static let password = "correct horse battery staple"
+    static let keyID = "bench-2025-01"
 
-    static func keyRing() -> KeyRing {
-        KeyRing(signingKey: SigningKey.generate(kid: "bench-2025-01"))
+    /// Who every benchmark client is, as the HTTP layer would describe it.
+    static let client = ConnectionInfo(ip: clientIP, userAgent: userAgent)
+
+    static func keyRing() throws -> KeyRing {
+        KeyRing(signingKey: try SigningKey.generate(kid: keyID))
+    }
+
+    /// A key ring and its signing key's secret as a swift-crypto key: a `SigningKey` does not hand its
+    /// secret out, so the HMAC baselines are keyed with the same 32 random bytes.
+    static func keyRingWithHMACKey() throws -> (ring: KeyRing, hmacKey: SymmetricKey) {
+        let secret = SystemRandomSource().bytes(32)
+        return (KeyRing(signingKey: try SigningKey(kid: keyID, secret: secret)), SymmetricKey(data: secret))
     }
 
     /// Logs only errors, to standard error: the benchmarks measure Gatehouse, not a log sink.
@@ -42,12 +54,17 @@ enum Fixtures {
         let now = Date()
         let random = SystemRandomSource()
         for index in 0..<count {
-            let id = Identifiers.ulid(at: now, random: random)
+            let id = BenchmarkIDs.ulid(at: now, random: random)
             let username = "\(prefix)\(index)"
             let record = AccountRecord(
-                accountId: id, username: username, email: "\(username)@example.com",
-                permissions: ["admin_profile:\(id)"], createdAt: now, updatedAt: now)
-            let contact = ContactRecord(accountId: id, kind: .email, value: record.email, isPrimary: true, createdAt: now)
+                accountID: id,
+                username: username,
+                email: "\(username)@example.com",
+                permissions: ["admin_profile:\(id)"],
+                createdAt: now,
+                updatedAt: now
+            )
+            let contact = ContactRecord(accountID: id, kind: .email, value: record.email, isPrimary: true, createdAt: now)
             try await store.createAccount(record, passwordHash: passwordHash, contacts: [contact])
             accounts.append(Account(record))
         }
@@ -56,14 +73,19 @@ enum Fixtures {
 
     /// Logs `account` in (without a password) and returns the session's first token.
     static func openSession(for account: Account, sessions: Sessions) async throws -> String {
-        let request = SessionRequest(requestIp: clientIP, userAgent: userAgent)
-        return try await sessions.upsertRefreshTokenAndSessionDocument(.insert(account: account), request: request).authToken
+        try await sessions.startSession(for: account, client: client).token
     }
 
-    /// Runs the WAL checkpointers of `stores`, as `gatehouse serve` runs its store's, while `body` runs.
+    /// Runs the background services of `stores` (an SQLite file's WAL checkpointer), as `gatehouse serve`
+    /// runs its store's, while `body` runs.
     static func withCheckpointers<Result>(_ stores: [SQLiteStore], _ body: () async throws -> Result) async throws -> Result {
-        let group = ServiceGroup(configuration: .init(
-            services: stores.map { SQLiteCheckpointer(store: $0, logger: logger) }, gracefulShutdownSignals: [], logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: stores.flatMap { $0.backgroundServices(logger: logger) },
+                gracefulShutdownSignals: [],
+                logger: logger
+            )
+        )
         let running = Task { try await group.run() }
         let result: Result
         do {
@@ -81,12 +103,12 @@ enum Fixtures {
     /// Presents `token` as a client would and returns the token the client holds afterwards; throws
     /// when the request was not a renewal (every request in these benchmarks must rotate).
     static func rotate(_ token: String, with sessions: Sessions) async throws -> String {
-        let request = SessionRequest(authToken: token, requestIp: clientIP, userAgent: userAgent)
-        try await sessions.handleRequest(request)
-        guard request.tokenRenewed, let renewed = request.authToken, renewed != token else {
+        guard let authentication = try await sessions.authenticate(token: token, client: client),
+            authentication.isRenewed, authentication.token != token
+        else {
             throw BenchmarkError("a request was accepted without rotating its token")
         }
-        return renewed
+        return authentication.token
     }
 }
 

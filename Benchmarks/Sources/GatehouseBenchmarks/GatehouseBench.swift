@@ -9,7 +9,8 @@ struct GatehouseBench: AsyncParsableCommand {
         commandName: "gatehouse-bench",
         abstract: "Gatehouse benchmarks: each figure measured against an in-run baseline.",
         discussion: """
-            Build in release mode: swift run -c release gatehouse-bench. The default run takes under \
+            Build in release mode, from the repository root: \
+            swift run --package-path Benchmarks -c release gatehouse-bench. The default run takes under \
             three minutes, --quick under thirty seconds. Benchmarks: \(BenchmarkKind.allCases.map(\.rawValue).joined(separator: ", ")) \
             (postgres only with --postgres).
             """
@@ -27,9 +28,12 @@ struct GatehouseBench: AsyncParsableCommand {
     @Option(help: "Where the benchmark databases go (a new temporary directory by default; removed afterwards).")
     var directory: String?
 
-    @Option(help: ArgumentHelp(
-        "A PostgreSQL URL for the postgres benchmark, which is skipped without one. It creates accounts and sessions there.",
-        valueName: "url"))
+    @Option(
+        help: ArgumentHelp(
+            "A PostgreSQL URL for the postgres benchmark, which is skipped without one. It creates accounts and sessions there.",
+            valueName: "url"
+        )
+    )
     var postgres: String?
 
     func validate() throws {
@@ -62,8 +66,12 @@ struct GatehouseBench: AsyncParsableCommand {
             .sorted { (order[$0.element.benchmark] ?? 0, $0.offset) < (order[$1.element.benchmark] ?? 0, $1.offset) }
             .map(\.element)
         let report = Report(
-            mode: quick ? "quick" : "full", machine: .current(),
-            seconds: (ContinuousClock.now - started).seconds, results: results, errors: errors)
+            mode: quick ? "quick" : "full",
+            machine: .current(),
+            seconds: (ContinuousClock.now - started).fractionalSeconds,
+            results: results,
+            errors: errors
+        )
         print(json ? try report.json() : report.table())
         if !errors.isEmpty { throw ExitCode.failure }
     }
@@ -77,12 +85,12 @@ enum BenchmarkKind: String, CaseIterable, ExpressibleByArgument, Sendable {
     var summary: String {
         switch self {
         case .verify: "token verification vs raw HMAC-SHA256"
-        case .rotate: "rotations through handleRequest on SQLite, group commit vs one transaction each"
+        case .rotate: "rotations through Sessions.authenticate on SQLite, group commit vs one transaction each"
         case .http: "GET /v1/me with rotation vs GET /health over loopback"
         case .scale: "rotation latency with few vs many stored sessions"
         case .logins: "GET /health latency during a burst of logins"
         case .allocations: "heap allocations per login, renewal and verification"
-        case .postgres: "rotations through handleRequest on PostgreSQL, 64 clients vs one at a time"
+        case .postgres: "rotations through Sessions.authenticate on PostgreSQL, 64 clients vs one at a time"
         }
     }
 
@@ -144,7 +152,10 @@ struct Workspace: Sendable {
 
     init(parent: String?) throws {
         let base = parent.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? FileManager.default.temporaryDirectory
-        url = base.appendingPathComponent("gatehouse-bench-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: .min ... .max))", isDirectory: true)
+        url = base.appendingPathComponent(
+            "gatehouse-bench-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: .min ... .max))",
+            isDirectory: true
+        )
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 

@@ -48,18 +48,24 @@ struct HTTPThroughputBenchmark {
         let healthLatencies = round.health.latencies
         func latency(_ samples: [Double]) -> String {
             let sorted = samples.sorted()
-            return "p50 \(Format.microseconds(Statistics.percentile(50, ofSorted: sorted) ?? 0)), p99 \(Format.microseconds(Statistics.percentile(99, ofSorted: sorted) ?? 0))"
+            return
+                "p50 \(Format.microseconds(Statistics.percentile(50, ofSorted: sorted) ?? 0)), p99 \(Format.microseconds(Statistics.percentile(99, ofSorted: sorted) ?? 0))"
         }
         return BenchmarkResult(
-            benchmark: "http", figure: "HTTP requests/s, \(plan.concurrentClients) connections", unit: "/s",
-            gatehouse: reported.gatehouse, baselineName: "GET /health (no token) on the same server and connections",
-            baseline: reported.baseline, target: .atLeast(0.50),
+            benchmark: "http",
+            figure: "HTTP requests/s, \(plan.concurrentClients) connections",
+            unit: "/s",
+            gatehouse: reported.gatehouse,
+            baselineName: "GET /health (no token) on the same server and connections",
+            baseline: reported.baseline,
+            target: .atLeast(0.50),
             notes: [
                 "Gatehouse: GET /v1/me with `Authorization: Bearer`, each connection its own session, every response renewing the token (read from `Auth-Token`) that the next request presents.",
                 "latency /v1/me \(latency(meLatencies)); /health \(latency(healthLatencies)).",
                 "process CPU per response in that round (server and client): /v1/me \(Format.microseconds(round.me.cpuPerResponse)), /health \(Format.microseconds(round.health.cpuPerResponse)).",
                 "rounds (/v1/me vs /health, \(Format.number(plan.httpSeconds)) s each, /health first): \(rounds.map { "\(Format.number($0.me.rate)) vs \(Format.number($0.health.rate))" }.joined(separator: "; ")); the round with the median ratio is reported. Client: SwiftNIO HTTP/1.1 keep-alive, one event-loop thread, in this process.",
-            ])
+            ]
+        )
     }
 
     /// One round of each side against a server on `MemoryStore`: what the HTTP layer and the session
@@ -78,7 +84,8 @@ struct HTTPThroughputBenchmark {
             let (meRound, _) = try await me(client: client, headers: headers, tokens: tokens, seconds: plan.httpSeconds)
             await client.shutdown()
             await server.stop()
-            return "the same on a server with MemoryStore (no database at all): /v1/me \(Format.number(meRound.rate))/s vs /health \(Format.number(healthRound.rate))/s = \(Format.ratio(Statistics.ratio(meRound.rate, over: healthRound.rate))); process CPU per response /v1/me \(Format.microseconds(meRound.cpuPerResponse)), /health \(Format.microseconds(healthRound.cpuPerResponse))."
+            return
+                "the same on a server with MemoryStore (no database at all): /v1/me \(Format.number(meRound.rate))/s vs /health \(Format.number(healthRound.rate))/s = \(Format.ratio(Statistics.ratio(meRound.rate, over: healthRound.rate))); process CPU per response /v1/me \(Format.microseconds(meRound.cpuPerResponse)), /health \(Format.microseconds(healthRound.cpuPerResponse))."
         } catch {
             await client.shutdown()
             await server.stop()
@@ -111,7 +118,12 @@ struct HTTPThroughputBenchmark {
 
     /// Starts the connections, stops them after `seconds`, and counts the responses that completed
     /// inside that window.
-    static func measure(client: HTTPLoadClient, connections: [HTTPLoadClient.Connection], stop: StopSignal, seconds: Double) async throws -> (Throughput, [ConnectionReport]) {
+    static func measure(
+        client: HTTPLoadClient,
+        connections: [HTTPLoadClient.Connection],
+        stop: StopSignal,
+        seconds: Double
+    ) async throws -> (Throughput, [ConnectionReport]) {
         let cpuStart = ProcessCPU.seconds()
         let start = NIODeadline.now()
         client.start(connections)
@@ -130,6 +142,12 @@ struct HTTPThroughputBenchmark {
             }
         }
         let elapsed = Double(end.uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-        return (Throughput(rate: Statistics.rate(count: count, seconds: elapsed), latencies: latencies, cpuPerResponse: count > 0 ? cpu / Double(count) : 0), reports)
+        return (
+            Throughput(
+                rate: Statistics.rate(count: count, seconds: elapsed),
+                latencies: latencies,
+                cpuPerResponse: count > 0 ? cpu / Double(count) : 0
+            ), reports
+        )
     }
 }

@@ -54,14 +54,19 @@ struct LoginBurstBenchmark {
             "p50 \(Format.microseconds(Statistics.percentile(50, ofSorted: sorted) ?? 0)), p99 \(Format.microseconds(Statistics.percentile(99, ofSorted: sorted) ?? 0)), max \(Format.microseconds(sorted.last ?? 0)) (\(Format.grouped(sorted.count)) requests)"
         }
         return BenchmarkResult(
-            benchmark: "logins", figure: "/health p99 during \(plan.burstLogins) concurrent logins", unit: "µs",
-            gatehouse: burstP99 * 1e6, baselineName: "/health p99 with no logins, same probes (half the window before the burst, half after)",
-            baseline: quietP99 * 1e6, target: .atMost(3),
+            benchmark: "logins",
+            figure: "/health p99 during \(plan.burstLogins) concurrent logins",
+            unit: "µs",
+            gatehouse: burstP99 * 1e6,
+            baselineName: "/health p99 with no logins, same probes (half the window before the burst, half after)",
+            baseline: quietP99 * 1e6,
+            target: .atMost(3),
             notes: [
                 "logins/s: \(Format.number(loginsPerSecond)) (\(plan.burstLogins) POST /v1/login on their own connections, all sent at once, scrypt N=2^15 r=8 p=1, one hash at a time on \(BoundedWorkPool.defaultWidth) of \(ProcessInfo.processInfo.activeProcessorCount) cores; \(loginsAnswered) answered in \(Format.number(burstSeconds)) s\(loginsAnswered < plan.burstLogins ? ", when the \(Format.number(plan.burstLimitSeconds)) s bound ended the burst" : "")).",
                 "/health during the burst: \(describe(burstSorted)); without: \(describe(quietSorted)).",
                 "probes: \(plan.probeConnections) keep-alive connections, each sending GET /health, waiting for the answer, then pausing \(plan.probeIntervalMicroseconds) µs before the next.",
-            ])
+            ]
+        )
     }
 
     struct ProbeResult {
@@ -71,7 +76,12 @@ struct LoginBurstBenchmark {
 
     /// Runs the probes for `seconds`, or for as long as `work` runs; returns the latencies of the
     /// probe responses that completed inside that window.
-    private func probe(client: HTTPLoadClient, request: LoadRequest, seconds: Double?, work: (@Sendable () async throws -> Void)? = nil) async throws -> ProbeResult {
+    private func probe(
+        client: HTTPLoadClient,
+        request: LoadRequest,
+        seconds: Double?,
+        work: (@Sendable () async throws -> Void)? = nil
+    ) async throws -> ProbeResult {
         let stop = StopSignal()
         let pause = TimeAmount.microseconds(plan.probeIntervalMicroseconds)
         let connections = try await client.connect(count: plan.probeConnections) { _ in

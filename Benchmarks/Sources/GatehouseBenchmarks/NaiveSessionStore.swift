@@ -28,18 +28,20 @@ final class NaiveSessionStore: SessionStore {
 
     /// The compare-and-swap UPDATE of the real store, one statement per update.
     static func apply(_ updates: [SessionUpdate], _ db: Database) throws -> [Bool] {
-        let statement = try db.cachedStatement(sql: """
-            UPDATE sessions
-            SET current_hash = ?, previous_hash = ?, rotated_at = ?, older_secrets = ?, current_presented = ?,
-                last_used_at = ?, ip = ?, user_agent = ?
-            WHERE id = ? AND current_hash = ? AND valid = 1
-            """)
+        let statement = try db.cachedStatement(
+            sql: """
+                UPDATE sessions
+                SET current_hash = ?, previous_hash = ?, rotated_at = ?, older_secrets = ?, current_presented = ?,
+                    last_used_at = ?, ip = ?, user_agent = ?
+                WHERE id = ? AND current_hash = ? AND valid = 1
+                """
+        )
         return try updates.map { update in
             try statement.execute(arguments: [
                 Data(update.currentHash), update.previousHash.map { Data($0) }, update.rotatedAt.map(Self.millis),
                 Data(SupersededSecret.pack(update.olderSecrets)), update.currentPresented,
                 Self.millis(update.lastUsedAt), update.ip, update.userAgent,
-                update.sessionId, Data(update.expectedCurrentHash),
+                update.sessionID, Data(update.expectedCurrentHash),
             ])
             return db.changesCount == 1
         }
@@ -54,11 +56,11 @@ final class NaiveSessionStore: SessionStore {
     func sessionWithAccount(id: String) async throws -> (session: SessionRecord, account: AccountRecord?)? {
         try await base.sessionWithAccount(id: id)
     }
-    func revokeSessions(accountId: String, sessionId: String?, exceptSessionId: String?, reason: String, at date: Date) async throws -> Int {
-        try await base.revokeSessions(accountId: accountId, sessionId: sessionId, exceptSessionId: exceptSessionId, reason: reason, at: date)
+    func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date) async throws -> Int {
+        try await base.revokeSessions(scope, reason: reason, at: date)
     }
-    func sessions(accountId: String, includeInvalid: Bool) async throws -> [SessionRecord] {
-        try await base.sessions(accountId: accountId, includeInvalid: includeInvalid)
+    func sessions(accountID: String, includeInvalid: Bool) async throws -> [SessionRecord] {
+        try await base.sessions(accountID: accountID, includeInvalid: includeInvalid)
     }
     func deleteSessions(endedBefore date: Date) async throws -> Int { try await base.deleteSessions(endedBefore: date) }
 }

@@ -2,10 +2,10 @@ import Foundation
 import Gatehouse
 import GatehousePostgres
 
-/// Rotations through `Sessions.handleRequest` on PostgreSQL: 64 concurrent clients against one client
-/// at a time, on the same store. Every rotation is a network round trip for the read and one for the
-/// compare-and-swap, so one client at a time waits on the network most of the time; concurrent
-/// rotations run on separate pooled connections at once. Runs only when given a PostgreSQL URL.
+/// Rotations through `Sessions.authenticate(token:client:)` on PostgreSQL: 64 concurrent clients
+/// against one client at a time, on the same store. Every rotation is a network round trip for the read
+/// and one for the compare-and-swap, so one client at a time waits on the network most of the time;
+/// concurrent rotations run on separate pooled connections at once. Runs only when given a PostgreSQL URL.
 struct PostgresRotationBenchmark {
     let plan: BenchmarkPlan
     let url: String
@@ -13,7 +13,10 @@ struct PostgresRotationBenchmark {
     func run() async throws -> BenchmarkResult {
         let store = try PostgresStore(url: url, logger: Fixtures.logger)
         return try await withThrowingTaskGroup(of: BenchmarkResult?.self) { group in
-            group.addTask { try await store.run(); return nil }
+            group.addTask {
+                try await store.run()
+                return nil
+            }
             defer { group.cancelAll() }
             try await store.migrate()
             return try await measure(store: store)
@@ -21,7 +24,7 @@ struct PostgresRotationBenchmark {
     }
 
     private func measure(store: PostgresStore) async throws -> BenchmarkResult {
-        let ring = Fixtures.keyRing()
+        let ring = try Fixtures.keyRing()
         let sessions = Sessions(options: Fixtures.sessionsOptions(ring: ring), store: store)
         // A prefix of its own, so that a database holding earlier runs' accounts takes new ones.
         let prefix = "pgb\(UInt32.random(in: 0 ... 999_999))x"
@@ -44,14 +47,19 @@ struct PostgresRotationBenchmark {
         guard let index = Statistics.medianRoundIndex(rounds) else { throw BenchmarkError("no PostgreSQL round completed") }
         let reported = rounds[index]
         return BenchmarkResult(
-            benchmark: "postgres", figure: "rotations/s, PostgreSQL, \(plan.concurrentClients) clients", unit: "/s",
-            gatehouse: reported.gatehouse, baselineName: "the same handleRequest on the same store, one client at a time",
-            baseline: reported.baseline, target: .report,
+            benchmark: "postgres",
+            figure: "rotations/s, PostgreSQL, \(plan.concurrentClients) clients",
+            unit: "/s",
+            gatehouse: reported.gatehouse,
+            baselineName: "the same authenticate(token:client:) on the same store, one client at a time",
+            baseline: reported.baseline,
+            target: .report,
             notes: [
                 "every rotation reads its session and account in one query and writes one compare-and-swap: two round trips; concurrent rotations run on separate pooled connections.",
                 "latency per rotation, one client at a time: \(Format.microseconds(1 / max(reported.baseline, 1))).",
                 "process CPU per rotation, all threads of this process (the task pool, postgres-nio's event loop, each operation's timeout; the database server's CPU is not counted): \(Format.microseconds(cpu[index].gatehouse)) with \(plan.concurrentClients) clients, \(Format.microseconds(cpu[index].baseline)) with one.",
                 "rounds (\(plan.concurrentClients) clients vs one, \(Format.number(plan.rotationSeconds)) s each, one first): \(rounds.map { "\(Format.number($0.gatehouse)) vs \(Format.number($0.baseline))" }.joined(separator: "; ")); the round with the median ratio is reported.",
-            ])
+            ]
+        )
     }
 }

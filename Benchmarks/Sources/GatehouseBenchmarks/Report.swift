@@ -59,12 +59,18 @@ struct MachineDescription: Sendable, Encodable {
 
     static func current() -> MachineDescription {
         let info = ProcessInfo.processInfo
-        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))
+        let cpu =
+            (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))
             .flatMap { text in
                 text.split(separator: "\n").first { $0.hasPrefix("model name") }
                     .flatMap { line in line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } }
             } ?? "unknown"
-        return MachineDescription(cores: info.activeProcessorCount, cpu: cpu, memoryBytes: info.physicalMemory, system: info.operatingSystemVersionString)
+        return MachineDescription(
+            cores: info.activeProcessorCount,
+            cpu: cpu,
+            memoryBytes: info.physicalMemory,
+            system: info.operatingSystemVersionString
+        )
     }
 
     var summary: String {

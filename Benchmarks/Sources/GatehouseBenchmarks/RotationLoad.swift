@@ -36,7 +36,7 @@ struct RotationLoad {
             for try await result in group { results.append(result) }
             return results
         }
-        let elapsed = (clock.now - start).seconds
+        let elapsed = (clock.now - start).fractionalSeconds
         let cpu = ProcessCPU.seconds() - cpuStart
         var newest = tokens
         var total = 0

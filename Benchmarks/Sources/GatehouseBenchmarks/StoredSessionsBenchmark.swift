@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Gatehouse
 import GatehouseSQLite
+import GatehouseTesting
 
 /// Benchmark 4: the latency of one rotation when the database holds few sessions against when it
 /// holds many, and what a stored session costs in bytes.
@@ -45,7 +46,7 @@ struct StoredSessionsBenchmark {
                 let slot = next % tokens.count
                 let start = clock.now
                 tokens[slot] = try await Fixtures.rotate(tokens[slot], with: sessions)
-                if recording { latencies.append((clock.now - start).seconds) }
+                if recording { latencies.append((clock.now - start).fractionalSeconds) }
                 next += 1
                 count += 1
             }
@@ -53,7 +54,7 @@ struct StoredSessionsBenchmark {
     }
 
     func run() async throws -> BenchmarkResult {
-        let ring = Fixtures.keyRing()
+        let ring = try Fixtures.keyRing()
         let few = try await prepare(sessions: plan.fewSessions, ring: ring)
         let many = try await prepare(sessions: plan.manySessions, ring: ring)
         let rounds = 4
@@ -70,7 +71,8 @@ struct StoredSessionsBenchmark {
         let perSession = Double(many.databaseBytes - few.databaseBytes) / Double(many.sessionCount - few.sessionCount)
         func describe(_ database: Database) -> String {
             let sorted = database.latencies.sorted()
-            return "\(Format.grouped(database.sessionCount)) sessions: mean \(Format.microseconds(database.mean)), p50 \(Format.microseconds(Statistics.percentile(50, ofSorted: sorted) ?? 0)), p99 \(Format.microseconds(Statistics.percentile(99, ofSorted: sorted) ?? 0)) over \(Format.grouped(sorted.count)) rotations"
+            return
+                "\(Format.grouped(database.sessionCount)) sessions: mean \(Format.microseconds(database.mean)), p50 \(Format.microseconds(Statistics.percentile(50, ofSorted: sorted) ?? 0)), p99 \(Format.microseconds(Statistics.percentile(99, ofSorted: sorted) ?? 0)) over \(Format.grouped(sorted.count)) rotations"
         }
         var notes = [
             describe(few), describe(many),
@@ -81,9 +83,15 @@ struct StoredSessionsBenchmark {
         ]
         if plan.quick { notes.insert("quick run: \(Format.grouped(plan.manySessions)) instead of 1,000,000 stored sessions.", at: 0) }
         return BenchmarkResult(
-            benchmark: "scale", figure: "rotation latency (mean), \(Format.grouped(many.sessionCount)) vs \(Format.grouped(few.sessionCount)) sessions", unit: "µs",
-            gatehouse: many.mean * 1e6, baselineName: "the same rotation with \(Format.grouped(few.sessionCount)) stored sessions",
-            baseline: few.mean * 1e6, target: .atMost(1.3), notes: notes)
+            benchmark: "scale",
+            figure: "rotation latency (mean), \(Format.grouped(many.sessionCount)) vs \(Format.grouped(few.sessionCount)) sessions",
+            unit: "µs",
+            gatehouse: many.mean * 1e6,
+            baselineName: "the same rotation with \(Format.grouped(few.sessionCount)) stored sessions",
+            baseline: few.mean * 1e6,
+            target: .atMost(1.3),
+            notes: notes
+        )
     }
 
     private func prepare(sessions count: Int, ring: KeyRing) async throws -> Database {
@@ -94,11 +102,18 @@ struct StoredSessionsBenchmark {
         Progress.say("  filling \(Format.grouped(count)) sessions")
         let fillStart = ContinuousClock.now
         let samples = try Self.fill(path: path, sessions: count, sampled: min(plan.scaleSampledSessions, count), ring: ring)
-        let fillSeconds = (ContinuousClock.now - fillStart).seconds
+        let fillSeconds = (ContinuousClock.now - fillStart).fractionalSeconds
         let databaseBytes = Self.fileSize(path)
         let store = try SQLiteStore(path: path, logger: Fixtures.logger)
         let sessions = Sessions(options: Fixtures.sessionsOptions(ring: ring), store: store)
-        return Database(sessionCount: count, databaseBytes: databaseBytes, fillSeconds: fillSeconds, store: store, sessions: sessions, tokens: samples)
+        return Database(
+            sessionCount: count,
+            databaseBytes: databaseBytes,
+            fillSeconds: fillSeconds,
+            store: store,
+            sessions: sessions,
+            tokens: samples
+        )
     }
 
     /// Writes the accounts and `sessions` sessions in one transaction, and returns a valid token for
@@ -123,40 +138,51 @@ struct StoredSessionsBenchmark {
         let sampleStride = max(1, count / sampled)
 
         let tokens: [String] = try queue.write { db in
-            var accountIds: [String] = []
-            let insertAccount = try db.makeStatement(sql: """
-                INSERT INTO accounts (id, username, email, permissions, password_hash, created_at, updated_at)
-                VALUES (?, ?, ?, ?, 'unused', ?, ?)
-                """)
-            let insertContact = try db.makeStatement(sql: """
-                INSERT INTO contacts (account_id, kind, value, is_primary, created_at) VALUES (?, 'email', ?, 1, ?)
-                """)
+            var accountIDs: [String] = []
+            let insertAccount = try db.makeStatement(
+                sql: """
+                    INSERT INTO accounts (id, username, email, permissions, password_hash, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, 'unused', ?, ?)
+                    """
+            )
+            let insertContact = try db.makeStatement(
+                sql: """
+                    INSERT INTO contacts (account_id, kind, value, is_primary, created_at) VALUES (?, 'email', ?, 1, ?)
+                    """
+            )
             for index in 0..<accountCount {
-                let id = Identifiers.ulid(at: now, random: filler)
+                let id = BenchmarkIDs.ulid(at: now, random: filler)
                 let email = "scale\(index)@example.com"
                 try insertAccount.execute(arguments: [id, "scale\(index)", email, "[\"admin_profile:\(id)\"]", nowMillis, nowMillis])
                 try insertContact.execute(arguments: [id, email, nowMillis])
-                accountIds.append(id)
+                accountIDs.append(id)
             }
 
-            let insertSession = try db.makeStatement(sql: """
-                INSERT INTO sessions (id, account_id, current_hash, created_at, last_used_at, expires_at, ip, user_agent)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+            let insertSession = try db.makeStatement(
+                sql: """
+                    INSERT INTO sessions (id, account_id, current_hash, created_at, last_used_at, expires_at, ip, user_agent)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            )
             var tokens: [String] = []
             let start = now.addingTimeInterval(-10 * 86_400)
             for index in 0..<count {
                 // Creation times spread over ten days, in id order, as logins would leave them.
                 let createdAt = start.addingTimeInterval(Double(index) * 8 * 86_400 / Double(count))
-                let id = Identifiers.ulid(at: createdAt, random: filler)
-                let accountId = accountIds[index % accountIds.count]
+                let id = BenchmarkIDs.ulid(at: createdAt, random: filler)
+                let accountID = accountIDs[index % accountIDs.count]
                 let hash: [UInt8]
                 if index % sampleStride == 0, tokens.count < sampled {
                     let secret = secrets.bytes(AuthTokenClaims.secretByteCount)
                     hash = Array(SHA256.hash(data: secret))
                     let claims = AuthTokenClaims(
-                        sessionId: id, accountId: accountId, issuedAt: issuedAt, expiresAt: issuedAt + 7 * 86_400,
-                        secret: secret, userAgentHash: userAgentHash)
+                        sessionID: id,
+                        accountID: accountID,
+                        issuedAt: issuedAt,
+                        expiresAt: issuedAt + 7 * 86_400,
+                        secret: secret,
+                        userAgentHash: userAgentHash
+                    )
                     tokens.append(codec.sign(claims, with: key))
                 } else {
                     hash = filler.bytes(32)
@@ -165,7 +191,7 @@ struct StoredSessionsBenchmark {
                 // Active sessions: each used within the last hour.
                 let lastUsed = nowMillis - Int64(index % 3_600) * 1_000
                 try insertSession.execute(arguments: [
-                    id, accountId, Data(hash), created, lastUsed, created + 30 * 86_400_000,
+                    id, accountID, Data(hash), created, lastUsed, created + 30 * 86_400_000,
                     "198.51.100.\(index % 250)", Fixtures.userAgent,
                 ])
             }

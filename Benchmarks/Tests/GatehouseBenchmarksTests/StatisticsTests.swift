@@ -1,12 +1,16 @@
-@testable import GatehouseBenchmarks
 import Testing
+
+@testable import GatehouseBenchmarks
 
 /// The harness arithmetic, on synthetic numbers only.
 @Suite("Benchmark statistics")
 struct StatisticsTests {
-    @Test("Nearest-rank percentiles", arguments: [
-        (50.0, 50.0), (99.0, 99.0), (100.0, 100.0), (0.0, 1.0), (0.5, 1.0), (99.5, 100.0),
-    ])
+    @Test(
+        "Nearest-rank percentiles",
+        arguments: [
+            (50.0, 50.0), (99.0, 99.0), (100.0, 100.0), (0.0, 1.0), (0.5, 1.0), (99.5, 100.0),
+        ]
+    )
     func percentiles(p: Double, expected: Double) {
         let samples = (1...100).map(Double.init).shuffled()
         #expect(Statistics.percentile(p, of: samples) == expected)
@@ -37,7 +41,9 @@ struct StatisticsTests {
         let rounds = [(gatehouse: 30.0, baseline: 10.0), (gatehouse: 20.0, baseline: 10.0), (gatehouse: 50.0, baseline: 10.0)]
         #expect(Statistics.medianRoundIndex(rounds) == 0)
         // An even count takes the lower middle round; a round without a usable baseline is ignored.
-        let even = [(gatehouse: 4.0, baseline: 1.0), (gatehouse: 1.0, baseline: 1.0), (gatehouse: 9.0, baseline: 0.0), (gatehouse: 2.0, baseline: 1.0)]
+        let even = [
+            (gatehouse: 4.0, baseline: 1.0), (gatehouse: 1.0, baseline: 1.0), (gatehouse: 9.0, baseline: 0.0), (gatehouse: 2.0, baseline: 1.0),
+        ]
         #expect(Statistics.medianRoundIndex(even) == 3)
         #expect(Statistics.medianRoundIndex([]) == nil)
     }
@@ -54,7 +60,15 @@ struct StatisticsTests {
 
     @Test("A result computes its ratio and verdict from its two values")
     func result() {
-        let throughput = BenchmarkResult(benchmark: "t", figure: "f", unit: "/s", gatehouse: 30_000, baselineName: "b", baseline: 5_000, target: .atLeast(5))
+        let throughput = BenchmarkResult(
+            benchmark: "t",
+            figure: "f",
+            unit: "/s",
+            gatehouse: 30_000,
+            baselineName: "b",
+            baseline: 5_000,
+            target: .atLeast(5)
+        )
         #expect(throughput.ratio == 6)
         #expect(throughput.passed == true)
         let latency = BenchmarkResult(benchmark: "t", figure: "f", unit: "µs", gatehouse: 400, baselineName: "b", baseline: 100, target: .atMost(3))

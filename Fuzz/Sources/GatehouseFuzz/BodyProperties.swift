@@ -1,6 +1,6 @@
 import Foundation
 import Gatehouse
-import GatehouseHummingbird
+@_spi(Fuzzing) import GatehouseHummingbird
 
 /// Properties of the JSON request bodies and of the input rules applied to what they carry.
 enum BodyProperties {
@@ -23,13 +23,25 @@ enum BodyProperties {
         if let canonical = try? AccountValidation.canonicalUsername(username) {
             let bytes = canonical.utf8
             precondition((3...16).contains(bytes.count), "a username of the wrong length was accepted")
-            precondition(bytes.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F }, "a username outside a-z 0-9 _ was accepted")
-            precondition((try? AccountValidation.canonicalUsername(canonical)).map { Array($0.utf8) } == Array(canonical.utf8), "a canonical username is not stable")
+            precondition(
+                bytes.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F },
+                "a username outside a-z 0-9 _ was accepted"
+            )
+            precondition(
+                (try? AccountValidation.canonicalUsername(canonical)).map { Array($0.utf8) } == Array(canonical.utf8),
+                "a canonical username is not stable"
+            )
         }
         if let email, let canonical = try? AccountValidation.canonicalEmail(email) {
             precondition(canonical.utf8.count <= 254, "an oversized e-mail address was accepted")
-            precondition(!canonical.unicodeScalars.contains { $0.properties.generalCategory == .control }, "an e-mail address with a control character was accepted")
-            precondition((try? AccountValidation.canonicalEmail(canonical)).map { Array($0.utf8) } == Array(canonical.utf8), "a canonical e-mail address is not stable")
+            precondition(
+                !canonical.unicodeScalars.contains { $0.properties.generalCategory == .control },
+                "an e-mail address with a control character was accepted"
+            )
+            precondition(
+                (try? AccountValidation.canonicalEmail(canonical)).map { Array($0.utf8) } == Array(canonical.utf8),
+                "a canonical e-mail address is not stable"
+            )
         }
         if let normalized = try? AccountValidation.normalizedPassword(password) {
             precondition((7...200).contains(normalized.utf16.count), "a password of the wrong length was accepted")

@@ -1,5 +1,5 @@
 import Foundation
-import Gatehouse
+@_spi(Fuzzing) import Gatehouse
 
 /// Properties of the two hand-written decoders every token goes through.
 enum EncodingProperties {
@@ -27,7 +27,10 @@ enum EncodingProperties {
         }
         written.append(UInt8(ascii: "}"))
         guard let reread = FlatJSONObject(parsing: written) else { preconditionFailure("written members do not read back") }
-        precondition(reread.members.map(\.key) == keys && reread.members.map(\.value) == object.members.map(\.value), "members changed in a round trip")
+        precondition(
+            reread.members.map(\.key) == keys && reread.members.map(\.value) == object.members.map(\.value),
+            "members changed in a round trip"
+        )
     }
 
     /// Decoding is canonical (a decoded text is exactly the encoding of its bytes) and encoding

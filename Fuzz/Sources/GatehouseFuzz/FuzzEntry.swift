@@ -1,4 +1,5 @@
 import Foundation
+
 #if FUZZING
 import CGatehouseFuzz
 #endif
@@ -9,20 +10,22 @@ import CGatehouseFuzz
 /// calls ``FuzzInput/run(_:)`` with generated inputs. SwiftPM gives every executable target its own
 /// `main`, so the fuzzing build keeps this one and starts libFuzzer through `LLVMFuzzerRunDriver`
 /// instead of relying on libFuzzer's `main`. In an ordinary build it replays the files of the given
-/// corpus directories (default `Fuzz/corpus`) once, so the targets stay compiled and runnable
-/// without libFuzzer.
+/// corpus directories (default `Fuzz/corpus` from the repository root, `corpus` from `Fuzz`) once, so
+/// the targets stay compiled and runnable without libFuzzer.
 @main
 struct FuzzEntry {
     static func main() {
         #if FUZZING
         var argc = CommandLine.argc
         var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-        exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in
-            FuzzInput.run(data, size)
-            return 0
-        })
+        exit(
+            LLVMFuzzerRunDriver(&argc, &argv) { data, size in
+                FuzzInput.run(data, size)
+                return 0
+            }
+        )
         #else
-        let directories = CommandLine.arguments.count > 1 ? Array(CommandLine.arguments.dropFirst()) : ["Fuzz/corpus"]
+        let directories = CommandLine.arguments.count > 1 ? Array(CommandLine.arguments.dropFirst()) : [defaultCorpus]
         do {
             let count = try CorpusReplay.replay(directories: directories)
             print("replayed \(count) inputs without a failure")
@@ -31,6 +34,12 @@ struct FuzzEntry {
             exit(1)
         }
         #endif
+    }
+
+    /// The committed seeds, from the repository root or from the fuzzing package's own directory.
+    static var defaultCorpus: String {
+        let files = FileManager.default
+        return !files.fileExists(atPath: "Fuzz/corpus") && files.fileExists(atPath: "corpus") ? "corpus" : "Fuzz/corpus"
     }
 }
 

@@ -1,5 +1,5 @@
 import Gatehouse
-import GatehouseHummingbird
+@_spi(Fuzzing) import GatehouseHummingbird
 import HTTPTypes
 
 /// Properties of the request-header parsing in front of the token codec: finding the token in
@@ -26,7 +26,10 @@ enum HeaderProperties {
             var forwardedFields = HTTPFields()
             forwardedFields.append(HTTPField(name: name, lenientValue: forwarded))
             let address = ClientAddress.resolve(headers: forwardedFields, remoteAddress: nil, trustForwardedFor: true)
-            precondition(address.utf8.count <= 45 && address.allSatisfy { $0.isHexDigit || $0 == "." || $0 == ":" }, "a forwarded address that is not an address was taken")
+            precondition(
+                address.utf8.count <= 45 && address.allSatisfy { $0.isHexDigit || $0 == "." || $0 == ":" },
+                "a forwarded address that is not an address was taken"
+            )
         }
     }
 
@@ -62,7 +65,7 @@ enum HeaderProperties {
     private static func isToken68(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "+"), UInt8(ascii: "/"), UInt8(ascii: "="):
+            UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "+"), UInt8(ascii: "/"), UInt8(ascii: "="):
             true
         default:
             false

@@ -1,5 +1,5 @@
 import Crypto
-import Gatehouse
+@_spi(Fuzzing) import Gatehouse
 
 /// Properties of the token codec. The fuzzer cannot forge a MAC, so two of the targets sign what it
 /// generates with a known key: that is the only way to reach the payload and header rules that run
@@ -12,8 +12,13 @@ enum TokenProperties {
 
     /// A valid payload for the header target, and the seeds' claims.
     static let claims = AuthTokenClaims(
-        sessionId: "01HZX3K2M4N5P6Q7R8S9T0V1W3", accountId: "01HZX3K2M4N5P6Q7R8S9T0V1W2",
-        issuedAt: now - 10, expiresAt: now + 3_600, secret: Array(0..<32), userAgentHash: "AAAAAAAAAAAAAAAAAAAAAA")
+        sessionID: "01HZX3K2M4N5P6Q7R8S9T0V1W3",
+        accountID: "01HZX3K2M4N5P6Q7R8S9T0V1W2",
+        issuedAt: now - 10,
+        expiresAt: now + 3_600,
+        secret: Array(0..<32),
+        userAgentHash: "AAAAAAAAAAAAAAAAAAAAAA"
+    )
 
     /// Any byte string as a token. Only tokens this key signed may verify, and the encoding is
     /// canonical, so a verified token must be byte for byte what its claims sign into.
@@ -66,8 +71,8 @@ enum TokenProperties {
     }
 
     private static func checkInvariants(_ claims: AuthTokenClaims) {
-        precondition(!claims.sessionId.isEmpty && claims.sessionId.utf8.count <= 64, "session id out of bounds")
-        precondition(!claims.accountId.isEmpty && claims.accountId.utf8.count <= 64, "account id out of bounds")
+        precondition(!claims.sessionID.isEmpty && claims.sessionID.utf8.count <= 64, "session id out of bounds")
+        precondition(!claims.accountID.isEmpty && claims.accountID.utf8.count <= 64, "account id out of bounds")
         precondition(claims.secret.count == AuthTokenClaims.secretByteCount, "token secret of the wrong size")
         precondition(now < claims.expiresAt, "an expired token verified")
         precondition(claims.notBefore.map { $0 <= now } ?? true, "a token not valid yet verified")
