@@ -16,9 +16,6 @@ extension AccountError {
 
         public var description: String { rawValue }
 
-        public static func == (lhs: Code, rhs: Code) -> Bool { lhs.rawValue == rhs.rawValue }
-        public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
-
         // Codes of the Powership API.
         public static let tokenVerificationFailed = Code("TokenVerificationFailed", "The auth token could not be verified.")
         public static let userNotFound = Code("UserNotFound", "The account does not exist.")

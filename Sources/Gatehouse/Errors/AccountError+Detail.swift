@@ -15,9 +15,6 @@ extension AccountError {
 
         public var description: String { rawValue }
 
-        public static func == (lhs: Detail, rhs: Detail) -> Bool { lhs.rawValue == rhs.rawValue }
-        public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
-
         // Inputs.
         public static let username = Detail("username", "A username is 3 to 16 characters of a-z, 0-9 and _.")
         public static let email = Detail("email", "The e-mail address is not valid.")
