@@ -11,9 +11,9 @@ enum PostgresCodec {
     /// row only stands in for an account created without one.
     static let account = """
         a.account_id, a.username, COALESCE(c.value, a.email), COALESCE(c.verified, a.email_verified), \
-        a.deactivated, a.permissions, a.created_at, a.updated_at
+        a.deactivated, a.permissions, a.created_at, a.updated_at, a.session_epoch
         """
-    static let accountCount = 8
+    static let accountCount = 9
 
     /// `FROM` clause that goes with ``account``.
     static let accountSource = "accounts a LEFT JOIN contacts c ON c.account_id = a.account_id AND c.is_primary"
@@ -32,7 +32,8 @@ enum PostgresCodec {
             deactivated: try cursor.next(Bool.self),
             permissions: try cursor.next([String].self),
             createdAt: PostgresTime.date(try cursor.next(Int64.self)),
-            updatedAt: PostgresTime.date(try cursor.next(Int64.self))
+            updatedAt: PostgresTime.date(try cursor.next(Int64.self)),
+            sessionEpoch: Int(try cursor.next(Int64.self))
         )
     }
 

@@ -35,7 +35,7 @@ enum PostgresFailure {
     /// The error to throw for `error`, raised while running `operation`.
     static func translate(_ error: any Error, operation: StaticString, logger: Logger) -> any Error {
         if let error = error as? AccountError { return error }
-        if error is CancellationError { return error }
+        if error is CancellationError || error is RefusedAttempt { return error }
         if error is TimedOut {
             logger.warning("database operation timed out", metadata: ["gatehouse.operation": "\(operation)"])
             return AccountError.storeUnavailable(.timedOut)

@@ -122,6 +122,33 @@ enum PostgresSchema {
                 // One signing key at a time, even when two servers add one at the same moment.
                 "CREATE UNIQUE INDEX IF NOT EXISTS signing_keys_signing_idx ON signing_keys (is_signing) WHERE is_signing",
             ]
-        )
+        ),
+        Migration(
+            name: "0002_session_epoch_and_throttles",
+            statements: [
+                // Grows whenever every session of the account must end; a login creates its session only
+                // while the epoch is the one it read.
+                "ALTER TABLE accounts ADD COLUMN IF NOT EXISTS session_epoch BIGINT NOT NULL DEFAULT 0",
+                // Attempt counters shared by every server on the database.
+                """
+                CREATE TABLE IF NOT EXISTS throttle_counters (
+                    key TEXT NOT NULL,
+                    count INTEGER NOT NULL,
+                    window_end BIGINT NOT NULL,
+                    CONSTRAINT throttle_counters_pkey PRIMARY KEY (key)
+                )
+                """,
+                "CREATE INDEX IF NOT EXISTS throttle_counters_window_end_idx ON throttle_counters (window_end)",
+                """
+                CREATE TABLE IF NOT EXISTS throttle_trusted_addresses (
+                    account TEXT NOT NULL,
+                    address TEXT NOT NULL,
+                    last_success_at BIGINT NOT NULL,
+                    CONSTRAINT throttle_trusted_addresses_pkey PRIMARY KEY (account, address)
+                )
+                """,
+                "CREATE INDEX IF NOT EXISTS throttle_trusted_addresses_seen_idx ON throttle_trusted_addresses (last_success_at)",
+            ]
+        ),
     ]
 }

@@ -4,7 +4,7 @@ import PostgresNIO
 /// The per-request read, prepared once per connection: the server plans the three-table join once
 /// instead of on every request, which is most of what the query costs it.
 struct PostgresSessionLookup: PostgresPreparedStatement {
-    static let name = "gatehouse_session_with_account_v1"
+    static let name = "gatehouse_session_with_account_v2"
     static let sql = """
         SELECT \(PostgresCodec.session), \(PostgresCodec.account)
         FROM sessions s

@@ -90,7 +90,7 @@ extension PostgresStore {
         try await withConnection("set_password_hash") { connection in
             try await Self.count(
                 """
-                UPDATE accounts SET password_hash = \(hash), updated_at = \(PostgresTime.millis(date))
+                UPDATE accounts SET password_hash = \(hash), updated_at = \(PostgresTime.millis(date)), session_epoch = session_epoch + 1
                 WHERE account_id = \(accountID) RETURNING 1
                 """,
                 on: connection
@@ -103,7 +103,7 @@ extension PostgresStore {
         try await withConnection("set_deactivated") { connection in
             try await Self.count(
                 """
-                UPDATE accounts SET deactivated = \(deactivated), updated_at = \(PostgresTime.millis(date))
+                UPDATE accounts SET deactivated = \(deactivated), updated_at = \(PostgresTime.millis(date)), session_epoch = session_epoch + 1
                 WHERE account_id = \(accountID) RETURNING 1
                 """,
                 on: connection

@@ -7,28 +7,42 @@ import struct Foundation.Date
 extension PostgresStore {
     /// Throws `AccountError.Code.conflict` for an existing id and `AccountError.Code.userNotFound`
     /// when the account does not exist.
-    public func insertSession(_ session: SessionRecord) async throws {
+    public func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int) async throws {
         try await withConnection("insert_session") { connection in
+            let inserted: Int
             do {
-                try await connection.query(
+                // The account row is share-locked while the session is written: a concurrent change of its
+                // epoch either commits first (and this insert sees it and writes nothing) or waits for it.
+                inserted = try await Self.count(
                     """
+                    WITH account AS (
+                        SELECT account_id FROM accounts
+                        WHERE account_id = \(session.accountID) AND NOT deactivated AND session_epoch = \(Int64(epoch))
+                        FOR SHARE
+                    )
                     INSERT INTO sessions (id, account_id, current_hash, previous_hash, rotated_at, older_secrets, current_presented,
                                           created_at, last_used_at, expires_at, valid, revoked_reason, ip, user_agent)
-                    VALUES (\(session.id), \(session.accountID), \(ByteBuffer(bytes: session.currentHash)),
-                            \(session.previousHash.map { ByteBuffer(bytes: $0) }), \(session.rotatedAt.map(PostgresTime.millis)),
-                            \(ByteBuffer(bytes: SupersededSecret.pack(session.olderSecrets))), \(session.currentPresented),
-                            \(PostgresTime.millis(session.createdAt)), \(PostgresTime.millis(session.lastUsedAt)),
-                            \(PostgresTime.millis(session.expiresAt)), \(session.valid), \(session.revokedReason?.rawValue),
-                            \(session.ip), \(session.userAgent))
+                    SELECT \(session.id), account_id, \(ByteBuffer(bytes: session.currentHash)),
+                           \(session.previousHash.map { ByteBuffer(bytes: $0) }), \(session.rotatedAt.map(PostgresTime.millis)),
+                           \(ByteBuffer(bytes: SupersededSecret.pack(session.olderSecrets))), \(session.currentPresented),
+                           \(PostgresTime.millis(session.createdAt)), \(PostgresTime.millis(session.lastUsedAt)),
+                           \(PostgresTime.millis(session.expiresAt)), \(session.valid), \(session.revokedReason?.rawValue),
+                           \(session.ip), \(session.userAgent)
+                    FROM account
+                    RETURNING 1
                     """,
-                    logger: Self.queryLogger
+                    on: connection
                 )
-            } catch let error where PostgresFailure.violation(error) != nil {
-                if PostgresFailure.isUniqueViolation(error) {
-                    throw AccountError.conflict(.idTaken)
-                }
-                throw AccountError.userNotFound
+            } catch let error where PostgresFailure.isUniqueViolation(error) {
+                throw AccountError.conflict(.idTaken)
             }
+            guard inserted == 0 else { return }
+            let deactivated = try await Self.records(
+                "SELECT deactivated FROM accounts WHERE account_id = \(session.accountID)",
+                on: connection
+            ) { cursor in try cursor.next(Bool.self) }
+            guard let deactivated = deactivated.first else { throw AccountError.userNotFound }
+            throw deactivated ? AccountError.userDeactivated : AccountError.conflict(.accountChanged)
         }
     }
 
@@ -66,13 +80,14 @@ extension PostgresStore {
         guard !updates.isEmpty else { return [] }
         let rounds = Self.rounds(updates)
         let applied = try await withConnection("update_sessions") { connection in
+            let commitMillis = self.commitClock.map { PostgresTime.millis($0.now()) }
             if rounds.count == 1 {
-                return try await Self.apply(rounds[0], of: updates, on: connection)
+                return try await Self.apply(rounds[0], of: updates, commitMillis: commitMillis, on: connection)
             }
             return try await Self.transaction(on: connection) { connection in
                 var applied = Set<Int>()
                 for round in rounds {
-                    applied.formUnion(try await Self.apply(round, of: updates, on: connection))
+                    applied.formUnion(try await Self.apply(round, of: updates, commitMillis: commitMillis, on: connection))
                 }
                 return applied
             }
@@ -95,7 +110,16 @@ extension PostgresStore {
                 case .allSessionsExcept(let keptSessionID, _):
                     "UPDATE sessions SET valid = FALSE, revoked_reason = \(reason) WHERE account_id = \(accountID) AND id <> \(keptSessionID) AND valid RETURNING 1"
                 }
-            return try await Self.count(query, on: connection)
+            guard scope.onlySessionID == nil else { return try await Self.count(query, on: connection) }
+            // The epoch first: its row lock waits for a login that is writing its session, so the
+            // revocation that follows sees that session and ends it too.
+            return try await Self.transaction(on: connection) { connection in
+                try await connection.query(
+                    "UPDATE accounts SET session_epoch = session_epoch + 1 WHERE account_id = \(accountID)",
+                    logger: Self.queryLogger
+                )
+                return try await Self.count(query, on: connection)
+            }
         }
     }
 
@@ -146,10 +170,16 @@ extension PostgresStore {
 
     /// Applies the updates at `indices` (distinct sessions) in one statement; returns the indices
     /// that were applied.
-    private static func apply(_ indices: [Int], of updates: [SessionUpdate], on connection: PostgresConnection) async throws -> Set<Int> {
+    private static func apply(
+        _ indices: [Int],
+        of updates: [SessionUpdate],
+        commitMillis: Int64?,
+        on connection: PostgresConnection
+    ) async throws -> Set<Int> {
         if indices.count == 1, let index = indices.first {
             var applied = false
-            for try await row in try await connection.execute(PostgresSessionUpdateStatement(update: updates[index]), logger: queryLogger) {
+            let statement = PostgresSessionUpdateStatement(update: updates[index], commitMillis: commitMillis)
+            for try await row in try await connection.execute(statement, logger: queryLogger) {
                 applied = applied || row
             }
             return applied ? [index] : []
@@ -162,10 +192,10 @@ extension PostgresStore {
             UPDATE sessions AS s SET
                 current_hash = u.current_hash,
                 previous_hash = CASE WHEN u.has_previous THEN u.previous_hash END,
-                rotated_at = CASE WHEN u.has_rotated_at THEN u.rotated_at END,
+                rotated_at = CASE WHEN u.takes_commit_time THEN stamp.t WHEN u.has_rotated_at THEN u.rotated_at END,
                 older_secrets = u.older_secrets,
                 current_presented = u.current_presented,
-                last_used_at = u.last_used_at,
+                last_used_at = CASE WHEN u.takes_commit_time THEN stamp.t ELSE u.last_used_at END,
                 ip = u.ip,
                 user_agent = u.user_agent
             FROM unnest(
@@ -180,10 +210,18 @@ extension PostgresStore {
                 \(batch.map(\.currentPresented))::boolean[],
                 \(batch.map { PostgresTime.millis($0.lastUsedAt) })::bigint[],
                 \(batch.map(\.ip))::text[],
-                \(batch.map(\.userAgent))::text[]
+                \(batch.map(\.userAgent))::text[],
+                \(batch.map(\.takesCommitTime))::boolean[],
+                \(batch.map { $0.expectedPreviousHash != nil })::boolean[],
+                \(batch.map { ByteBuffer(bytes: $0.expectedPreviousHash ?? []) })::bytea[],
+                \(batch.map(\.requiresUnpresentedCurrent))::boolean[]
             ) WITH ORDINALITY AS u(id, expected_hash, current_hash, has_previous, previous_hash, has_rotated_at, rotated_at,
-                                   older_secrets, current_presented, last_used_at, ip, user_agent, position)
+                                   older_secrets, current_presented, last_used_at, ip, user_agent, takes_commit_time,
+                                   has_expected_previous, expected_previous, requires_unpresented, position),
+                 (SELECT COALESCE(\(commitMillis), \(unescaped: PostgresSQL.nowMillis)) AS t) AS stamp
             WHERE s.id = u.id AND s.current_hash = u.expected_hash AND s.valid
+              AND (NOT u.has_expected_previous OR s.previous_hash = u.expected_previous)
+              AND (NOT u.requires_unpresented OR NOT s.current_presented)
             RETURNING u.position
             """
         let positions = try await records(query, on: connection) { cursor in Int(try cursor.next(Int64.self)) }

@@ -91,10 +91,10 @@ enum SQLiteCodec {
 
     static let accountColumns = """
         a.id, a.username, COALESCE(pc.value, a.email), COALESCE(pc.verified, a.email_verified), \
-        a.deactivated, a.permissions, a.created_at, a.updated_at
+        a.deactivated, a.permissions, a.created_at, a.updated_at, a.session_epoch
         """
 
-    static let accountColumnCount = 8
+    static let accountColumnCount = 9
 
     static func account(_ row: Row, at start: Int = 0) throws -> AccountRecord {
         AccountRecord(
@@ -105,7 +105,8 @@ enum SQLiteCodec {
             deactivated: try row.decode(Bool.self, atIndex: start + 4),
             permissions: try decodePermissions(row.decode(String.self, atIndex: start + 5)),
             createdAt: date(try row.decode(Int64.self, atIndex: start + 6)),
-            updatedAt: date(try row.decode(Int64.self, atIndex: start + 7))
+            updatedAt: date(try row.decode(Int64.self, atIndex: start + 7)),
+            sessionEpoch: try row.decode(Int.self, atIndex: start + 8)
         )
     }
 

@@ -9,6 +9,7 @@ enum SQLiteSchema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1", migrate: createTables)
+        migrator.registerMigration("v2", migrate: addSessionEpochAndThrottles)
         return migrator
     }
 
@@ -93,6 +94,32 @@ enum SQLiteSchema {
                 );
                 -- Two signing keys at once would make the key that signs a new token depend on row order.
                 CREATE UNIQUE INDEX signing_keys_signing ON signing_keys(is_signing) WHERE is_signing = 1;
+                """
+        )
+    }
+
+    /// The account's session epoch (a login in flight creates its session only while it is unchanged),
+    /// attempt counters shared by every process on the file, and the addresses each account was logged in
+    /// from (exempt from that account's own limit).
+    private static func addSessionEpochAndThrottles(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE accounts ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0;
+
+                CREATE TABLE throttle_counters (
+                    key TEXT NOT NULL PRIMARY KEY,
+                    count INTEGER NOT NULL,
+                    window_end INTEGER NOT NULL
+                );
+                CREATE INDEX throttle_counters_window_end ON throttle_counters(window_end);
+
+                CREATE TABLE throttle_trusted_addresses (
+                    account TEXT NOT NULL,
+                    address TEXT NOT NULL,
+                    last_success_at INTEGER NOT NULL,
+                    PRIMARY KEY (account, address)
+                );
+                CREATE INDEX throttle_trusted_addresses_seen ON throttle_trusted_addresses(last_success_at);
                 """
         )
     }

@@ -158,7 +158,8 @@ final class SQLiteSessionLookup: Sendable {
             deactivated: try integer(row, start + 4) != 0,
             permissions: try SQLiteCodec.decodePermissions(try text(row, start + 5)),
             createdAt: SQLiteCodec.date(try integer(row, start + 6)),
-            updatedAt: SQLiteCodec.date(try integer(row, start + 7))
+            updatedAt: SQLiteCodec.date(try integer(row, start + 7)),
+            sessionEpoch: Int(try integer(row, start + 8))
         )
         return (session, account)
     }

@@ -14,10 +14,13 @@ enum SQLiteSessionUpdateStatement {
         SET current_hash = ?, previous_hash = ?, rotated_at = ?, older_secrets = ?, current_presented = ?,
             last_used_at = ?, ip = ?, user_agent = ?
         WHERE id = ? AND current_hash = ? AND valid = 1
+          AND (?11 IS NULL OR previous_hash = ?11) AND (?12 = 0 OR current_presented = 0)
         """
 
     /// Applies `updates` in order inside the caller's transaction; per update, whether it changed a row.
-    static func apply(_ updates: [SessionUpdate], _ db: Database) throws -> [Bool] {
+    /// An update that takes the commit time is written with `commitTime`.
+    static func apply(_ updates: [SessionUpdate], _ db: Database, commitTime: Date) throws -> [Bool] {
+        let commitMillis = SQLiteCodec.millis(commitTime)
         let statement = try db.cachedStatement(sql: sql)
         let handle = statement.sqliteStatement
         let connection = db.sqliteConnection
@@ -27,14 +30,22 @@ enum SQLiteSessionUpdateStatement {
             sqlite3_reset(handle)
             bind(update.currentHash, at: 1, handle)
             if let previous = update.previousHash { bind(previous, at: 2, handle) } else { sqlite3_bind_null(handle, 2) }
-            if let rotatedAt = update.rotatedAt { sqlite3_bind_int64(handle, 3, SQLiteCodec.millis(rotatedAt)) } else { sqlite3_bind_null(handle, 3) }
+            if update.takesCommitTime {
+                sqlite3_bind_int64(handle, 3, commitMillis)
+            } else if let rotatedAt = update.rotatedAt {
+                sqlite3_bind_int64(handle, 3, SQLiteCodec.millis(rotatedAt))
+            } else {
+                sqlite3_bind_null(handle, 3)
+            }
             bind(SupersededSecret.pack(update.olderSecrets), at: 4, handle)
             sqlite3_bind_int64(handle, 5, update.currentPresented ? 1 : 0)
-            sqlite3_bind_int64(handle, 6, SQLiteCodec.millis(update.lastUsedAt))
+            sqlite3_bind_int64(handle, 6, update.takesCommitTime ? commitMillis : SQLiteCodec.millis(update.lastUsedAt))
             bind(update.ip, at: 7, handle)
             bind(update.userAgent, at: 8, handle)
             bind(update.sessionID, at: 9, handle)
             bind(update.expectedCurrentHash, at: 10, handle)
+            if let expectedPrevious = update.expectedPreviousHash { bind(expectedPrevious, at: 11, handle) } else { sqlite3_bind_null(handle, 11) }
+            sqlite3_bind_int64(handle, 12, update.requiresUnpresentedCurrent ? 1 : 0)
             let code = sqlite3_step(handle)
             guard code == SQLITE_DONE else {
                 let message = String(cString: sqlite3_errmsg(connection))

@@ -72,18 +72,19 @@ extension SQLiteStore {
     public func setPasswordHash(accountID: String, hash: String, at date: Date) async throws -> Bool {
         try await write("set_password_hash") { db in
             try db.execute(
-                sql: "UPDATE accounts SET password_hash = ?, updated_at = ? WHERE id = ?",
+                sql: "UPDATE accounts SET password_hash = ?, updated_at = ?, session_epoch = session_epoch + 1 WHERE id = ?",
                 arguments: [hash, SQLiteCodec.millis(date), accountID]
             )
             return db.changesCount == 1
         }
     }
 
-    /// Sets or clears the deactivated flag; returns whether the account exists.
+    /// Sets or clears the deactivated flag and moves the account to its next session epoch; returns
+    /// whether the account exists.
     public func setDeactivated(accountID: String, _ deactivated: Bool, at date: Date) async throws -> Bool {
         try await write("set_deactivated") { db in
             try db.execute(
-                sql: "UPDATE accounts SET deactivated = ?, updated_at = ? WHERE id = ?",
+                sql: "UPDATE accounts SET deactivated = ?, updated_at = ?, session_epoch = session_epoch + 1 WHERE id = ?",
                 arguments: [deactivated, SQLiteCodec.millis(date), accountID]
             )
             return db.changesCount == 1

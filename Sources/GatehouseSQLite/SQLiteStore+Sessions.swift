@@ -6,21 +6,29 @@ import Logging
 extension SQLiteStore {
     /// Stores a new session. Throws `AccountError.Code.conflict` when the id exists and
     /// `AccountError.Code.userNotFound` when its account does not.
-    public func insertSession(_ session: SessionRecord) async throws {
+    public func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int) async throws {
         try await write("insert_session") { db in
+            // One statement: the account's state is read and the row written under the same write lock.
             try db.execute(
                 sql: """
                     INSERT INTO sessions (id, account_id, current_hash, previous_hash, rotated_at, older_secrets, current_presented,
                                           created_at, last_used_at, expires_at, valid, revoked_reason, ip, user_agent)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+                    WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ? AND deactivated = 0 AND session_epoch = ?)
                     """,
                 arguments: [
                     session.id, session.accountID, SQLiteCodec.blob(session.currentHash), SQLiteCodec.blob(session.previousHash),
                     SQLiteCodec.millis(session.rotatedAt), SQLiteCodec.blob(SupersededSecret.pack(session.olderSecrets)),
                     session.currentPresented, SQLiteCodec.millis(session.createdAt), SQLiteCodec.millis(session.lastUsedAt),
                     SQLiteCodec.millis(session.expiresAt), session.valid, session.revokedReason?.rawValue, session.ip, session.userAgent,
+                    session.accountID, epoch,
                 ]
             )
+            guard db.changesCount == 0 else { return }
+            let state = try Row.fetchOne(db, sql: "SELECT deactivated FROM accounts WHERE id = ?", arguments: [session.accountID])
+            guard let state else { throw AccountError.userNotFound }
+            if state[0] as Bool { throw AccountError.userDeactivated }
+            throw AccountError.conflict(.accountChanged)
         }
     }
 
@@ -56,11 +64,18 @@ extension SQLiteStore {
 
     /// Runs a batch of session updates in one write transaction. Not cancellable on purpose: the batch
     /// belongs to several callers, and one of them going away must not fail the others.
-    static func commitSessionUpdates(_ updates: [SessionUpdate], writer: any DatabaseWriter, logger: Logger) async throws -> [Bool] {
+    static func commitSessionUpdates(
+        _ updates: [SessionUpdate],
+        writer: any DatabaseWriter,
+        clock: any WallClock,
+        logger: Logger
+    ) async throws -> [Bool] {
         do {
             return try await withCheckedThrowingContinuation { continuation in
                 writer.asyncWrite(
-                    { db in try applySessionUpdates(updates, db) },
+                    // The commit time is read inside the transaction, once the write lock is held: a batch
+                    // that waited for the lock is stamped with the time it became visible, not earlier.
+                    { db in try SQLiteSessionUpdateStatement.apply(updates, db, commitTime: clock.now()) },
                     completion: { _, result in
                         continuation.resume(with: result)
                     }
@@ -69,10 +84,6 @@ extension SQLiteStore {
         } catch {
             throw SQLiteFailure.translate(error, operation: "update_sessions", logger: logger)
         }
-    }
-
-    private static func applySessionUpdates(_ updates: [SessionUpdate], _ db: Database) throws -> [Bool] {
-        try SQLiteSessionUpdateStatement.apply(updates, db)
     }
 
     /// Marks the valid sessions in `scope` invalid and returns how many changed.
@@ -88,7 +99,11 @@ extension SQLiteStore {
                     scope.keptSessionID, scope.keptSessionID,
                 ]
             )
-            return db.changesCount
+            let count = db.changesCount
+            if scope.onlySessionID == nil {
+                try db.execute(sql: "UPDATE accounts SET session_epoch = session_epoch + 1 WHERE id = ?", arguments: [scope.accountID])
+            }
+            return count
         }
     }
 

@@ -28,6 +28,8 @@ public final class SQLiteStore: GatehouseStore {
     let logger: Logger
     let sessionWrites: SessionWriteBatcher
     let sessionLookup: SQLiteSessionLookup
+    /// The clock rotations take their commit time from.
+    let clock: any WallClock
     /// The WAL checkpoint policy of a file store (`nil` in memory); see ``SQLiteCheckpointer``.
     let checkpoints: WALCheckpoints?
 
@@ -44,11 +46,19 @@ public final class SQLiteStore: GatehouseStore {
     /// - Parameters:
     ///   - path: The database file. Its directory must exist.
     ///   - durability: What a power loss may undo (see ``Durability``); ``Durability/normal`` by default.
+    ///   - clock: Where the commit time of a rotation comes from; the system clock by default.
     ///   - logger: Where the store logs failures and migrations.
     /// - Throws: `AccountError.Code.storeUnavailable` when the file cannot be opened or migrated.
-    public convenience init(path: String, durability: Durability = .normal, logger: Logger = Logger(label: "gatehouse.sqlite")) throws {
+    public convenience init(
+        path: String,
+        durability: Durability = .normal,
+        clock: any WallClock = SystemWallClock(),
+        logger: Logger = Logger(label: "gatehouse.sqlite")
+    ) throws {
         let pool: DatabasePool
         do {
+            // The file holds password hashes, e-mail addresses and, for `gatehouse serve`, the signing key.
+            try DatabaseFile.prepare(path, logger: logger)
             pool = try Self.openPool(path: path)
             // After the pool is open: GRDB sets NORMAL on its writer when it switches to WAL, and the
             // writer's setting is the one that decides when a commit is synced.
@@ -58,34 +68,44 @@ public final class SQLiteStore: GatehouseStore {
         }
         let checkpoints = WALCheckpoints()
         checkpoints.install(on: pool)
-        self.init(writer: pool, path: path, durability: durability, checkpoints: checkpoints, logger: logger)
+        self.init(writer: pool, path: path, durability: durability, checkpoints: checkpoints, clock: clock, logger: logger)
         try migrateSchema()
     }
 
     /// A store held in memory, with the full schema: for tests and tools. Its content disappears with it.
     ///
-    /// - Parameter logger: Where the store logs failures.
-    public static func inMemory(logger: Logger = Logger(label: "gatehouse.sqlite")) throws -> SQLiteStore {
+    /// - Parameters:
+    ///   - clock: Where the commit time of a rotation comes from; the system clock by default.
+    ///   - logger: Where the store logs failures.
+    public static func inMemory(clock: any WallClock = SystemWallClock(), logger: Logger = Logger(label: "gatehouse.sqlite")) throws -> SQLiteStore {
         let queue: DatabaseQueue
         do {
             queue = try DatabaseQueue(configuration: configuration())
         } catch {
             throw SQLiteFailure.translate(error, operation: "open", logger: logger)
         }
-        let store = SQLiteStore(writer: queue, path: nil, durability: .normal, checkpoints: nil, logger: logger)
+        let store = SQLiteStore(writer: queue, path: nil, durability: .normal, checkpoints: nil, clock: clock, logger: logger)
         try store.migrateSchema()
         return store
     }
 
-    private init(writer: any DatabaseWriter, path: String?, durability: Durability, checkpoints: WALCheckpoints?, logger: Logger) {
+    private init(
+        writer: any DatabaseWriter,
+        path: String?,
+        durability: Durability,
+        checkpoints: WALCheckpoints?,
+        clock: any WallClock,
+        logger: Logger
+    ) {
         self.writer = writer
+        self.clock = clock
         self.path = path
         self.durability = durability
         self.checkpoints = checkpoints
         self.logger = logger
         self.sessionLookup = SQLiteSessionLookup(path: path)
-        self.sessionWrites = SessionWriteBatcher(maxBatchSize: 256) { [writer, logger] updates in
-            try await SQLiteStore.commitSessionUpdates(updates, writer: writer, logger: logger)
+        self.sessionWrites = SessionWriteBatcher(maxBatchSize: 256) { [writer, clock, logger] updates in
+            try await SQLiteStore.commitSessionUpdates(updates, writer: writer, clock: clock, logger: logger)
         }
     }
 

@@ -14,6 +14,15 @@ extension StoreConformance {
                 0,
                 "deleteSessions(endedBefore:) in a new store"
             )
+            try await expectEqual(
+                store.deleteThrottleState(endedBefore: StoreFixture.date(1_000_000)),
+                0,
+                "deleteThrottleState(endedBefore:) in a new store"
+            )
+            try await expect(
+                !store.isTrustedAddress("192.0.2.1", account: "acct-nobody", since: StoreFixture.date(-1_000_000)),
+                "isTrustedAddress(_:account:since:) in a new store is false"
+            )
         }
     ]
 }

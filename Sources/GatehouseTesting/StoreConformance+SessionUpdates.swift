@@ -6,7 +6,7 @@ extension StoreConformance {
         StoreConformanceCheck(.sessionUpdates, "applied-on-match", "An update applies when the session is valid and its hash matches") { store in
             let alice = try await Fixture.create(Fixture.account("alice"), in: store)
             let session = Fixture.session("s-1", of: alice, hash: 1)
-            try await store.insertSession(session)
+            try await store.insertSession(session, requiringAccountEpoch: 0)
             let update = Fixture.rotation(of: "s-1", from: 1, to: 2)
 
             try await expectEqual(store.updateSessions([update]), [true], "updateSessions(_:) with the current hash")
@@ -21,7 +21,7 @@ extension StoreConformance {
 
         StoreConformanceCheck(.sessionUpdates, "stale-hash-refused", "An update computed from a stale read is refused") { store in
             let alice = try await Fixture.create(Fixture.account("alice"), in: store)
-            try await store.insertSession(Fixture.session("s-1", of: alice, hash: 1))
+            try await store.insertSession(Fixture.session("s-1", of: alice, hash: 1), requiringAccountEpoch: 0)
             try await expectEqual(store.updateSessions([Fixture.rotation(of: "s-1", from: 1, to: 2)]), [true], "the first rotation")
             let afterFirst = try await store.session(id: "s-1")
 
@@ -36,7 +36,7 @@ extension StoreConformance {
 
         StoreConformanceCheck(.sessionUpdates, "revoked-refused", "A revoked session is never updated, not even with the right hash") { store in
             let alice = try await Fixture.create(Fixture.account("alice"), in: store)
-            try await store.insertSession(Fixture.session("s-1", of: alice, hash: 1))
+            try await store.insertSession(Fixture.session("s-1", of: alice, hash: 1), requiringAccountEpoch: 0)
             _ = try await store.revokeSessions(.session(id: "s-1", accountID: alice.accountID), reason: .logout, at: Fixture.date(5))
             let revoked = try await store.session(id: "s-1")
 
@@ -51,9 +51,9 @@ extension StoreConformance {
 
         StoreConformanceCheck(.sessionUpdates, "mixed-batch", "A batch returns one result per update, in order, applied in order") { store in
             let alice = try await Fixture.create(Fixture.account("alice"), in: store)
-            try await store.insertSession(Fixture.session("s-a", of: alice, hash: 1))
-            try await store.insertSession(Fixture.session("s-b", of: alice, hash: 1))
-            try await store.insertSession(Fixture.session("s-c", of: alice, hash: 1))
+            try await store.insertSession(Fixture.session("s-a", of: alice, hash: 1), requiringAccountEpoch: 0)
+            try await store.insertSession(Fixture.session("s-b", of: alice, hash: 1), requiringAccountEpoch: 0)
+            try await store.insertSession(Fixture.session("s-c", of: alice, hash: 1), requiringAccountEpoch: 0)
             _ = try await store.revokeSessions(.session(id: "s-c", accountID: alice.accountID), reason: .logout, at: Fixture.date(5))
 
             let results = try await store.updateSessions([
@@ -83,7 +83,7 @@ extension StoreConformance {
             "Of 50 concurrent rotations from the same token, exactly one applies"
         ) { store in
             let alice = try await Fixture.create(Fixture.account("alice"), in: store)
-            try await store.insertSession(Fixture.session("s-1", of: alice, hash: 1))
+            try await store.insertSession(Fixture.session("s-1", of: alice, hash: 1), requiringAccountEpoch: 0)
 
             let winners = try await withThrowingTaskGroup(of: (UInt8, Bool).self) { group in
                 for next in UInt8(2)...UInt8(51) {
@@ -108,7 +108,7 @@ extension StoreConformance {
         ) { store in
             let alice = try await Fixture.create(Fixture.account("alice"), in: store)
             let ids = (0..<64).map { "s-\($0)" }
-            for id in ids { try await store.insertSession(Fixture.session(id, of: alice, hash: 1)) }
+            for id in ids { try await store.insertSession(Fixture.session(id, of: alice, hash: 1), requiringAccountEpoch: 0) }
 
             // Each task rotates its session twice: the second rotation depends on the first one
             // having committed before the call returned.
@@ -140,7 +140,7 @@ extension StoreConformance {
         ) { store in
             let alice = try await Fixture.create(Fixture.account("alice"), in: store)
             let ids = (0..<20).map { "s-\($0)" }
-            for id in ids { try await store.insertSession(Fixture.session(id, of: alice, hash: 1)) }
+            for id in ids { try await store.insertSession(Fixture.session(id, of: alice, hash: 1), requiringAccountEpoch: 0) }
 
             let rotated = try await withThrowingTaskGroup(of: Int.self) { group in
                 group.addTask {

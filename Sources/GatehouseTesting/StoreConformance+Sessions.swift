@@ -13,8 +13,8 @@ extension StoreConformance {
                 SupersededSecret(hash: Fixture.digest(9), supersededAt: Fixture.date(-3)),
             ]
             rotated.currentPresented = true
-            try await store.insertSession(fresh)
-            try await store.insertSession(rotated)
+            try await store.insertSession(fresh, requiringAccountEpoch: 0)
+            try await store.insertSession(rotated, requiringAccountEpoch: 0)
 
             try await expectEqual(store.session(id: "s-fresh"), fresh, "session(id:) of a new session")
             try await expectEqual(store.session(id: "s-rotated"), rotated, "session(id:) of a session inserted with a rotation history")
@@ -24,14 +24,14 @@ extension StoreConformance {
         StoreConformanceCheck(.sessions, "insert-conflicts", "A session id is unique, and a session needs its account") { store in
             let alice = try await Fixture.create(Fixture.account("alice"), in: store)
             let original = Fixture.session("s-1", of: alice)
-            try await store.insertSession(original)
-            try await expectAccountError(.conflict, "inserting a session with a taken id") {
-                try await store.insertSession(Fixture.session("s-1", of: alice, hash: 2))
+            try await store.insertSession(original, requiringAccountEpoch: 0)
+            try await expectAccountError(.conflict, detail: .idTaken, "inserting a session with a taken id") {
+                try await store.insertSession(Fixture.session("s-1", of: alice, hash: 2), requiringAccountEpoch: 0)
             }
             try await expectEqual(store.session(id: "s-1"), original, "session(id:) after a refused insert with its id")
 
             try await expectAccountError(.userNotFound, "inserting a session of an unknown account") {
-                try await store.insertSession(Fixture.session("s-orphan", of: Fixture.account("ghost")))
+                try await store.insertSession(Fixture.session("s-orphan", of: Fixture.account("ghost")), requiringAccountEpoch: 0)
             }
             try await expectNil(store.session(id: "s-orphan"), "session(id:) of the refused session")
         },
@@ -39,7 +39,7 @@ extension StoreConformance {
         StoreConformanceCheck(.sessions, "session-with-account", "The hot path reads a session with its account and primary e-mail") { store in
             let alice = try await Fixture.create(Fixture.account("alice", email: "alice@example.org"), in: store)
             let session = Fixture.session("s-1", of: alice)
-            try await store.insertSession(session)
+            try await store.insertSession(session, requiringAccountEpoch: 0)
 
             let found = try await unwrap(store.sessionWithAccount(id: "s-1"), "sessionWithAccount(id:) of a new session")
             try expectEqual(found.session, session, "the session of sessionWithAccount(id:)")
@@ -59,9 +59,9 @@ extension StoreConformance {
             let alice = try await Fixture.create(Fixture.account("alice"), in: store)
             let bob = try await Fixture.create(Fixture.account("bob"), in: store)
             for (index, id) in ["s-a", "s-b", "s-c"].enumerated() {
-                try await store.insertSession(Fixture.session(id, of: alice, hash: UInt8(index + 1), at: index * 60))
+                try await store.insertSession(Fixture.session(id, of: alice, hash: UInt8(index + 1), at: index * 60), requiringAccountEpoch: 0)
             }
-            try await store.insertSession(Fixture.session("s-bob", of: bob, at: 30))
+            try await store.insertSession(Fixture.session("s-bob", of: bob, at: 30), requiringAccountEpoch: 0)
             _ = try await store.revokeSessions(.session(id: "s-b", accountID: alice.accountID), reason: .logout, at: Fixture.date(200))
 
             try await expectEqual(
@@ -86,8 +86,8 @@ extension StoreConformance {
 
         StoreConformanceCheck(.sessions, "revoke-one", "Revoking one session touches only that one") { store in
             let alice = try await Fixture.create(Fixture.account("alice"), in: store)
-            try await store.insertSession(Fixture.session("s-1", of: alice))
-            try await store.insertSession(Fixture.session("s-2", of: alice, hash: 2))
+            try await store.insertSession(Fixture.session("s-1", of: alice), requiringAccountEpoch: 0)
+            try await store.insertSession(Fixture.session("s-2", of: alice, hash: 2), requiringAccountEpoch: 0)
 
             try await expectEqual(
                 store.revokeSessions(.session(id: "s-1", accountID: alice.accountID), reason: .logout, at: Fixture.date(100)),
@@ -117,8 +117,10 @@ extension StoreConformance {
         StoreConformanceCheck(.sessions, "revoke-all", "Revoking all sessions of an account leaves other accounts alone") { store in
             let alice = try await Fixture.create(Fixture.account("alice"), in: store)
             let bob = try await Fixture.create(Fixture.account("bob"), in: store)
-            for index in 1...3 { try await store.insertSession(Fixture.session("s-alice-\(index)", of: alice, hash: UInt8(index))) }
-            try await store.insertSession(Fixture.session("s-bob", of: bob, hash: 9))
+            for index in 1...3 {
+                try await store.insertSession(Fixture.session("s-alice-\(index)", of: alice, hash: UInt8(index)), requiringAccountEpoch: 0)
+            }
+            try await store.insertSession(Fixture.session("s-bob", of: bob, hash: 9), requiringAccountEpoch: 0)
 
             try await expectEqual(
                 store.revokeSessions(.allSessions(accountID: alice.accountID), reason: .passwordChanged, at: Fixture.date(100)),
@@ -145,7 +147,9 @@ extension StoreConformance {
 
         StoreConformanceCheck(.sessions, "revoke-all-except", "Revoking all but one session keeps that one") { store in
             let alice = try await Fixture.create(Fixture.account("alice"), in: store)
-            for index in 1...4 { try await store.insertSession(Fixture.session("s-\(index)", of: alice, hash: UInt8(index))) }
+            for index in 1...4 {
+                try await store.insertSession(Fixture.session("s-\(index)", of: alice, hash: UInt8(index)), requiringAccountEpoch: 0)
+            }
 
             try await expectEqual(
                 store.revokeSessions(.allSessionsExcept(sessionID: "s-3", accountID: alice.accountID), reason: .logout, at: Fixture.date(100)),
@@ -171,13 +175,13 @@ extension StoreConformance {
         StoreConformanceCheck(.sessions, "delete-ended", "Sessions that ended before a date are deleted, the others kept") { store in
             let alice = try await Fixture.create(Fixture.account("alice"), in: store)
             // Expired at 100; still valid but past its absolute lifetime.
-            try await store.insertSession(Fixture.session("s-expired", of: alice, hash: 1, at: 0, expiresAfter: 100))
+            try await store.insertSession(Fixture.session("s-expired", of: alice, hash: 1, at: 0, expiresAfter: 100), requiringAccountEpoch: 0)
             // Revoked, last used at 50.
-            try await store.insertSession(Fixture.session("s-revoked-old", of: alice, hash: 2, at: 50))
+            try await store.insertSession(Fixture.session("s-revoked-old", of: alice, hash: 2, at: 50), requiringAccountEpoch: 0)
             // Valid and current.
-            try await store.insertSession(Fixture.session("s-active", of: alice, hash: 4, at: 60))
+            try await store.insertSession(Fixture.session("s-active", of: alice, hash: 4, at: 60), requiringAccountEpoch: 0)
             // Revoked, last used at 500: ended after the cut-off.
-            try await store.insertSession(Fixture.session("s-revoked-recent", of: alice, hash: 3, at: 500))
+            try await store.insertSession(Fixture.session("s-revoked-recent", of: alice, hash: 3, at: 500), requiringAccountEpoch: 0)
             for id in ["s-revoked-old", "s-revoked-recent"] {
                 _ = try await store.revokeSessions(.session(id: id, accountID: alice.accountID), reason: .logout, at: Fixture.date(500))
             }

@@ -7,6 +7,13 @@ import Gatehouse
 /// (migrated, its background services running): the tests prepare it, so the checks work the same
 /// way for a dictionary in memory and for a database behind a connection pool.
 ///
+/// The checks come grouped by ``Concern``: the basics, accounts, sessions, session epochs, session
+/// updates, one-time tokens, signing keys and throttles; ``checks(_:)`` selects one concern. They pass
+/// their own dates to the store (whole seconds after ``StoreFixture/epoch``), except where the rule is
+/// that the store reads its own clock: a rotation that takes the commit time must come back stamped
+/// later than a decision time far in the past, which the system clock, or a manual one set anywhere
+/// near ``StoreFixture/epoch``, satisfies.
+///
 /// With Swift Testing, one parameterised test runs every check as a case of its own:
 ///
 /// ```swift
@@ -49,12 +56,20 @@ public enum StoreConformance {
         case accounts
         /// `SessionStore`: inserting, reading, listing, revoking and deleting sessions.
         case sessions
-        /// `SessionStore.updateSessions(_:)`: compare-and-swap writes, alone, in batches and concurrently.
+        /// `AccountRecord.sessionEpoch`: the writes that move it (`AccountStore` and `SessionStore`), and
+        /// `SessionStore.insertSession(_:requiringAccountEpoch:)`, which stores a session only under the
+        /// account's current epoch — also while the epoch moves concurrently.
+        case sessionEpochs = "session-epochs"
+        /// `SessionStore.updateSessions(_:)`: compare-and-swap writes, alone, in batches and concurrently,
+        /// with their further conditions and the store's commit time.
         case sessionUpdates = "session-updates"
         /// `TokenStore`: single-use tokens.
         case tokens
         /// `SigningKeyStore`: signing keys, their demotion and their retirement.
         case signingKeys = "signing-keys"
+        /// `ThrottleStore`: attempt counters under several limits, all or nothing and concurrently, their
+        /// windows, releases and clearing; trusted addresses; and the deletion of what ended.
+        case throttles
 
         /// The concern as a title: "Session updates".
         public var title: String {
@@ -62,9 +77,11 @@ public enum StoreConformance {
             case .basics: "Basics"
             case .accounts: "Accounts"
             case .sessions: "Sessions"
+            case .sessionEpochs: "Session epochs"
             case .sessionUpdates: "Session updates"
             case .tokens: "One-time tokens"
             case .signingKeys: "Signing keys"
+            case .throttles: "Throttles"
             }
         }
 
@@ -74,7 +91,8 @@ public enum StoreConformance {
 
     /// Every check, grouped by concern in the order of `Concern.allCases`.
     public static let checks: [StoreConformanceCheck] =
-        basicChecks + accountChecks + sessionChecks + sessionUpdateChecks + tokenChecks + signingKeyChecks
+        basicChecks + accountChecks + sessionChecks + sessionEpochChecks + sessionUpdateChecks + sessionUpdateConditionChecks
+        + tokenChecks + signingKeyChecks + throttleChecks
 
     /// The checks about one concern, for a store that implements only some of the store protocols
     /// and tests them through a `GatehouseStore` that forwards the rest.

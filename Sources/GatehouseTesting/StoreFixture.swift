@@ -88,6 +88,28 @@ public enum StoreFixture {
         )
     }
 
+    /// A touch of `session`: the same secrets, now presented by a client, used at `date(seconds)` —
+    /// the write a request that shows the newest token makes.
+    public static func presentation(of session: SessionRecord, at seconds: Int = 20) -> SessionUpdate {
+        SessionUpdate(
+            sessionID: session.id,
+            expectedCurrentHash: session.currentHash,
+            currentHash: session.currentHash,
+            previousHash: session.previousHash,
+            rotatedAt: session.rotatedAt,
+            olderSecrets: session.olderSecrets,
+            currentPresented: true,
+            lastUsedAt: date(seconds),
+            ip: session.ip,
+            userAgent: session.userAgent
+        )
+    }
+
+    /// At most `limit` attempts under `key` in a window of `seconds` (a minute unless given).
+    public static func limit(_ key: String, allowing limit: Int, per seconds: Int = 60) -> ThrottleLimit {
+        ThrottleLimit(key: key, limit: limit, window: .seconds(seconds))
+    }
+
     /// An unused token of `account` whose hash is `digest(hash)`, created at `date(seconds)` and expiring
     /// `lifetime` seconds later.
     public static func token(

@@ -19,7 +19,7 @@ struct SQLiteStoreTests {
                 let store = try SQLiteStore(path: path, logger: testLogger)
                 #expect(store.path == path)
                 try await Fixture.create(alice, in: store, passwordHash: "scrypt$kept")
-                try await store.insertSession(session)
+                try await store.insertSession(session, requiringAccountEpoch: 0)
                 try await store.insertToken(token)
                 try await store.insertSigningKey(key)
                 #expect(try await store.updateSessions([Fixture.rotation(of: "s-1", from: 1, to: 2)]) == [true])
@@ -32,7 +32,7 @@ struct SQLiteStoreTests {
             #expect(try await reopened.session(id: "s-1") == session.applying(Fixture.rotation(of: "s-1", from: 1, to: 2)))
             #expect(try await reopened.tokens(accountID: alice.accountID, kind: .emailVerification) == [token])
             #expect(try await reopened.signingKeys() == [key])
-            #expect(try await reopened.appliedMigrations() == ["v1"])
+            #expect(try await reopened.appliedMigrations() == ["v1", "v2"])
         }
     }
 
@@ -46,7 +46,7 @@ struct SQLiteStoreTests {
             try await store.migrate()
             let again = try SQLiteStore(path: path, logger: testLogger)
             try await again.migrate()
-            #expect(try await again.appliedMigrations() == ["v1"])
+            #expect(try await again.appliedMigrations() == ["v1", "v2"])
             #expect(try await again.accounts(limit: 10, offset: 0).map(\.username) == ["alice"])
         }
     }
@@ -63,7 +63,7 @@ struct SQLiteStoreTests {
                 for try await applied in group { all.append(applied) }
                 return all
             }
-            #expect(migrations == Array(repeating: ["v1"], count: 6))
+            #expect(migrations == Array(repeating: ["v1", "v2"], count: 6))
             let store = try SQLiteStore(path: path, logger: testLogger)
             #expect(try await store.integrityCheck() == ["ok"])
         }
@@ -78,7 +78,7 @@ struct SQLiteStoreTests {
         let memory = try SQLiteStore.inMemory(logger: testLogger)
         #expect(memory.path == nil)
         #expect(try await memory.journalMode() == "memory")
-        #expect(try await memory.appliedMigrations() == ["v1"])
+        #expect(try await memory.appliedMigrations() == ["v1", "v2"])
     }
 
     @Test("Durability sets when a commit is synced", arguments: SQLiteStore.Durability.allCases)
@@ -89,7 +89,7 @@ struct SQLiteStoreTests {
             #expect(store.durability == durability)
             #expect(try await store.synchronousSetting() == (durability == .full ? 2 : 1))
             let alice = try await Fixture.create(Fixture.account("alice"), in: store)
-            try await store.insertSession(Fixture.session("s-1", of: alice))
+            try await store.insertSession(Fixture.session("s-1", of: alice), requiringAccountEpoch: 0)
             #expect(try await store.updateSessions([Fixture.rotation(of: "s-1", from: 1, to: 2)]) == [true])
             #expect(try await SQLiteStore(path: path, logger: testLogger).session(id: "s-1")?.currentHash == Fixture.digest(2))
         }
@@ -101,7 +101,9 @@ struct SQLiteStoreTests {
         try await withTemporaryDirectory { directory in
             let store = try SQLiteStore(path: directory.appendingPathComponent("gatehouse.sqlite").path, logger: testLogger)
             let alice = try await Fixture.create(Fixture.account("alice"), in: store)
-            for index in 0..<20 { try await store.insertSession(Fixture.session("s-\(index)", of: alice, hash: 1, at: index)) }
+            for index in 0..<20 {
+                try await store.insertSession(Fixture.session("s-\(index)", of: alice, hash: 1, at: index), requiringAccountEpoch: 0)
+            }
             _ = try await store.updateSessions((0..<20).map { Fixture.rotation(of: "s-\($0)", from: 1, to: 2) })
             _ = try await store.revokeSessions(
                 .allSessionsExcept(sessionID: "s-0", accountID: alice.accountID),
@@ -120,7 +122,7 @@ struct SQLiteStoreTests {
             let first = try SQLiteStore(path: path, logger: testLogger)
             let second = try SQLiteStore(path: path, logger: testLogger)
             let alice = try await Fixture.create(Fixture.account("alice"), in: first)
-            try await first.insertSession(Fixture.session("s-1", of: alice))
+            try await first.insertSession(Fixture.session("s-1", of: alice), requiringAccountEpoch: 0)
 
             #expect(try await second.sessionWithAccount(id: "s-1")?.account == alice)
             #expect(try await second.revokeSessions(.allSessions(accountID: alice.accountID), reason: .logout, at: Fixture.date(5)) == 1)

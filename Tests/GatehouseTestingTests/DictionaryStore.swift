@@ -3,7 +3,8 @@ import Gatehouse
 
 /// A store as a third party would write one, from the public API of `Gatehouse` alone: an actor
 /// keeping every record in dictionaries. Being an actor, each call runs alone, which makes every call
-/// one transaction: checks and writes of one call cannot interleave with another call's.
+/// one transaction: checks and writes of one call cannot interleave with another call's. Rotations that
+/// take the commit time read the clock it is given.
 actor DictionaryStore: GatehouseStore {
     private struct ContactKey: Hashable {
         var kind: ContactRecord.Kind
@@ -29,7 +30,24 @@ actor DictionaryStore: GatehouseStore {
 
     private var keys: [StoredSigningKey] = []
 
-    init() {}
+    // Throttles, keyed by the bytes of their keys: two keys are the same only when their bytes are.
+    private struct Counter {
+        var count: Int
+        var windowEnd: Date
+    }
+    private struct TrustKey: Hashable {
+        var account: [UInt8]
+        var address: [UInt8]
+    }
+    private var counters: [[UInt8]: Counter] = [:]
+    private var trustedAddresses: [TrustKey: Date] = [:]
+
+    /// Where the commit time of a rotation comes from.
+    private let clock: any WallClock
+
+    init(clock: any WallClock = SystemWallClock()) {
+        self.clock = clock
+    }
 
     // MARK: AccountStore
 
@@ -66,6 +84,7 @@ actor DictionaryStore: GatehouseStore {
         guard accountsByID[accountID] != nil else { return false }
         passwordHashesByAccount[accountID] = hash
         accountsByID[accountID]?.updatedAt = date
+        accountsByID[accountID]?.sessionEpoch += 1
         return true
     }
 
@@ -73,6 +92,7 @@ actor DictionaryStore: GatehouseStore {
         guard accountsByID[accountID] != nil else { return false }
         accountsByID[accountID]?.deactivated = deactivated
         accountsByID[accountID]?.updatedAt = date
+        accountsByID[accountID]?.sessionEpoch += 1
         return true
     }
 
@@ -103,9 +123,11 @@ actor DictionaryStore: GatehouseStore {
 
     // MARK: SessionStore
 
-    func insertSession(_ session: SessionRecord) async throws {
+    func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int) async throws {
         if sessionsByID[session.id] != nil { throw AccountError.conflict(.idTaken) }
-        if accountsByID[session.accountID] == nil { throw AccountError.userNotFound }
+        guard let account = accountsByID[session.accountID] else { throw AccountError.userNotFound }
+        if account.deactivated { throw AccountError.userDeactivated }
+        if account.sessionEpoch != epoch { throw AccountError.conflict(.accountChanged) }
         sessionsByID[session.id] = session
         insertedSessions += 1
         sessionInsertionNumbers[session.id] = insertedSessions
@@ -121,19 +143,24 @@ actor DictionaryStore: GatehouseStore {
     }
 
     func updateSessions(_ updates: [SessionUpdate]) async throws -> [Bool] {
+        // One call is one transaction: its updates commit together, at one time.
+        let commitTime = clock.now()
         var applied: [Bool] = []
         applied.reserveCapacity(updates.count)
         for update in updates {
-            guard var session = sessionsByID[update.sessionID], session.valid, session.currentHash == update.expectedCurrentHash else {
+            guard var session = sessionsByID[update.sessionID], session.valid, session.currentHash == update.expectedCurrentHash,
+                update.expectedPreviousHash.map({ $0 == session.previousHash }) ?? true,
+                !(update.requiresUnpresentedCurrent && session.currentPresented)
+            else {
                 applied.append(false)
                 continue
             }
             session.currentHash = update.currentHash
             session.previousHash = update.previousHash
-            session.rotatedAt = update.rotatedAt
+            session.rotatedAt = update.takesCommitTime ? commitTime : update.rotatedAt
             session.olderSecrets = update.olderSecrets
             session.currentPresented = update.currentPresented
-            session.lastUsedAt = update.lastUsedAt
+            session.lastUsedAt = update.takesCommitTime ? commitTime : update.lastUsedAt
             session.ip = update.ip
             session.userAgent = update.userAgent
             sessionsByID[update.sessionID] = session
@@ -158,6 +185,8 @@ actor DictionaryStore: GatehouseStore {
             sessionsByID[id]?.revokedReason = reason
             revoked += 1
         }
+        // Ending every session also stops the logins still in flight: they were started under the old epoch.
+        if scope.onlySessionID == nil { accountsByID[scope.accountID]?.sessionEpoch += 1 }
         return revoked
     }
 
@@ -226,5 +255,69 @@ actor DictionaryStore: GatehouseStore {
         guard let index = keys.firstIndex(where: { $0.kid == kid }), !keys[index].isSigning, !keys[index].retired else { return false }
         keys[index].retired = true
         return true
+    }
+
+    // MARK: ThrottleStore
+
+    func reserveAttempt(under limits: [ThrottleLimit], at date: Date) async throws -> ThrottleVerdict {
+        // Every limit is checked before any is counted: all or nothing.
+        var longestWait: TimeInterval = 0
+        for limit in limits {
+            guard let counter = openCounter(limit.key, at: date), counter.count >= limit.limit else { continue }
+            longestWait = max(longestWait, counter.windowEnd.timeIntervalSince(date))
+        }
+        if longestWait > 0 { return .refused(retryAfter: .milliseconds(Int64((longestWait * 1000).rounded(.up)))) }
+        for limit in limits {
+            let key = Array(limit.key.utf8)
+            if var counter = openCounter(limit.key, at: date) {
+                counter.count += 1
+                counters[key] = counter
+            } else {
+                counters[key] = Counter(count: 1, windowEnd: date.addingTimeInterval(Self.seconds(limit.window)))
+            }
+        }
+        return .reserved
+    }
+
+    func releaseAttempt(keys: [String], at date: Date) async throws {
+        for key in keys.map({ Array($0.utf8) }) where (counters[key]?.count ?? 0) > 0 {
+            counters[key]?.count -= 1
+        }
+    }
+
+    func clearAttempts(keys: [String], prefixes: [String]) async throws {
+        for key in keys { counters[Array(key.utf8)] = nil }
+        let prefixBytes = prefixes.map { Array($0.utf8) }
+        for key in counters.keys where prefixBytes.contains(where: { key.starts(with: $0) }) {
+            counters[key] = nil
+        }
+    }
+
+    func recordTrustedAddress(_ address: String, account: String, at date: Date) async throws {
+        trustedAddresses[TrustKey(account: Array(account.utf8), address: Array(address.utf8))] = date
+    }
+
+    func isTrustedAddress(_ address: String, account: String, since date: Date) async throws -> Bool {
+        guard let lastSeen = trustedAddresses[TrustKey(account: Array(account.utf8), address: Array(address.utf8))] else { return false }
+        return lastSeen >= date
+    }
+
+    func deleteThrottleState(endedBefore date: Date) async throws -> Int {
+        let endedCounters = counters.filter { $0.value.windowEnd < date }.map(\.key)
+        let staleAddresses = trustedAddresses.filter { $0.value < date }.map(\.key)
+        for key in endedCounters { counters[key] = nil }
+        for key in staleAddresses { trustedAddresses[key] = nil }
+        return endedCounters.count + staleAddresses.count
+    }
+
+    /// The counter of `key` if its window is still open at `date`: a window that ended counts nothing.
+    private func openCounter(_ key: String, at date: Date) -> Counter? {
+        guard let counter = counters[Array(key.utf8)], counter.windowEnd > date else { return nil }
+        return counter
+    }
+
+    private static func seconds(_ duration: Duration) -> TimeInterval {
+        let (seconds, attoseconds) = duration.components
+        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
     }
 }

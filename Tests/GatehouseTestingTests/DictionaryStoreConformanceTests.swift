@@ -16,4 +16,24 @@ struct DictionaryStoreConformanceTests {
         let failures = await StoreConformance.failures { check in try await check(DictionaryStore()) }
         #expect(failures.isEmpty, "\(failures)")
     }
+
+    @Test("The checks need no system clock: a manual one standing at the fixtures' epoch passes them too")
+    func manualClock() async {
+        let failures = await StoreConformance.failures { check in
+            try await check(DictionaryStore(clock: ManualWallClock(StoreFixture.epoch)))
+        }
+        #expect(failures.isEmpty, "\(failures)")
+    }
+
+    @Test("A commit clock that reads before the decision time fails the commit-time check, and no other")
+    func clockInThePast() async throws {
+        let failures = await StoreConformance.failures { check in
+            try await check(DictionaryStore(clock: ManualWallClock(StoreFixture.date(-2_000_000))))
+        }
+        let check = try #require(StoreConformance.checks.first { $0.id == "session-updates.commit-time" })
+        #expect(failures.map(\.check) == [check.name])
+        let message = try #require(failures.first).message
+        #expect(message.hasPrefix("rotatedAt after a rotation that takes the commit time: expected the store's clock at commit"), "\(message)")
+        #expect(message.hasSuffix("got date(-2000000)"), "\(message)")
+    }
 }

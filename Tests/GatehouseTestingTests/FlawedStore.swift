@@ -14,6 +14,11 @@ actor FlawedStore: GatehouseStore {
         case revokesEverySession
         /// A new session is stored without the history of its older secrets.
         case dropsRotationHistory
+        /// A new session is stored under whatever epoch its account has now, not the one the login read:
+        /// a login that started before the password changed still gets its session.
+        case ignoresSessionEpoch
+        /// Every attempt is reserved and counted, whatever its limits allow.
+        case countsWithoutLimit
         /// Every call throws, as a database that cannot be reached does.
         case unavailable
 
@@ -33,10 +38,17 @@ actor FlawedStore: GatehouseStore {
         return try await body()
     }
 
-    func insertSession(_ session: SessionRecord) async throws {
+    func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int) async throws {
         var session = session
         if flaw == .dropsRotationHistory { session.olderSecrets = [] }
-        try await pass { try await inner.insertSession(session) }
+        var epoch = epoch
+        if flaw == .ignoresSessionEpoch, let account = try await inner.account(id: session.accountID) { epoch = account.sessionEpoch }
+        try await pass { try await inner.insertSession(session, requiringAccountEpoch: epoch) }
+    }
+
+    func reserveAttempt(under limits: [ThrottleLimit], at date: Date) async throws -> ThrottleVerdict {
+        guard flaw == .countsWithoutLimit else { return try await pass { try await inner.reserveAttempt(under: limits, at: date) } }
+        return try await inner.reserveAttempt(under: limits.map { ThrottleLimit(key: $0.key, limit: .max, window: $0.window) }, at: date)
     }
 
     func updateSessions(_ updates: [SessionUpdate]) async throws -> [Bool] {
@@ -118,4 +130,22 @@ actor FlawedStore: GatehouseStore {
     func signingKeys() async throws -> [StoredSigningKey] { try await pass { try await inner.signingKeys() } }
     func insertSigningKey(_ key: StoredSigningKey) async throws { try await pass { try await inner.insertSigningKey(key) } }
     func retireSigningKey(kid: String) async throws -> Bool { try await pass { try await inner.retireSigningKey(kid: kid) } }
+
+    func releaseAttempt(keys: [String], at date: Date) async throws { try await pass { try await inner.releaseAttempt(keys: keys, at: date) } }
+
+    func clearAttempts(keys: [String], prefixes: [String]) async throws {
+        try await pass { try await inner.clearAttempts(keys: keys, prefixes: prefixes) }
+    }
+
+    func recordTrustedAddress(_ address: String, account: String, at date: Date) async throws {
+        try await pass { try await inner.recordTrustedAddress(address, account: account, at: date) }
+    }
+
+    func isTrustedAddress(_ address: String, account: String, since date: Date) async throws -> Bool {
+        try await pass { try await inner.isTrustedAddress(address, account: account, since: date) }
+    }
+
+    func deleteThrottleState(endedBefore date: Date) async throws -> Int {
+        try await pass { try await inner.deleteThrottleState(endedBefore: date) }
+    }
 }

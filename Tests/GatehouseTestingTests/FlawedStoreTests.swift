@@ -32,7 +32,48 @@ struct FlawedStoreTests {
     func revokesEverySession() async {
         let (ids, _) = await failingChecks(.revokesEverySession)
         #expect(ids.isSuperset(of: ["sessions.revoke-one", "sessions.listing", "sessions.delete-ended"]))
-        #expect(ids.allSatisfy { $0.hasPrefix("sessions.") || $0.hasPrefix("session-updates.") }, "\(ids.sorted())")
+        // Ending every session also moves the account's epoch, which ending one must not.
+        #expect(ids.contains("session-epochs.revocation"))
+        #expect(
+            ids.allSatisfy { $0.hasPrefix("sessions.") || $0.hasPrefix("session-updates.") || $0.hasPrefix("session-epochs.") },
+            "\(ids.sorted())"
+        )
+    }
+
+    @Test("A session stored under the account's epoch of the moment, not the login's, fails the stale-epoch check")
+    func ignoresSessionEpoch() async throws {
+        let (ids, _) = await failingChecks(.ignoresSessionEpoch)
+        #expect(ids.contains("session-epochs.stale-epoch-refused"))
+        #expect(ids.allSatisfy { $0.hasPrefix("session-epochs.") }, "\(ids.sorted())")
+
+        let check = try #require(StoreConformanceCheck.named("session-epochs.stale-epoch-refused"))
+        let error = await #expect(throws: StoreConformanceFailure.self) { try await check.run(on: FlawedStore(.ignoresSessionEpoch)) }
+        let failure = try #require(error)
+        #expect(failure.message.hasPrefix("inserting a session under an epoch the account left: expected AccountError("), "\(failure.message)")
+        #expect(failure.message.hasSuffix("nothing was thrown"), "\(failure.message)")
+        #expect(failure.fileID == "GatehouseTesting/StoreConformance+SessionEpochs.swift")
+    }
+
+    @Test("Attempts counted whatever their limits allow fail the throttle checks that expect a refusal, and no other")
+    func countsWithoutLimit() async throws {
+        let (ids, _) = await failingChecks(.countsWithoutLimit)
+        #expect(
+            ids.isSuperset(of: [
+                "throttles.reserve-counts-every-limit",
+                "throttles.refusal-counts-nothing",
+                "throttles.window-restarts",
+                "throttles.concurrent-reserve",
+                "throttles.concurrent-all-or-nothing",
+                "throttles.release",
+            ])
+        )
+        #expect(!ids.contains("throttles.trusted-addresses"))
+        #expect(ids.allSatisfy { $0.hasPrefix("throttles.") }, "\(ids.sorted())")
+
+        let check = try #require(StoreConformanceCheck.named("throttles.concurrent-reserve"))
+        let error = await #expect(throws: StoreConformanceFailure.self) { try await check.run(on: FlawedStore(.countsWithoutLimit)) }
+        let message = try #require(error).message
+        #expect(message == "number of 40 concurrent attempts under a limit of 5 that were reserved: expected 5, got 40", "\(message)")
     }
 
     @Test("A failure names the check, says what differs without showing digests, and points at the assertion")

@@ -25,6 +25,17 @@ struct StoreConformanceCatalogueTests {
         }
     }
 
+    @Test("The concerns follow the store protocols, each with a stable name and a title")
+    func concerns() {
+        #expect(
+            StoreConformance.Concern.allCases.map(\.rawValue) == [
+                "basics", "accounts", "sessions", "session-epochs", "session-updates", "tokens", "signing-keys", "throttles",
+            ]
+        )
+        #expect(StoreConformance.Concern.sessionEpochs.title == "Session epochs")
+        #expect(StoreConformance.Concern.throttles.description == "Throttles")
+    }
+
     @Test("A check describes itself by concern and rule")
     func description() throws {
         let check = try #require(StoreConformance.checks.first { $0.id == "accounts.username-conflict" })

@@ -9,11 +9,14 @@ public struct Account: Sendable, Equatable, Codable {
     public var deactivated: Bool
     public var permissions: [String]
     public var createdAt: Date
+    /// The account's session epoch when it was read (see `AccountRecord.sessionEpoch`): a session
+    /// started for this value is only created while the account still has it.
+    public var sessionEpoch: Int
 
     /// The JSON keys keep the Powership document's names.
     enum CodingKeys: String, CodingKey {
         case accountID = "accountId"
-        case username, email, emailVerified, deactivated, permissions, createdAt
+        case username, email, emailVerified, deactivated, permissions, createdAt, sessionEpoch
     }
 
     public init(_ record: AccountRecord) {
@@ -24,5 +27,6 @@ public struct Account: Sendable, Equatable, Codable {
         deactivated = record.deactivated
         permissions = record.permissions
         createdAt = record.createdAt
+        sessionEpoch = record.sessionEpoch
     }
 }

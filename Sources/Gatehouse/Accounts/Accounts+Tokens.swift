@@ -45,6 +45,9 @@ extension Accounts {
         _ = try AccountValidation.normalizedPassword(newPassword)
         let record = try await consume(token, kind: .passwordRecovery)
         try await setPassword(accountID: record.accountID, newPassword: newPassword, revoking: .all)
+        if let account = try await store.account(id: record.accountID) {
+            try await loginThrottle?.clear(username: account.username)
+        }
         _ = try await removeAllResetPasswordTokens(accountID: record.accountID)
         return record.accountID
     }

@@ -15,17 +15,18 @@ public final class Accounts: Sendable {
     /// The session layer, on the same store.
     public let sessions: Sessions
     public let options: AccountsOptions
-    public let store: any AccountStore & SessionStore & TokenStore
-    private let throttle: LoginThrottle?
+    public let store: any AccountStore & SessionStore & TokenStore & ThrottleStore
+    /// The login limits, counted in the store; `nil` when ``AccountsOptions/loginThrottle`` is.
+    public let loginThrottle: LoginThrottle?
     /// A hash of no one's password, verified against when the username is unknown, so that an unknown
     /// username takes as long as a wrong password.
     private let decoyHash = Mutex<String?>(nil)
 
-    public init(store: any AccountStore & SessionStore & TokenStore, options: AccountsOptions) {
+    public init(store: any AccountStore & SessionStore & TokenStore & ThrottleStore, options: AccountsOptions) {
         self.store = store
         self.options = options
         self.sessions = Sessions(options: options.sessions, store: store)
-        self.throttle = options.loginThrottle.map { LoginThrottle(limits: $0, clock: options.sessions.clock) }
+        self.loginThrottle = options.loginThrottle.map { LoginThrottle(limits: $0, store: store, clock: options.sessions.clock) }
     }
 
     private var clock: any WallClock { options.sessions.clock }
@@ -64,6 +65,21 @@ public final class Accounts: Sendable {
         return Account(record)
     }
 
+    /// Creates an account for a client signing itself up: ``createAccount(_:)`` behind the sign-up limit
+    /// per address (``AccountsOptions/signUpLimit``), which is counted before the password is hashed and
+    /// whether or not the account is created, so the limit also bounds how fast anyone can learn which
+    /// usernames and e-mail addresses exist. Over it: ``AccountError/Code/tooManyAttempts``.
+    public func signUp(_ input: CreateAccountInput, client: ConnectionInfo, logger: Logger? = nil) async throws -> Account {
+        if let limit = options.signUpLimit {
+            let key = "signup.address:\(ThrottleKeys.address(client.ip))"
+            if case .refused(let retryAfter) = try await store.reserveAttempt(under: [limit.limit(key)], at: clock.now()) {
+                (logger ?? self.logger).notice("sign-up throttled", metadata: ["gatehouse.client_ip": "\(client.ip)"])
+                throw AccountError.tooManyAttempts(retryAfter: Int(retryAfter.seconds.rounded(.up)))
+            }
+        }
+        return try await createAccount(input)
+    }
+
     /// The account with this username (case-insensitive), if any.
     public func account(username: String) async throws -> Account? {
         guard let canonical = try? AccountValidation.canonicalUsername(username) else { return nil }
@@ -88,8 +104,14 @@ public final class Accounts: Sendable {
     /// The account whose password `password` is, or ``AccountError/Code/loginFailed``; counted by the
     /// login throttle.
     func checkPassword(username: String, password: String, ip: String, logger: Logger) async throws -> AccountRecord {
-        let key = username.lowercased()
-        try throttle?.check(username: key, ip: ip)
+        let attempt: LoginThrottle.Attempt?
+        do {
+            attempt = try await loginThrottle?.reserve(username: username, ip: ip)
+        } catch let error as AccountError where error.code == .tooManyAttempts {
+            SessionMetrics.failure(error)
+            logger.notice("login throttled", metadata: ["gatehouse.client_ip": "\(ip)"])
+            throw error
+        }
         let normalized = AccountValidation.normalize(password)
         let canonical = try? AccountValidation.canonicalUsername(username)
         let record = if let canonical { try await store.account(username: canonical) } else { nil as AccountRecord? }
@@ -97,18 +119,22 @@ public final class Accounts: Sendable {
         let hashToCheck = if let storedHash { storedHash } else { try await decoy() }
         let matches = try await options.passwordHasher.verify(normalized, against: hashToCheck)
         guard let record, storedHash != nil, matches else {
-            throttle?.recordFailure(username: key, ip: ip)
             SessionMetrics.failure(AccountError.loginFailed)
-            logger.info("login failed")
+            var metadata: Logger.Metadata = ["gatehouse.client_ip": "\(ip)"]
+            if let record { metadata["gatehouse.account_id"] = "\(record.accountID)" }
+            logger.notice("login failed", metadata: metadata)
             throw AccountError.loginFailed
         }
-        throttle?.recordSuccess(username: key, ip: ip)
+        if let attempt { try await loginThrottle?.succeeded(attempt) }
         return record
     }
 
-    /// Sets a new password for an existing account (``AccountError/Code/userNotFound`` otherwise) and
-    /// optionally ends its sessions.
-    public func setPassword(accountID: String, newPassword: String, revoking revocation: SessionRevocation = .none) async throws {
+    /// Sets a new password for an existing account (``AccountError/Code/userNotFound`` otherwise) and ends
+    /// its sessions as `revocation` says — by default every session, unless
+    /// ``AccountsOptions/keepsSessionsOnPasswordChange`` is set. A login in flight when the password
+    /// changes creates no session, whatever `revocation` says.
+    public func setPassword(accountID: String, newPassword: String, revoking requested: SessionRevocation? = nil) async throws {
+        let revocation = requested ?? (options.keepsSessionsOnPasswordChange ? .none : .all)
         let password = try AccountValidation.normalizedPassword(newPassword)
         let hash = try await options.passwordHasher.hash(password)
         guard try await store.setPasswordHash(accountID: accountID, hash: hash, at: clock.now()) else {

@@ -1,96 +1,98 @@
-import Synchronization
-
 import struct Foundation.Date
 
-/// Limits failed logins per (account, client IP) pair, per client IP and per account, each over a
-/// sliding window, so that guessing passwords is slow and a stranger cannot cheaply lock a user out
-/// (the pair limit is the tight one; the per-account limit is high).
+/// Limits password attempts, with counters kept in the store so that every server of a cluster and
+/// every restart sees the same counts.
 ///
-/// Over any limit, every attempt that limit covers is refused with
-/// ``AccountError/Code/tooManyAttempts`` (and a retry delay) — even with the right password — and the
-/// refused attempt is not counted, so refusals do not extend the window. A successful login clears the
-/// pair's failures.
-public final class LoginThrottle: Sendable {
+/// Each attempt is reserved before the password is hashed — atomically under all its limits — so a
+/// burst of concurrent guesses cannot all pass a check made before any of them was counted. Limits:
+/// - per (account, address): the tight one (default 5 per 15 minutes);
+/// - per address (default 20 per 15 minutes), an IPv6 address counted by its /64 network;
+/// - per account, from anywhere (default 100 per 15 minutes) — except for an address that logged in to
+///   that account in the last 30 days, so that a stranger's guesses cannot lock the owner out.
+///
+/// A successful login takes its attempt back from the address and account counts, clears the pair's
+/// count and remembers the address as trusted for the account.
+public struct LoginThrottle: Sendable {
+    /// The limits; every field has a default.
     public struct Limits: Sendable, Equatable {
-        public var window: Duration
-        public var perPair: Int
-        public var perIP: Int
-        public var perAccount: Int
+        /// Per (account, address). Default 5 per 15 minutes.
+        public var perPair: RateLimit
+        /// Per address (IPv6: per /64). Default 20 per 15 minutes.
+        public var perAddress: RateLimit
+        /// Per account, from addresses not trusted for it. Default 100 per 15 minutes.
+        public var perAccount: RateLimit
+        /// How long an address that logged in to an account stays exempt from that account's limit.
+        /// Default 30 days.
+        public var trustedAddressMemory: Duration
 
-        /// 5 per pair, 20 per IP, 100 per account in 15 minutes.
-        public init(window: Duration = .seconds(15 * 60), perPair: Int = 5, perIP: Int = 20, perAccount: Int = 100) {
-            self.window = window
+        public init(
+            perPair: RateLimit = RateLimit(count: 5, window: .seconds(15 * 60)),
+            perAddress: RateLimit = RateLimit(count: 20, window: .seconds(15 * 60)),
+            perAccount: RateLimit = RateLimit(count: 100, window: .seconds(15 * 60)),
+            trustedAddressMemory: Duration = .seconds(30 * 86_400)
+        ) {
             self.perPair = perPair
-            self.perIP = perIP
+            self.perAddress = perAddress
             self.perAccount = perAccount
+            self.trustedAddressMemory = trustedAddressMemory
         }
+    }
+
+    /// One reserved attempt: what to settle once the password was checked.
+    public struct Attempt: Sendable {
+        let account: String
+        let address: String
+        let keys: Keys
+    }
+
+    struct Keys: Sendable {
+        var pair: String
+        var address: String
+        var account: String
     }
 
     public let limits: Limits
+    private let store: any ThrottleStore
     private let clock: any WallClock
-    private let failures = Mutex<[String: [Date]]>([:])
-    /// Bounds memory under a flood of distinct keys; the oldest keys are dropped first.
-    private let maximumKeys = 100_000
 
-    public init(limits: Limits = Limits(), clock: any WallClock = SystemWallClock()) {
+    public init(limits: Limits = Limits(), store: any ThrottleStore, clock: any WallClock = SystemWallClock()) {
         self.limits = limits
+        self.store = store
         self.clock = clock
     }
 
-    private func keys(username: String, ip: String) -> [(key: String, limit: Int)] {
-        let username = Self.boundedKey(username)
-        let ip = Self.boundedKey(ip)
-        return [("pair\u{0}\(username)\u{0}\(ip)", limits.perPair), ("ip\u{0}\(ip)", limits.perIP), ("account\u{0}\(username)", limits.perAccount)]
-    }
-
-    /// The attempted username comes straight from the request body: kept as it is, a flood of failures
-    /// with distinct, body-sized names would hold up to ``maximumKeys`` of them in memory. A long one
-    /// (no valid username is) is counted under its digest instead.
-    private static func boundedKey(_ text: String) -> String {
-        guard text.utf8.count > 64 else { return text }
-        return "#" + Base64URL.encode(SecretDigest.sha256(text))
-    }
-
-    /// The bytes held by the failure keys: what ``maximumKeys`` bounds together with the key size.
-    package var retainedKeyBytes: Int {
-        failures.withLock { $0.keys.reduce(0) { $0 + $1.utf8.count } }
-    }
-
-    /// Throws ``AccountError/Code/tooManyAttempts`` when an attempt for this username from this IP
-    /// must be refused now.
-    public func check(username: String, ip: String) throws(AccountError) {
+    /// Reserves an attempt for `username` from `ip`, or throws ``AccountError/Code/tooManyAttempts``.
+    public func reserve(username: String, ip: String) async throws -> Attempt {
+        let account = ThrottleKeys.account(username)
+        let address = ThrottleKeys.address(ip)
+        let keys = Self.keys(account: account, address: address)
         let now = clock.now()
-        let window = limits.window.seconds
-        let retryAfter: Double? = failures.withLock { failures in
-            var wait: Double?
-            for (key, limit) in keys(username: username, ip: ip) {
-                let recent = (failures[key] ?? []).filter { now.timeIntervalSince($0) < window }
-                failures[key] = recent.isEmpty ? nil : recent
-                if recent.count >= limit, let oldest = recent.first {
-                    wait = max(wait ?? 0, oldest.timeIntervalSince(now) + window)
-                }
-            }
-            return wait
-        }
-        if let retryAfter {
-            throw AccountError.tooManyAttempts(retryAfter: Int(retryAfter.rounded(.up)))
+        var applicable = [limits.perPair.limit(keys.pair), limits.perAddress.limit(keys.address)]
+        let trusted = try await store.isTrustedAddress(address, account: account, since: now.addingTimeInterval(-limits.trustedAddressMemory.seconds))
+        if !trusted { applicable.append(limits.perAccount.limit(keys.account)) }
+        switch try await store.reserveAttempt(under: applicable, at: now) {
+        case .reserved:
+            return Attempt(account: account, address: address, keys: keys)
+        case .refused(let retryAfter):
+            throw AccountError.tooManyAttempts(retryAfter: Int(retryAfter.seconds.rounded(.up)))
         }
     }
 
-    /// Counts a failed attempt.
-    public func recordFailure(username: String, ip: String) {
+    /// Settles a successful login: the attempt was no failure.
+    public func succeeded(_ attempt: Attempt) async throws {
         let now = clock.now()
-        failures.withLock { failures in
-            if failures.count >= maximumKeys, let victim = failures.min(by: { ($0.value.last ?? now) < ($1.value.last ?? now) })?.key {
-                failures[victim] = nil
-            }
-            for (key, _) in keys(username: username, ip: ip) { failures[key, default: []].append(now) }
-        }
+        try await store.clearAttempts(keys: [attempt.keys.pair], prefixes: [])
+        try await store.releaseAttempt(keys: [attempt.keys.address, attempt.keys.account], at: now)
+        try await store.recordTrustedAddress(attempt.address, account: attempt.account, at: now)
     }
 
-    /// Clears the pair's failures after a successful login.
-    public func recordSuccess(username: String, ip: String) {
-        let pair = keys(username: username, ip: ip)[0].key
-        failures.withLock { $0[pair] = nil }
+    /// Forgets the failed attempts against `username` (after its password was reset).
+    public func clear(username: String) async throws {
+        let account = ThrottleKeys.account(username)
+        try await store.clearAttempts(keys: ["login.account:\(account)"], prefixes: ["login.pair:\(account)|"])
+    }
+
+    static func keys(account: String, address: String) -> Keys {
+        Keys(pair: "login.pair:\(account)|\(address)", address: "login.address:\(address)", account: "login.account:\(account)")
     }
 }

@@ -46,6 +46,8 @@ extension AccountError {
         public static let conflict = Code("Conflict", "The value is already taken.")
         /// A cookie-authenticated, state-changing request came from another site.
         public static let csrfRejected = Code("CSRFRejected", "The request was refused as a cross-site request.")
+        /// A JSON route was sent a body that is not `application/json`.
+        public static let unsupportedMediaType = Code("UnsupportedMediaType", "The request body must be application/json.")
         /// The storage backend cannot be reached or cannot complete the operation.
         public static let storeUnavailable = Code("StoreUnavailable", "The store is unavailable; try again later.")
         /// A middleware was registered on a hook after its first dispatch.

@@ -26,10 +26,12 @@ extension AccountError {
         public static let bodyEncoding = Detail("body_encoding", "The request body is not valid UTF-8.")
         public static let missingBody = Detail("missing_body", "The request needs a JSON body.")
         public static let query = Detail("query", "A query parameter is not valid.")
+        public static let transport = Detail("transport", "Gatehouse-Transport is cookie or bearer.")
         public static let sessionID = Detail("session_id", "The session id is not valid.")
         public static let keyID = Detail("key_id", "A key id is 1 to 64 characters of A-Z, a-z, 0-9, _ and -.")
         public static let secret = Detail("secret", "A signing secret must not be empty.")
-        public static let duration = Detail("duration", "A duration is a number with a unit, such as 30s, 15m, 12h or 7d, and fits in 292 years.")
+        public static let duration = Detail("duration", "A duration is a number with a unit, such as 30s, 15m, 12h or 7d.")
+        public static let rateLimit = Detail("rate_limit", "A limit is a count and a duration, such as 20/1h.")
         public static let databaseURL = Detail("database_url", "The database URL is not valid.")
         public static let authorizationHeader = Detail("authorization", "The Authorization header must be `Bearer <one token>`.")
         public static let sessionCookie = Detail("cookie", "The session cookie is malformed.")
@@ -57,6 +59,7 @@ extension AccountError {
         public static let primaryContact = Detail("primary_contact", "An account has one primary contact.")
         public static let idTaken = Detail("id_taken", "A record with this id already exists.")
         public static let keyIDTaken = Detail("key_id_taken", "The key id is already used.")
+        public static let accountChanged = Detail("account_changed", "The account changed while the session was being created; try again.")
         public static let concurrentKeyChange = Detail("concurrent_key_change", "Another signing key was being added at the same time; try again.")
 
         // Store and configuration.

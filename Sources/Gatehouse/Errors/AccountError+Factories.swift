@@ -5,8 +5,6 @@ extension AccountError {
     public static var userNotFound: AccountError { AccountError(.userNotFound) }
     /// ``Code/sessionNotFound``.
     public static var sessionNotFound: AccountError { AccountError(.sessionNotFound) }
-    /// ``Code/authenticationFailed``.
-    public static var authenticationFailed: AccountError { AccountError(.authenticationFailed) }
     /// ``Code/invalidToken``: a single-use token that is unknown, used or expired.
     public static var invalidToken: AccountError { AccountError(.invalidToken) }
     /// ``Code/userDeactivated``.
@@ -23,10 +21,15 @@ extension AccountError {
     public static var loginFailed: AccountError { AccountError(.loginFailed) }
     /// ``Code/csrfRejected``.
     public static var csrfRejected: AccountError { AccountError(.csrfRejected) }
+    /// ``Code/unsupportedMediaType``.
+    public static var unsupportedMediaType: AccountError { AccountError(.unsupportedMediaType) }
     /// ``Code/hookFrozen``.
     public static var hookFrozen: AccountError { AccountError(.hookFrozen) }
 
     // Codes with an optional detail.
+
+    /// ``Code/authenticationFailed``, with the reason.
+    public static func authenticationFailed(_ detail: Detail? = nil) -> AccountError { AccountError(.authenticationFailed, detail) }
 
     /// ``Code/tokenVerificationFailed``, with the check that failed.
     public static func tokenVerificationFailed(_ detail: Detail? = nil) -> AccountError { AccountError(.tokenVerificationFailed, detail) }

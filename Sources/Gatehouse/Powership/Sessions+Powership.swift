@@ -13,24 +13,39 @@ extension Sessions {
     /// Runs the ``SessionHooks/onRequest`` chain — whose built-in `sessionHandler` step authenticates
     /// and renews — and returns the request it ends with. An invalid, expired or stolen token makes the
     /// call throw; a request without a token passes through untouched.
+    ///
+    /// When a middleware after the session handler throws once the token was renewed, the error comes
+    /// wrapped in a ``RenewedSessionError`` carrying the new token.
     @discardableResult
     public func handleRequest(_ request: SessionRequest) async throws -> SessionRequest {
-        try await hooks.onRequest.dispatch(request, context: SessionHooksContext()) { request, _ in
-            _ = try await self.trySetSession(request)
-            return .next
+        do {
+            return try await hooks.onRequest.dispatch(request, context: SessionHooksContext()) { request, _ in
+                _ = try await self.trySetSession(request)
+                return .next
+            }
+        } catch let error as RenewedSessionError {
+            throw error
+        } catch {
+            guard request.tokenRenewed, let token = request.authToken else { throw error }
+            throw RenewedSessionError(underlying: error, authToken: token)
         }
     }
 
     /// Authenticates and renews the request's token, if it has one; then runs
     /// ``SessionHooks/onRefreshTokens``. Returns `nil` for a request without a token.
     ///
-    /// When the chain throws after the token was renewed, the request still holds the new token, and
-    /// the error is thrown as is.
+    /// When the chain throws after the token was renewed, the request holds the new token and the error
+    /// comes wrapped in a ``RenewedSessionError`` carrying it: the renewal is already committed.
     public func trySetSession(_ request: SessionRequest) async throws -> LoginResult? {
         guard let token = request.authToken, !token.isEmpty else { return nil }
         let result = try await refreshTokens(RefreshTokensInput(authToken: token, request: request))
-        let event = try await hooks.onRefreshTokens.dispatch(RefreshTokensEvent(request: request, result: result), context: request)
-        return event.result
+        do {
+            let event = try await hooks.onRefreshTokens.dispatch(RefreshTokensEvent(request: request, result: result), context: request)
+            return event.result
+        } catch {
+            guard result.renewed else { throw error }
+            throw RenewedSessionError(underlying: error, authToken: result.authToken)
+        }
     }
 
     /// Verifies `input.authToken` and renews it according to the rotation rules, and puts the outcome on

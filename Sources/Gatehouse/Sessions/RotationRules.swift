@@ -63,7 +63,8 @@ package struct RotationRules: Sendable {
                 if let previous = session.previousHash {
                     history.insert(SupersededSecret(hash: previous, supersededAt: session.rotatedAt ?? session.createdAt), at: 0)
                 }
-                let pending = update(session, previous: session.currentHash, history: history, now: now, client: client)
+                var pending = update(session, previous: session.currentHash, history: history, now: now, client: client)
+                pending.takesCommitTime = true
                 return .renew(Renewal(pending: pending, replacesLostResponse: false))
             }
             let stale = now.timeIntervalSince(session.lastUsedAt) >= activityResolution
@@ -84,7 +85,12 @@ package struct RotationRules: Sendable {
             // history, so a straggler carrying it is judged by the same grace rule) and issue a new one;
             // the presented token stays "previous" so that parallel retries with it are not theft.
             let history = [SupersededSecret(hash: session.currentHash, supersededAt: now)] + session.olderSecrets
-            let pending = update(session, previous: previous, history: history, now: now, client: client)
+            var pending = update(session, previous: previous, history: history, now: now, client: client)
+            pending.takesCommitTime = true
+            // Decided on "the successor was never presented and the presented token is the previous one":
+            // a touch that marks the successor presented, or another rotation, must make this write fail.
+            pending.expectedPreviousHash = previous
+            pending.requiresUnpresentedCurrent = true
             return .renew(Renewal(pending: pending, replacesLostResponse: true))
         }
 

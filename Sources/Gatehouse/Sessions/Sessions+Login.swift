@@ -32,12 +32,17 @@ extension Sessions {
         let key = try await signingKey(keys)
         let issued = issueToken(for: record, secret: secret, key: key, client: client, now: now)
         do {
-            try await store.insertSession(record)
-        } catch let error as AccountError where error.code == .storeUnavailable || error.code == .userNotFound {
+            try await store.insertSession(record, requiringAccountEpoch: account.sessionEpoch)
+        } catch let error as AccountError where error.code == .conflict && error.detail == .accountChanged {
+            // Deactivated, password changed or every session ended since the account was read.
+            throw AccountError.authenticationFailed(.accountChanged)
+        } catch let error as AccountError
+            where error.code == .storeUnavailable || error.code == .userNotFound || error.code == .userDeactivated
+        {
             throw error
         } catch {
             logger.error("session could not be created", metadata: ["gatehouse.account_id": "\(account.accountID)", "gatehouse.error": "\(error)"])
-            throw AccountError.authenticationFailed
+            throw AccountError.authenticationFailed()
         }
         SessionMetrics.login()
         logger.info("session created", metadata: ["gatehouse.session_id": "\(record.id)", "gatehouse.account_id": "\(account.accountID)"])

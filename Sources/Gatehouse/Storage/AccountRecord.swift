@@ -14,6 +14,10 @@ public struct AccountRecord: Sendable, Equatable {
     public var permissions: [String]
     public var createdAt: Date
     public var updatedAt: Date
+    /// Grows by one whenever every session of the account must end — deactivation, a password change or
+    /// reset, logging out everywhere — in the same write. A login creates its session only if the epoch is
+    /// still the one it read before checking the password, so no login in flight outlives such a change.
+    public var sessionEpoch: Int
 
     public init(
         accountID: String,
@@ -23,7 +27,8 @@ public struct AccountRecord: Sendable, Equatable {
         deactivated: Bool = false,
         permissions: [String] = [],
         createdAt: Date,
-        updatedAt: Date
+        updatedAt: Date,
+        sessionEpoch: Int = 0
     ) {
         self.accountID = accountID
         self.username = username
@@ -33,5 +38,6 @@ public struct AccountRecord: Sendable, Equatable {
         self.permissions = permissions
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.sessionEpoch = sessionEpoch
     }
 }

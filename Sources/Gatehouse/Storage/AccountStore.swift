@@ -13,9 +13,11 @@ public protocol AccountStore: Sendable {
     func account(username: String) async throws -> AccountRecord?
     /// The account's password hash, kept apart from the account so that loading one never carries it.
     func passwordHash(accountID: String) async throws -> String?
-    /// Replaces the password hash; returns whether the account exists.
+    /// Replaces the password hash and moves the account to its next session epoch; returns whether the
+    /// account exists.
     func setPasswordHash(accountID: String, hash: String, at date: Date) async throws -> Bool
-    /// Sets or clears the deactivation flag; returns whether the account exists.
+    /// Sets or clears the deactivation flag and moves the account to its next session epoch; returns
+    /// whether the account exists.
     func setDeactivated(accountID: String, _ deactivated: Bool, at date: Date) async throws -> Bool
     /// The account's contacts, the primary e-mail among them.
     func contacts(accountID: String) async throws -> [ContactRecord]

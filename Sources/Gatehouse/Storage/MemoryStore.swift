@@ -15,6 +15,12 @@ public final class MemoryStore: GatehouseStore {
         var sessionOrder: [String] = []
         var tokens: [OneTimeTokenRecord] = []
         var keys: [StoredSigningKey] = []
+        var throttles: [String: ThrottleCounter] = [:]
+        var trustedAddresses: [String: Date] = [:]
+
+        mutating func nextEpoch(_ accountID: String) {
+            accounts[accountID]?.sessionEpoch += 1
+        }
 
         func primaryContact(_ accountID: String) -> ContactRecord? {
             contacts.first { $0.accountID == accountID && $0.isPrimary }
@@ -31,8 +37,12 @@ public final class MemoryStore: GatehouseStore {
     }
 
     private let state = Mutex(State())
+    private let clock: any WallClock
 
-    public init() {}
+    /// An empty store whose rotations take their commit time from `clock`.
+    public init(clock: any WallClock = SystemWallClock()) {
+        self.clock = clock
+    }
 
     // MARK: AccountStore
 
@@ -73,6 +83,7 @@ public final class MemoryStore: GatehouseStore {
             guard state.accounts[accountID] != nil else { return false }
             state.passwordHashes[accountID] = hash
             state.accounts[accountID]?.updatedAt = date
+            state.nextEpoch(accountID)
             return true
         }
     }
@@ -82,6 +93,7 @@ public final class MemoryStore: GatehouseStore {
             guard state.accounts[accountID] != nil else { return false }
             state.accounts[accountID]?.deactivated = deactivated
             state.accounts[accountID]?.updatedAt = date
+            state.nextEpoch(accountID)
             return true
         }
     }
@@ -108,10 +120,12 @@ public final class MemoryStore: GatehouseStore {
 
     // MARK: SessionStore
 
-    public func insertSession(_ session: SessionRecord) async throws {
+    public func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int) async throws {
         try state.withLock { state throws(AccountError) in
             guard state.sessions[session.id] == nil else { throw AccountError.conflict(.idTaken) }
-            guard state.accounts[session.accountID] != nil else { throw AccountError.userNotFound }
+            guard let account = state.accounts[session.accountID] else { throw AccountError.userNotFound }
+            guard !account.deactivated else { throw AccountError.userDeactivated }
+            guard account.sessionEpoch == epoch else { throw AccountError.conflict(.accountChanged) }
             state.sessions[session.id] = session
             state.sessionOrder.append(session.id)
         }
@@ -129,12 +143,11 @@ public final class MemoryStore: GatehouseStore {
     }
 
     public func updateSessions(_ updates: [SessionUpdate]) async throws -> [Bool] {
-        state.withLock { state in
+        let now = clock.now()
+        return state.withLock { state in
             updates.map { update in
-                guard let session = state.sessions[update.sessionID], session.valid,
-                    session.currentHash == update.expectedCurrentHash
-                else { return false }
-                state.sessions[update.sessionID] = session.applying(update)
+                guard let session = state.sessions[update.sessionID], update.applies(to: session) else { return false }
+                state.sessions[update.sessionID] = session.applying(update, committedAt: now)
                 return true
             }
         }
@@ -148,6 +161,7 @@ public final class MemoryStore: GatehouseStore {
                 state.sessions[id]?.revokedReason = reason
                 count += 1
             }
+            if scope.onlySessionID == nil { state.nextEpoch(scope.accountID) }
             return count
         }
     }
@@ -226,4 +240,74 @@ public final class MemoryStore: GatehouseStore {
             return true
         }
     }
+
+    // MARK: ThrottleStore
+
+    public func reserveAttempt(under limits: [ThrottleLimit], at date: Date) async throws -> ThrottleVerdict {
+        state.withLock { state in
+            var wait: Double = 0
+            for limit in limits {
+                guard let counter = state.throttles[limit.key], counter.windowEnd > date else { continue }
+                if counter.count >= limit.limit { wait = max(wait, counter.windowEnd.timeIntervalSince(date)) }
+            }
+            if wait > 0 { return .refused(retryAfter: .milliseconds(Int64((wait * 1000).rounded(.up)))) }
+            for limit in limits {
+                if let counter = state.throttles[limit.key], counter.windowEnd > date {
+                    state.throttles[limit.key]?.count += 1
+                } else {
+                    state.throttles[limit.key] = ThrottleCounter(count: 1, windowEnd: date.addingTimeInterval(limit.window.seconds))
+                }
+            }
+            return .reserved
+        }
+    }
+
+    public func releaseAttempt(keys: [String], at date: Date) async throws {
+        state.withLock { state in
+            for key in keys where (state.throttles[key]?.count ?? 0) > 0 {
+                state.throttles[key]?.count -= 1
+            }
+        }
+    }
+
+    public func clearAttempts(keys: [String], prefixes: [String]) async throws {
+        state.withLock { state in
+            for key in keys { state.throttles[key] = nil }
+            // Byte for byte: `hasPrefix` compares characters, so "e" would not start "e\u{301}" and "e\u{301}" would start "é".
+            for key in state.throttles.keys where prefixes.contains(where: { key.utf8.starts(with: $0.utf8) }) {
+                state.throttles[key] = nil
+            }
+        }
+    }
+
+    public func recordTrustedAddress(_ address: String, account: String, at date: Date) async throws {
+        state.withLock { $0.trustedAddresses[Self.trustKey(address: address, account: account)] = date }
+    }
+
+    public func isTrustedAddress(_ address: String, account: String, since date: Date) async throws -> Bool {
+        state.withLock { state in
+            guard let seen = state.trustedAddresses[Self.trustKey(address: address, account: account)] else { return false }
+            return seen >= date
+        }
+    }
+
+    public func deleteThrottleState(endedBefore date: Date) async throws -> Int {
+        state.withLock { state in
+            let counters = state.throttles.filter { $0.value.windowEnd < date }.map(\.key)
+            let addresses = state.trustedAddresses.filter { $0.value < date }.map(\.key)
+            for key in counters { state.throttles[key] = nil }
+            for key in addresses { state.trustedAddresses[key] = nil }
+            return counters.count + addresses.count
+        }
+    }
+
+    private static func trustKey(address: String, account: String) -> String {
+        "\(account)\u{0}\(address)"
+    }
+}
+
+/// One throttle key's attempts in its current window.
+private struct ThrottleCounter {
+    var count: Int
+    var windowEnd: Date
 }

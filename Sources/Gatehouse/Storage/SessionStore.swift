@@ -3,17 +3,25 @@ import struct Foundation.Date
 /// Where sessions live. Rotations are compare-and-swap writes, taken in batches so that a store can
 /// commit many concurrent rotations in one transaction.
 public protocol SessionStore: Sendable {
-    /// Stores a new session. Throws ``AccountError/Code/conflict`` when the id exists and
-    /// ``AccountError/Code/userNotFound`` when its account does not.
-    func insertSession(_ session: SessionRecord) async throws
+    /// Stores a new session if its account exists, is active and still has `epoch` as its
+    /// ``AccountRecord/sessionEpoch`` — one conditional write, so a login whose account was deactivated, whose
+    /// password changed or whose sessions were all ended while it checked the password creates nothing.
+    /// Throws ``AccountError/Code/userNotFound`` for a missing account, ``AccountError/Code/userDeactivated``
+    /// for a deactivated one, ``AccountError/Code/conflict`` with ``AccountError/Detail/accountChanged`` for
+    /// another epoch and with ``AccountError/Detail/idTaken`` when the id exists.
+    func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int) async throws
     /// The session with this id.
     func session(id: String) async throws -> SessionRecord?
     /// The session and its account in one read: the per-request hot path.
     func sessionWithAccount(id: String) async throws -> (session: SessionRecord, account: AccountRecord?)?
-    /// Applies each update if its session is still valid and its current hash still matches; returns,
-    /// per update and in order, whether it was applied.
+    /// Applies each update if its session is still valid and its current hash (and, where the update
+    /// says so, its previous hash and presented flag) still match; returns, per update and in order,
+    /// whether it was applied. Updates that take the commit time get the store's clock at commit.
     func updateSessions(_ updates: [SessionUpdate]) async throws -> [Bool]
-    /// Marks the valid sessions in `scope` invalid with `reason`; returns how many changed.
+    /// Marks the valid sessions in `scope` invalid with `reason`; returns how many changed. Ending every
+    /// session of an account (``RevocationScope/allSessions(accountID:)``,
+    /// ``RevocationScope/allSessionsExcept(sessionID:accountID:)``) also moves the account to its next
+    /// ``AccountRecord/sessionEpoch``, in the same write.
     func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date) async throws -> Int
     /// Sessions of an account, oldest first.
     func sessions(accountID: String, includeInvalid: Bool) async throws -> [SessionRecord]

@@ -17,19 +17,21 @@ public enum DurationParser {
         return table
     }()
 
-    /// The largest magnitude a duration may have: 9.2e15 seconds of milliseconds would overflow `Int64`.
+    /// The largest magnitude accepted, about 285,000 years: far below where a count of milliseconds
+    /// would overflow `Int64` (9.2e15 seconds), and more than any lifetime needs.
     static let maximumSeconds: Double = 9_000_000_000_000
 
-    /// Parses `text`, or throws ``AccountError/Code/invalidConfiguration``.
-    public static func parse(_ text: String) throws(AccountError) -> Duration {
-        // Past about 292 years the milliseconds no longer fit in a `Duration`'s 64-bit count.
-        guard let seconds = seconds(in: text), abs(seconds) < maximumSeconds else {
+    /// Parses `text`, or throws ``AccountError/Code/invalidConfiguration``. With `requiringUnit`, a bare
+    /// number (which Powership reads as milliseconds) is refused: configuration written by people must
+    /// say what it means.
+    public static func parse(_ text: String, requiringUnit: Bool = false) throws(AccountError) -> Duration {
+        guard let seconds = seconds(in: text, requiringUnit: requiringUnit), abs(seconds) < maximumSeconds else {
             throw AccountError.invalidConfiguration(.duration)
         }
         return .milliseconds(Int64((seconds * 1000).rounded()))
     }
 
-    private static func seconds(in text: String) -> Double? {
+    private static func seconds(in text: String, requiringUnit: Bool) -> Double? {
         guard !text.isEmpty, text.utf8.count <= 100 else { return nil }
         var scalars = Substring(text)
         var sign = 1.0
@@ -40,7 +42,7 @@ public enum DurationParser {
         let numberPart = scalars.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
         guard !numberPart.isEmpty, let number = Double(numberPart), number.isFinite else { return nil }
         let unit = scalars.dropFirst(numberPart.count).drop { $0 == " " }.lowercased()
-        if unit.isEmpty { return sign * number / 1000 }
+        if unit.isEmpty { return requiringUnit ? nil : sign * number / 1000 }
         guard let factor = unitSeconds[unit] else { return nil }
         return sign * number * factor
     }
