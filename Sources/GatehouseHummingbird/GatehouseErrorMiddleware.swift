@@ -30,8 +30,9 @@ public struct GatehouseErrorMiddleware<Context: RequestContext>: RouterMiddlewar
             return response
         } catch {
             let failure = GatehouseHTTPError(error)
-            if failure.status.code >= 500 {
-                // The cause stays here: the client only gets a generic message.
+            // An AccountError (a store that cannot be reached, say) was logged where it happened; an
+            // unexpected error is logged here, with its cause: the client only gets a generic message.
+            if failure.status.code >= 500, !(Self.isAccountError(error)) {
                 logger.error(
                     "request failed",
                     metadata: [
@@ -41,6 +42,14 @@ public struct GatehouseErrorMiddleware<Context: RequestContext>: RouterMiddlewar
             }
             metrics.count(status: failure.status, code: failure.code)
             return try failure.response(from: request, context: context)
+        }
+    }
+
+    private static func isAccountError(_ error: any Error) -> Bool {
+        switch error {
+        case is AccountError: true
+        case let error as HeaderAddingError: isAccountError(error.underlying)
+        default: false
         }
     }
 }

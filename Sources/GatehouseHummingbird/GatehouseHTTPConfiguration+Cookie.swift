@@ -13,11 +13,12 @@ extension GatehouseHTTPConfiguration {
 
         /// Whether logins set the cookie and requests may authenticate with it. Default `true`.
         public var enabled: Bool = true
-        /// The cookie's name. Default `gatehouse_session`.
-        public var name: String = "gatehouse_session"
-        /// `Secure` attribute; `nil` (the default) means "secure unless the server listens on loopback
-        /// without TLS" (``GatehouseHTTPConfiguration/listensOnLoopbackWithoutTLS``).
-        public var secure: Bool? = nil
+        /// The cookie's name. Default `__Host-gatehouse`: browsers only accept a `__Host-` cookie that is
+        /// `Secure`, has `Path=/` and no `Domain`, so a sibling subdomain cannot plant one.
+        public var name: String = "__Host-gatehouse"
+        /// `Secure` attribute. Default `true`, on loopback too: browsers accept `Secure` cookies on
+        /// `http://localhost`.
+        public var secure: Bool = true
         /// `SameSite` attribute. Default `Lax`: the cookie follows top-level navigations but not
         /// cross-site subrequests.
         public var sameSite: SameSite = .lax
@@ -35,8 +36,8 @@ extension GatehouseHTTPConfiguration {
         /// Cookie settings with the given fields.
         public init(
             enabled: Bool = true,
-            name: String = "gatehouse_session",
-            secure: Bool? = nil,
+            name: String = "__Host-gatehouse",
+            secure: Bool = true,
             sameSite: SameSite = .lax,
             path: String = "/",
             httpOnly: Bool = true,

@@ -1,5 +1,5 @@
-/// How the Gatehouse HTTP layer behaves: cookies, CSRF, CORS, proxies and body limits. Every field has
-/// a default, so `GatehouseHTTPConfiguration()` is a working configuration for a server on loopback.
+/// How the Gatehouse HTTP layer behaves: cookies, token transport, CSRF, CORS, proxies and body limits.
+/// Every field has a default, so `GatehouseHTTPConfiguration()` is a working configuration.
 ///
 /// ## Cross-site request forgery
 /// A browser attaches the session cookie to every request to this server, including requests that
@@ -17,13 +17,22 @@
 /// authenticated with `Authorization: Bearer …` are not checked: a browser never adds that header on
 /// its own, so it cannot be forged across sites. `GET`, `HEAD` and `OPTIONS` are not checked either;
 /// they must not change state.
+///
+/// Logging in and signing up carry no credential yet, so a cross-site page could log a victim in to the
+/// attacker's account: a request to `POST /v1/login` or `POST /v1/accounts` whose `Origin` is neither this
+/// server's nor a ``cors`` origin is refused the same way, and every JSON route only accepts
+/// `Content-Type: application/json` (`415 UnsupportedMediaType` otherwise), which a cross-site form
+/// cannot send.
 public struct GatehouseHTTPConfiguration: Sendable {
     /// The session cookie; see ``CookieSettings``.
     public var cookie: CookieSettings = CookieSettings()
-    /// Whether the first address of `X-Forwarded-For` is taken as the client's IP address. Only turn
-    /// this on behind a proxy that sets the header: otherwise any client can choose the IP it is
-    /// throttled and recorded under.
-    public var trustForwardedFor: Bool = false
+    /// How a route that starts a session hands the token over when the request does not choose with
+    /// its `Gatehouse-Transport` header. Default ``TokenTransport/both``.
+    public var tokenTransport: TokenTransport = .both
+    /// The proxies whose `X-Forwarded-For` is believed: only when the socket's peer is one of them is the
+    /// header read, from the right, skipping these addresses; the first other hop is the client. Empty
+    /// (the default): the socket's peer is the client.
+    public var trustedProxies: [IPNetwork] = []
     /// Which other origins may call the API from a browser; `nil` sends no CORS headers at all.
     public var cors: CORSSettings? = nil
     /// The largest request body accepted, in bytes; larger bodies are answered `413`. Default 64 KiB.
@@ -31,10 +40,6 @@ public struct GatehouseHTTPConfiguration: Sendable {
     /// The header that marks a cookie-authenticated, state-changing request as same-site. See the
     /// CSRF section above.
     public var csrfHeaderName: String = "X-Gatehouse-CSRF"
-    /// Whether the server listens on a loopback address without TLS; with the default cookie settings
-    /// this is what decides whether the cookie is marked `Secure` (a browser would not send a `Secure`
-    /// cookie to `http://localhost`). Set it to `false` for any server reachable from elsewhere.
-    public var listensOnLoopbackWithoutTLS: Bool = true
 
     /// A configuration with every default.
     public init() {}
@@ -42,23 +47,17 @@ public struct GatehouseHTTPConfiguration: Sendable {
     /// A configuration with the given fields.
     public init(
         cookie: CookieSettings = CookieSettings(),
-        trustForwardedFor: Bool = false,
+        tokenTransport: TokenTransport = .both,
+        trustedProxies: [IPNetwork] = [],
         cors: CORSSettings? = nil,
         maximumBodySize: Int = 64 * 1024,
-        csrfHeaderName: String = "X-Gatehouse-CSRF",
-        listensOnLoopbackWithoutTLS: Bool = true
+        csrfHeaderName: String = "X-Gatehouse-CSRF"
     ) {
         self.cookie = cookie
-        self.trustForwardedFor = trustForwardedFor
+        self.tokenTransport = tokenTransport
+        self.trustedProxies = trustedProxies
         self.cors = cors
         self.maximumBodySize = maximumBodySize
         self.csrfHeaderName = csrfHeaderName
-        self.listensOnLoopbackWithoutTLS = listensOnLoopbackWithoutTLS
-    }
-
-    /// Whether the cookie carries the `Secure` attribute: ``CookieSettings/secure`` when set, otherwise
-    /// everywhere except on a loopback listener without TLS.
-    public var cookieIsSecure: Bool {
-        cookie.secure ?? !listensOnLoopbackWithoutTLS
     }
 }

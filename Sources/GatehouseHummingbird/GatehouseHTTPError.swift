@@ -65,10 +65,12 @@ public struct GatehouseHTTPError: HTTPResponseError, Sendable, CustomStringConve
     public static func status(for code: AccountError.Code) -> HTTPResponse.Status {
         switch code {
         case .unauthorized, .tokenVerificationFailed, .sessionExpired, .invalidSession, .tokenTheftDetected,
-            .userNotFound, .loginFailed, .invalidEncodedSession:
+            .userNotFound, .loginFailed, .invalidEncodedSession, .authenticationFailed:
             .unauthorized
         case .userDeactivated, .csrfRejected:
             .forbidden
+        case .unsupportedMediaType:
+            .unsupportedMediaType
         case .invalidRequest, .invalidLocationInfoIP, .invalidLocationInfoUserAgent, .invalidToken, .invalidTokens:
             .badRequest
         case .sessionNotFound, .impersonatedUserNotFound, .serviceNotFound:

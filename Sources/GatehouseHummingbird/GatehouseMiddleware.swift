@@ -12,9 +12,10 @@ import Logging
 /// 3. calls `Sessions.authenticate(token:client:forceRenewal:logger:)` with the client's IP address and
 ///    `User-Agent`, and puts the returned ``GatehouseRequestState`` on the context (a request without a
 ///    token passes through with no account; an invalid, expired or stolen token is answered at once);
-/// 4. after the route, adds `Auth-Token: <new token>` when the token was renewed — and the renewed
-///    cookie when the request came with the cookie — or clears the cookie when the route ended the
-///    session. A request accepted within the grace period keeps its token and gets no header.
+/// 4. after the route, hands over a renewed token the way the request presented its own: in a new
+///    cookie when it came with the cookie (never in a header or body a script could read), in
+///    `Auth-Token: <new token>` when it came as a bearer token; or clears the cookie when the route ended
+///    the session. A request accepted within the grace period keeps its token and gets no header.
 ///
 /// `GET /health` is never authenticated. Put the middleware in front of your own routes:
 /// ```swift
@@ -74,7 +75,7 @@ public struct GatehouseMiddleware<Context: GatehouseRequestContextProtocol>: Rou
             ip: ClientAddress.resolve(
                 headers: request.headers,
                 remoteAddress: context.remoteAddress,
-                trustForwardedFor: configuration.trustForwardedFor
+                trustedProxies: configuration.trustedProxies
             ),
             userAgent: request.headers[.userAgent] ?? ""
         )
@@ -118,14 +119,16 @@ public struct GatehouseMiddleware<Context: GatehouseRequestContextProtocol>: Rou
             break
         }
         guard let authentication = state.authentication, authentication.isRenewed else { return headers }
-        if alreadySet[.authToken] == nil {
+        if state.credential == .cookie {
+            // A cookie session's token stays out of anything a script can read.
+            if configuration.cookie.enabled, !cookieHandled {
+                headers[.setCookie] = cookie.setting(
+                    authentication.token,
+                    lifetime: cookie.lifetime(of: authentication, now: accounts.options.sessions.clock.now())
+                )
+            }
+        } else if alreadySet[.authToken] == nil {
             headers[.authToken] = authentication.token
-        }
-        if state.credential == .cookie, configuration.cookie.enabled, !cookieHandled {
-            headers[.setCookie] = cookie.setting(
-                authentication.token,
-                lifetime: cookie.lifetime(of: authentication, now: accounts.options.sessions.clock.now())
-            )
         }
         return headers
     }

@@ -12,6 +12,7 @@ struct GatehouseRouteHandlers<Context: GatehouseRequestContextProtocol>: Sendabl
     let configuration: GatehouseHTTPConfiguration
 
     private var cookie: SessionCookie { SessionCookie(configuration: configuration) }
+    private var csrf: CSRFCheck { CSRFCheck(configuration: configuration) }
     private var sessions: Sessions { accounts.sessions }
 
     // MARK: Routes
@@ -21,12 +22,20 @@ struct GatehouseRouteHandlers<Context: GatehouseRequestContextProtocol>: Sendabl
     }
 
     func createAccount(_ request: Request, context: Context) async throws -> Response {
+        try csrf.verifyOrigin(request)
+        let state = try requestState(of: context)
         let body = try await JSONPayload.decode(CreateAccountBody.self, from: request, limit: configuration.maximumBodySize)
-        let account = try await accounts.createAccount(CreateAccountInput(username: body.username, email: body.email, password: body.password))
+        let account = try await accounts.signUp(
+            CreateAccountInput(username: body.username, email: body.email, password: body.password),
+            client: state.client,
+            logger: context.logger
+        )
         return try JSONPayload.response(AccountResponse(account: AccountPayload(account)), status: .created)
     }
 
     func login(_ request: Request, context: Context) async throws -> Response {
+        try csrf.verifyOrigin(request)
+        let transport = try transport(of: request)
         let body = try await JSONPayload.decode(LoginBody.self, from: request, limit: configuration.maximumBodySize)
         let state = try requestState(of: context)
         let login: Authentication
@@ -37,14 +46,8 @@ struct GatehouseRouteHandlers<Context: GatehouseRequestContextProtocol>: Sendabl
             throw error
         }
         context.logger.info("login", metadata: ["gatehouse.session_id": "\(login.sessionID)", "gatehouse.account_id": "\(login.accountID)"])
-        var headers = HTTPFields()
-        headers[.authToken] = login.token
-        if configuration.cookie.enabled {
-            headers[.setCookie] = cookie.setting(login.token, lifetime: cookie.lifetime(of: login, now: sessions.options.clock.now()))
-        }
         state.tokensDelivered()
-        let payload = LoginResponse(authToken: login.token, session: SessionPayload(login.session), account: AccountPayload(login.account))
-        return try JSONPayload.response(payload, headers: headers)
+        return try sessionStarted(login, transport: transport)
     }
 
     func me(_ request: Request, context: Context) throws -> Response {
@@ -56,10 +59,12 @@ struct GatehouseRouteHandlers<Context: GatehouseRequestContextProtocol>: Sendabl
 
     /// The token this request ends with, renewed exactly once. Under the every-request policy the
     /// middleware's renewal is that renewal; under an interval policy a token the middleware kept is
-    /// renewed here. A token accepted within the grace period stays as it is.
+    /// renewed here. A token accepted within the grace period stays as it is. A cookie session gets its
+    /// token in the cookie only: the body says when it expires, never what it is.
     func refresh(_ request: Request, context: Context) async throws -> Response {
         let caller = try authenticated(context)
         var current = caller.authentication
+        var headers = HTTPFields()
         if !current.isRenewed, case .olderThan = sessions.options.renewal,
             let renewed = try await sessions.authenticate(
                 token: current.token,
@@ -69,15 +74,20 @@ struct GatehouseRouteHandlers<Context: GatehouseRequestContextProtocol>: Sendabl
             )
         {
             current = renewed
-            var headers = HTTPFields()
-            headers[.authToken] = renewed.token
-            if caller.state.credential == .cookie, configuration.cookie.enabled {
-                headers[.setCookie] = cookie.setting(renewed.token, lifetime: cookie.lifetime(of: renewed, now: sessions.options.clock.now()))
+            if caller.state.credential == .cookie {
+                if configuration.cookie.enabled {
+                    headers[.setCookie] = cookie.setting(renewed.token, lifetime: cookie.lifetime(of: renewed, now: sessions.options.clock.now()))
+                }
+            } else {
+                headers[.authToken] = renewed.token
             }
             caller.state.tokensDelivered()
-            return try JSONPayload.response(TokenResponse(authToken: current.token), headers: headers)
         }
-        return try JSONPayload.response(TokenResponse(authToken: current.token))
+        let body = TokenResponse(
+            authToken: caller.state.credential == .cookie ? nil : current.token,
+            expiresAt: current.tokenExpiresAt
+        )
+        return try JSONPayload.response(body, headers: headers)
     }
 
     func logout(_ request: Request, context: Context) async throws -> Response {
@@ -150,6 +160,34 @@ struct GatehouseRouteHandlers<Context: GatehouseRequestContextProtocol>: Sendabl
     }
 
     // MARK: Helpers
+
+    /// The transport a session-starting request asked for with `Gatehouse-Transport`, or the default.
+    private func transport(of request: Request) throws -> TokenTransport {
+        guard let asked = request.headers[.gatehouseTransport] else { return configuration.tokenTransport }
+        guard let transport = TokenTransport(rawValue: asked.trimmingSpaces().lowercased()), transport != .both else {
+            throw AccountError.invalidRequest(.transport)
+        }
+        if transport == .cookie, !configuration.cookie.enabled { throw AccountError.invalidRequest(.transport) }
+        return transport
+    }
+
+    /// The answer of a route that started a session: the cookie and/or the token in the body and
+    /// `Auth-Token`, as `transport` says.
+    private func sessionStarted(_ login: Authentication, transport: TokenTransport) throws -> Response {
+        var headers = HTTPFields()
+        if transport.returnsToken {
+            headers[.authToken] = login.token
+        }
+        if transport.setsCookie, configuration.cookie.enabled {
+            headers[.setCookie] = cookie.setting(login.token, lifetime: cookie.lifetime(of: login, now: sessions.options.clock.now()))
+        }
+        let payload = LoginResponse(
+            authToken: transport.returnsToken ? login.token : nil,
+            session: SessionPayload(login.session),
+            account: AccountPayload(login.account)
+        )
+        return try JSONPayload.response(payload, headers: headers)
+    }
 
     private struct Caller {
         var state: GatehouseRequestState

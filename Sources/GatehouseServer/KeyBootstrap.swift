@@ -138,13 +138,17 @@ public enum KeyBootstrap {
         var secret = Substring(text)
         while let last = secret.last, last.isWhitespace { secret = secret.dropLast() }
         guard !secret.isEmpty else { throw ServerConfigurationError("the key file \(path) is empty") }
+        guard secret.utf8.count >= ServerConfiguration.minimumSecretBytes else {
+            throw ServerConfigurationError(
+                "the key file \(path) holds \(secret.utf8.count) bytes; an HS256 key needs at least \(ServerConfiguration.minimumSecretBytes) bytes (256 bits)"
+            )
+        }
         return String(secret)
     }
 
     private static func ring(forSecret secret: String, logger: Logger) throws -> KeyRing {
-        guard !secret.isEmpty else { throw ServerConfigurationError("the secret must not be empty") }
-        if secret.utf8.count < 32 {
-            logger.warning("the configured secret is shorter than 32 bytes; use a longer random secret")
+        guard secret.utf8.count >= ServerConfiguration.minimumSecretBytes else {
+            throw ServerConfigurationError("an HS256 key needs at least \(ServerConfiguration.minimumSecretBytes) bytes (256 bits)")
         }
         do {
             return KeyRing(signingKey: try SigningKey(kid: SigningKey.defaultKeyID, secret: secret))

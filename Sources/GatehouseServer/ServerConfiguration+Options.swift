@@ -20,20 +20,21 @@ extension ServerConfiguration {
     public func accountsOptions(keyRing: KeyRing, logger: Logger, passwordHasher: any PasswordHasher = ScryptPasswordHasher()) -> AccountsOptions {
         var options = AccountsOptions(sessions: sessionsOptions(keyRing: keyRing, logger: logger))
         options.passwordHasher = passwordHasher
+        options.loginThrottle = loginLimits
+        options.signUpLimit = signUpLimit
         return options
     }
 
-    /// The HTTP layer's configuration. The server speaks plain HTTP, so it is "loopback without TLS"
-    /// exactly when it listens on a loopback address.
+    /// The HTTP layer's configuration.
     public var httpConfiguration: GatehouseHTTPConfiguration {
         var configuration = GatehouseHTTPConfiguration()
         configuration.cookie.enabled = cookiesEnabled
         configuration.cookie.name = cookieName
         configuration.cookie.secure = cookieSecure
-        configuration.trustForwardedFor = trustForwardedFor
+        configuration.tokenTransport = tokenTransport
+        configuration.trustedProxies = trustedProxies
         configuration.cors = corsOrigins.isEmpty ? nil : GatehouseHTTPConfiguration.CORSSettings(allowedOrigins: corsOrigins)
         configuration.maximumBodySize = maximumBodySize
-        configuration.listensOnLoopbackWithoutTLS = listensOnLoopback
         return configuration
     }
 }

@@ -1,4 +1,5 @@
 import Gatehouse
+import GatehouseHummingbird
 import GatehouseSQLite
 import Logging
 
@@ -18,7 +19,12 @@ extension ServerConfiguration {
         public static let cookies = "GATEHOUSE_COOKIES"
         public static let cookieName = "GATEHOUSE_COOKIE_NAME"
         public static let cookieSecure = "GATEHOUSE_COOKIE_SECURE"
-        public static let trustForwardedFor = "GATEHOUSE_TRUST_FORWARDED_FOR"
+        public static let trustedProxies = "GATEHOUSE_TRUSTED_PROXIES"
+        public static let tokenTransport = "GATEHOUSE_TOKEN_TRANSPORT"
+        public static let loginLimit = "GATEHOUSE_LOGIN_LIMIT"
+        public static let loginAddressLimit = "GATEHOUSE_LOGIN_ADDRESS_LIMIT"
+        public static let loginAccountLimit = "GATEHOUSE_LOGIN_ACCOUNT_LIMIT"
+        public static let signUpLimit = "GATEHOUSE_SIGNUP_LIMIT"
         public static let corsOrigins = "GATEHOUSE_CORS_ORIGINS"
         public static let maximumBodySize = "GATEHOUSE_MAX_BODY_SIZE"
         public static let logLevel = "GATEHOUSE_LOG_LEVEL"
@@ -89,21 +95,40 @@ extension ServerConfiguration {
             configuration.cookieName = value.text
         }
         if let value = settings.value(flags.cookieSecure, "--cookie-secure", EnvironmentKey.cookieSecure) {
-            configuration.cookieSecure = value.text.lowercased() == "auto" ? nil : try value.boolean(alternatives: "auto, ")
+            configuration.cookieSecure = try value.boolean()
         }
-        if let trust = flags.trustForwardedFor {
-            configuration.trustForwardedFor = trust
-        } else if let value = settings.environmentValue(EnvironmentKey.trustForwardedFor) {
-            configuration.trustForwardedFor = try value.boolean()
+        if configuration.cookieName.hasPrefix("__Host-") || configuration.cookieName.hasPrefix("__Secure-"), !configuration.cookieSecure {
+            throw ServerConfigurationError(
+                "the cookie name \(configuration.cookieName) needs the Secure attribute (browsers refuse a __Host- or __Secure- cookie without it): give --cookie-name another name to use --cookie-secure false"
+            )
         }
-        let origins: [Value] =
-            if !flags.corsOrigins.isEmpty {
-                flags.corsOrigins.map { Value(text: $0, source: "--cors-origin") }
-            } else {
-                (settings.environmentValue(EnvironmentKey.corsOrigins)?.text ?? "")
-                    .split(separator: ",").map { Value(text: $0.trimmingSpaces, source: EnvironmentKey.corsOrigins) }
-                    .filter { !$0.text.isEmpty }
+        if let value = settings.value(flags.tokenTransport, "--token-transport", EnvironmentKey.tokenTransport) {
+            guard let transport = TokenTransport(rawValue: value.text.lowercased()) else { throw value.invalid("is not cookie, bearer or both") }
+            if transport != .bearer, !configuration.cookiesEnabled {
+                throw ServerConfigurationError("--token-transport \(transport.rawValue) needs cookies, which are turned off")
             }
+            configuration.tokenTransport = transport
+        }
+        configuration.trustedProxies = try settings.list(flags.trustedProxies, "--trusted-proxy", EnvironmentKey.trustedProxies).map {
+            proxy throws(ServerConfigurationError) in
+            guard let network = IPNetwork(proxy.text) else {
+                throw proxy.invalid("is not an IP address or a CIDR block such as 10.0.0.0/8 or 2001:db8::/32")
+            }
+            return network
+        }
+        if let value = settings.value(flags.loginLimit, "--login-limit", EnvironmentKey.loginLimit) {
+            configuration.loginLimits.perPair = try value.rateLimit()
+        }
+        if let value = settings.value(flags.loginAddressLimit, "--login-address-limit", EnvironmentKey.loginAddressLimit) {
+            configuration.loginLimits.perAddress = try value.rateLimit()
+        }
+        if let value = settings.value(flags.loginAccountLimit, "--login-account-limit", EnvironmentKey.loginAccountLimit) {
+            configuration.loginLimits.perAccount = try value.rateLimit()
+        }
+        if let value = settings.value(flags.signUpLimit, "--signup-limit", EnvironmentKey.signUpLimit) {
+            configuration.signUpLimit = try value.rateLimit()
+        }
+        let origins = settings.list(flags.corsOrigins, "--cors-origin", EnvironmentKey.corsOrigins)
         configuration.corsOrigins = try origins.map { origin throws(ServerConfigurationError) in
             guard isOrigin(origin.text) else {
                 throw origin.invalid("is not an origin such as https://app.example.com (scheme, host and optional port, no path)")
@@ -170,13 +195,20 @@ extension ServerConfiguration {
             throw ServerConfigurationError("\(origin) cannot be used together: give the secret one way")
         case (let secret?, nil):
             // The secret itself is never repeated in a message.
-            guard !secret.isEmpty else { throw ServerConfigurationError("the secret must not be empty") }
+            guard secret.utf8.count >= minimumSecretBytes else {
+                throw ServerConfigurationError(
+                    "the secret is \(secret.utf8.count) bytes long; an HS256 key needs at least \(minimumSecretBytes) bytes (256 bits)"
+                )
+            }
             return .secret(secret)
         case (nil, let path?):
             guard !path.isEmpty else { throw ServerConfigurationError("the key file path must not be empty") }
             return .keyFile(path: path)
         }
     }
+
+    /// HS256 keys need 256 bits: a shorter secret is refused rather than padded.
+    public static let minimumSecretBytes = 32
 
     private static func isCookieName(_ text: String) -> Bool {
         let allowed = Set("!#$%&'*+-.^_`|~".utf8)
@@ -212,9 +244,10 @@ extension ServerConfiguration {
         func duration(positive: Bool, alternatives: String = "") throws(ServerConfigurationError) -> Duration {
             let duration: Duration
             do {
-                duration = try DurationParser.parse(text)
+                // A bare number would be milliseconds: configuration must say its unit.
+                duration = try DurationParser.parse(text, requiringUnit: true)
             } catch {
-                throw invalid("is not \(alternatives)a duration such as 30s, 15m, 12h or 7d")
+                throw invalid("is not \(alternatives)a duration with a unit such as 30s, 15m, 12h or 7d")
             }
             if positive ? duration <= .zero : duration < .zero {
                 throw invalid(positive ? "must be longer than zero" : "must not be negative")
@@ -226,6 +259,14 @@ extension ServerConfiguration {
             let duration = try duration(positive: true)
             guard duration >= minimum else { throw invalid("must be at least \(minimum)") }
             return duration
+        }
+
+        func rateLimit() throws(ServerConfigurationError) -> RateLimit {
+            do {
+                return try RateLimit(parsing: text)
+            } catch {
+                throw invalid("is not a limit such as 20/1h (a count, a slash, a duration with a unit)")
+            }
         }
 
         func boolean(alternatives: String = "") throws(ServerConfigurationError) -> Bool {
@@ -245,6 +286,14 @@ extension ServerConfiguration {
         func value(_ flag: String?, _ flagName: String, _ variable: String) -> Value? {
             if let flag { return Value(text: flag, source: flagName) }
             return environmentValue(variable)
+        }
+
+        /// A repeatable flag's values, else its comma-separated variable's.
+        func list(_ flagValues: [String], _ flagName: String, _ variable: String) -> [Value] {
+            if !flagValues.isEmpty { return flagValues.map { Value(text: $0, source: flagName) } }
+            return (environmentValue(variable)?.text ?? "")
+                .split(separator: ",").map { Value(text: $0.trimmingSpaces, source: variable) }
+                .filter { !$0.text.isEmpty }
         }
 
         func environmentValue(_ variable: String) -> Value? {

@@ -33,12 +33,18 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     /// Whether logins set a session cookie and requests may authenticate with it. Default `true`.
     public var cookiesEnabled: Bool = GatehouseHTTPConfiguration.CookieSettings().enabled
-    /// The session cookie's name. Default `gatehouse_session`.
+    /// The session cookie's name. Default `__Host-gatehouse`.
     public var cookieName: String = GatehouseHTTPConfiguration.CookieSettings().name
-    /// The cookie's `Secure` attribute; `nil` means "secure unless listening on loopback".
-    public var cookieSecure: Bool? = nil
-    /// Whether `X-Forwarded-For` names the client (only behind a proxy that sets it). Default `false`.
-    public var trustForwardedFor: Bool = false
+    /// The cookie's `Secure` attribute. Default `true`, on loopback too.
+    public var cookieSecure: Bool = true
+    /// How a login hands over its token when the request does not choose. Default `both`.
+    public var tokenTransport: TokenTransport = .both
+    /// Proxies whose `X-Forwarded-For` is believed, read from the right. Default: none.
+    public var trustedProxies: [IPNetwork] = []
+    /// Login limits per (account, address), per address and per account. Defaults 5, 20 and 100 per 15 minutes.
+    public var loginLimits: LoginThrottle.Limits = LoginThrottle.Limits()
+    /// Sign-ups per address. Default 20 per hour.
+    public var signUpLimit: RateLimit = AccountsOptions(sessions: SessionsOptions()).signUpLimit ?? RateLimit(count: 20, window: .seconds(3_600))
     /// Browser origins allowed to call the API across origins. Default: none.
     public var corsOrigins: [String] = []
     /// The largest request body accepted, in bytes. Default 64 KiB.

@@ -17,8 +17,13 @@ public struct ServerFlags: Sendable, Equatable {
     public var cookies: Bool?
     public var cookieName: String?
     public var cookieSecure: String?
-    /// `true` for `--trust-forwarded-for`; `nil` when not given.
-    public var trustForwardedFor: Bool?
+    /// Repeated `--trusted-proxy` values; empty when not given.
+    public var trustedProxies: [String] = []
+    public var tokenTransport: String?
+    public var loginLimit: String?
+    public var loginAddressLimit: String?
+    public var loginAccountLimit: String?
+    public var signUpLimit: String?
     /// Repeated `--cors-origin` values; empty when not given.
     public var corsOrigins: [String] = []
     public var maximumBodySize: String?

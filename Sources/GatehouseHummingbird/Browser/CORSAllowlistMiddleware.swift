@@ -12,7 +12,7 @@ struct CORSAllowlistMiddleware<Context: RequestContext>: RouterMiddleware {
     init(settings: GatehouseHTTPConfiguration.CORSSettings, csrfHeaderName: String) {
         self.settings = settings
         origins = Set(settings.allowedOrigins)
-        allowedHeaders = ["Authorization", "Content-Type", "Accept", csrfHeaderName].joined(separator: ", ")
+        allowedHeaders = ["Authorization", "Content-Type", "Accept", "Gatehouse-Transport", csrfHeaderName].joined(separator: ", ")
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

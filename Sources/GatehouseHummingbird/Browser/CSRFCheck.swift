@@ -36,4 +36,17 @@ struct CSRFCheck {
         }
         throw AccountError.csrfRejected
     }
+
+    /// Throws `CSRFRejected` when the request carries an `Origin` that is neither this server's own nor
+    /// a trusted one (`Origin: null` included). For the routes that start a session or an account, which
+    /// carry no credential to check: a browser always sends `Origin` on a cross-site `POST`, a non-browser
+    /// client usually sends none.
+    func verifyOrigin(_ request: Request) throws(AccountError) {
+        guard let claimed = request.headers[.origin] else { return }
+        if let origin = WebOrigin(claimed) {
+            if trustedOrigins.contains(origin.serialized) { return }
+            if let authority = request.head.authority, origin.matches(authority: authority) { return }
+        }
+        throw AccountError.csrfRejected
+    }
 }

@@ -9,7 +9,7 @@ struct SessionCookie {
 
     init(configuration: GatehouseHTTPConfiguration) {
         settings = configuration.cookie
-        secure = configuration.cookieIsSecure
+        secure = configuration.cookie.secure
     }
 
     /// Sets the cookie to `token`, kept by the browser for `lifetime` seconds when persistent.

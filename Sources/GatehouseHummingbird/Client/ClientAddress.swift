@@ -1,18 +1,33 @@
+import Gatehouse
 import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// Where a request comes from, as recorded on its session and used for login throttling.
+/// Where a request comes from, as recorded on its session and used for throttling.
 @_spi(Fuzzing) public enum ClientAddress {
-    /// The first `X-Forwarded-For` hop when `trustForwardedFor` is set and the hop looks like an IP
-    /// address; otherwise the socket's peer address; the empty string when there is neither.
-    @_spi(Fuzzing) public static func resolve(headers: HTTPFields, remoteAddress: SocketAddress?, trustForwardedFor: Bool) -> String {
-        if trustForwardedFor, let forwarded = headers[values: .xForwardedFor].first {
-            let first = forwarded.split(separator: ",", maxSplits: 1, omittingEmptySubsequences: false).first.map { $0.trimmingSpaces() } ?? ""
-            if !first.isEmpty, first.utf8.count <= 45, first.allSatisfy({ $0.isHexDigit || $0 == "." || $0 == ":" }) {
-                return String(first)
-            }
+    /// The socket's peer address — unless that peer is one of `trustedProxies`: then `X-Forwarded-For` is
+    /// read from the right (the hop the trusted proxy appended first), skipping every trusted address,
+    /// and the first hop that is not trusted is the client. A client behind proxies that append to the
+    /// header can write anything to its left end, never to its right end, so it cannot choose the
+    /// address it is throttled and recorded under. A malformed hop ends the walk at the last trusted
+    /// address. The empty string when there is no peer.
+    @_spi(Fuzzing) public static func resolve(headers: HTTPFields, remoteAddress: SocketAddress?, trustedProxies: [IPNetwork]) -> String {
+        let peer = remoteAddress?.ipAddress ?? ""
+        guard !trustedProxies.isEmpty, isTrusted(peer, trustedProxies) else { return peer }
+        var client = peer
+        // Several X-Forwarded-For fields form one list, in order.
+        let hops = headers[values: .xForwardedFor].flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        for hop in hops.reversed() {
+            let trimmed = hop.trimmingSpaces()
+            guard trimmed.utf8.count <= 45, let address = IPAddress(trimmed) else { break }
+            client = String(trimmed)
+            if !trustedProxies.contains(where: { $0.contains(address) }) { break }
         }
-        return remoteAddress?.ipAddress ?? ""
+        return client
+    }
+
+    private static func isTrusted(_ text: String, _ networks: [IPNetwork]) -> Bool {
+        guard let address = IPAddress(text) else { return false }
+        return networks.contains { $0.contains(address) }
     }
 }

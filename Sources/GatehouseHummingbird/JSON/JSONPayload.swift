@@ -29,9 +29,12 @@ import NIOCore
         return response
     }
 
-    /// Reads and decodes the request body. A body over `limit` bytes is `413`; an empty, non-UTF-8,
-    /// malformed or wrongly typed body is `400 InvalidRequest`.
+    /// Reads and decodes the request body. A body that is not declared `application/json` is
+    /// `415 UnsupportedMediaType` (a cross-site form can only send `text/plain`, form or multipart bodies);
+    /// a body over `limit` bytes is `413`; an empty, non-UTF-8, malformed or wrongly typed body is
+    /// `400 InvalidRequest`.
     static func decode<Value: Decodable>(_ type: Value.Type, from request: Request, limit: Int) async throws -> Value {
+        guard isJSON(request.headers[.contentType]) else { throw AccountError.unsupportedMediaType }
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
             throw GatehouseHTTPError.payloadTooLarge(limit: limit)
         }
@@ -42,6 +45,14 @@ import NIOCore
             throw GatehouseHTTPError.payloadTooLarge(limit: limit)
         }
         return try decode(type, from: Data(buffer.readableBytesView))
+    }
+
+    /// Whether a `Content-Type` value is `application/json`, with or without parameters such as
+    /// `charset=utf-8`, in any letter case.
+    static func isJSON(_ contentType: String?) -> Bool {
+        guard let contentType else { return false }
+        let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingSpaces().lowercased() } ?? ""
+        return mediaType == "application/json"
     }
 
     /// Decodes a complete body already read: an empty, non-UTF-8, malformed or wrongly typed body is

@@ -55,7 +55,8 @@ struct AccountResponse: Encodable {
 
 /// `{"authToken","session":{…},"account":{…}}` (`POST /v1/login`).
 struct LoginResponse: Encodable {
-    var authToken: String
+    /// Absent when the session is handed over in the cookie only.
+    var authToken: String?
     var session: SessionPayload
     var account: AccountPayload
 }
@@ -68,7 +69,9 @@ struct MeResponse: Encodable {
 
 /// `{"authToken"}` (`POST /v1/refresh`).
 struct TokenResponse: Encodable {
-    var authToken: String
+    /// Absent for a cookie session: its token never appears where a script could read it.
+    var authToken: String?
+    var expiresAt: Date
 }
 
 /// `{"ok":true}` (`POST /v1/logout`).
