@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs what the tests need when it is missing (SQLite headers,
 # PostgreSQL), starts a throwaway PostgreSQL cluster on loopback, builds once, runs every test, stops
-# the cluster again, and then runs the PostgreSQL outage test against the built server.
+# the cluster again, and then runs the PostgreSQL outage and network-partition tests against the built
+# server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,3 +27,4 @@ scripts/postgres-test-cluster.sh stop
 trap - EXIT
 
 python3 scripts/postgres_outage_test.py
+python3 scripts/partition_test.py

@@ -90,19 +90,64 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var noCookies = false
 
-    @Option(help: ArgumentHelp("The session cookie's name. (env: GATEHOUSE_COOKIE_NAME, default: gatehouse_session)", valueName: "name"))
+    @Option(help: ArgumentHelp("The session cookie's name. (env: GATEHOUSE_COOKIE_NAME, default: __Host-gatehouse)", valueName: "name"))
     var cookieName: String?
 
     @Option(
         help: ArgumentHelp(
-            "The cookie's Secure attribute: true, false or auto (secure unless listening on loopback). (env: GATEHOUSE_COOKIE_SECURE, default: auto)",
-            valueName: "true|false|auto"
+            "The cookie's Secure attribute; browsers accept Secure cookies on http://localhost too. false needs a --cookie-name without the __Host- prefix. (env: GATEHOUSE_COOKIE_SECURE, default: true)",
+            valueName: "true|false"
         )
     )
     var cookieSecure: String?
 
-    @Flag(help: "Take the client's IP address from X-Forwarded-For. Only behind a proxy that sets it. (env: GATEHOUSE_TRUST_FORWARDED_FOR=true)")
-    var trustForwardedFor = false
+    @Option(
+        name: .customLong("token-transport"),
+        help: ArgumentHelp(
+            "How a login hands over its token when the request sends no Gatehouse-Transport header: cookie (browsers), bearer (apps) or both. (env: GATEHOUSE_TOKEN_TRANSPORT, default: both)",
+            valueName: "cookie|bearer|both"
+        )
+    )
+    var tokenTransport: String?
+
+    @Option(
+        name: .customLong("trusted-proxy"),
+        help: ArgumentHelp(
+            "A proxy (address or CIDR block) whose X-Forwarded-For is believed, read from the right; repeat for more. (env: GATEHOUSE_TRUSTED_PROXIES, comma-separated, default: none)",
+            valueName: "cidr"
+        )
+    )
+    var trustedProxies: [String] = []
+
+    @Option(
+        name: .customLong("login-limit"),
+        help: ArgumentHelp("Password attempts per account and address. (env: GATEHOUSE_LOGIN_LIMIT, default: 5/15m)", valueName: "count/duration")
+    )
+    var loginLimit: String?
+
+    @Option(
+        name: .customLong("login-address-limit"),
+        help: ArgumentHelp(
+            "Password attempts per address (IPv6: per /64). (env: GATEHOUSE_LOGIN_ADDRESS_LIMIT, default: 20/15m)",
+            valueName: "count/duration"
+        )
+    )
+    var loginAddressLimit: String?
+
+    @Option(
+        name: .customLong("login-account-limit"),
+        help: ArgumentHelp(
+            "Password attempts per account from addresses that have not logged in to it in 30 days. (env: GATEHOUSE_LOGIN_ACCOUNT_LIMIT, default: 100/15m)",
+            valueName: "count/duration"
+        )
+    )
+    var loginAccountLimit: String?
+
+    @Option(
+        name: .customLong("signup-limit"),
+        help: ArgumentHelp("Sign-ups per address. (env: GATEHOUSE_SIGNUP_LIMIT, default: 20/1h)", valueName: "count/duration")
+    )
+    var signUpLimit: String?
 
     @Option(
         name: .customLong("cors-origin"),
@@ -170,7 +215,12 @@ struct ServeCommand: AsyncParsableCommand {
         flags.cookies = noCookies ? false : nil
         flags.cookieName = cookieName
         flags.cookieSecure = cookieSecure
-        flags.trustForwardedFor = trustForwardedFor ? true : nil
+        flags.tokenTransport = tokenTransport
+        flags.trustedProxies = trustedProxies
+        flags.loginLimit = loginLimit
+        flags.loginAddressLimit = loginAddressLimit
+        flags.loginAccountLimit = loginAccountLimit
+        flags.signUpLimit = signUpLimit
         flags.corsOrigins = corsOrigins
         flags.maximumBodySize = maximumBodySize
         flags.logLevel = logLevel
@@ -205,14 +255,14 @@ struct ServeCommand: AsyncParsableCommand {
             Output.immediately("Gatehouse listening on \(address.url)")
         }
         // The store's services come first so they are shut down last, after the server has drained.
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: opened.store.backgroundServices(logger: logger) + [server],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: opened.store.backgroundServices(logger: logger) + [server],
+            logger: logger
         )
-        try await group.run()
+        // Services still running this long after the signal are cancelled; the watch below ends the
+        // process if even that does not finish.
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(8)
+        try await ShutdownWatch.run(ServiceGroup(configuration: groupConfiguration), limit: .seconds(10), logger: logger)
         Output.immediately("Gatehouse stopped.")
     }
 }

@@ -6,10 +6,14 @@ extension PostgresStore {
     /// Runs `body` on a pooled connection, bounded by the operation timeout, and translates failures
     /// into ``AccountError``s.
     ///
-    /// The pool queues requests while it cannot connect (for up to a minute) and a query already sent
-    /// waits for its answer however long it takes; neither must hold a request hostage. When the
-    /// time is up the wait for a connection is cancelled, or the leased connection is closed, which
-    /// fails the query in flight and makes the server roll back what it had not committed.
+    /// The pool queues requests while it cannot connect, and a query already sent waits for its answer
+    /// however long it takes (during a network partition, as long as the partition); neither may hold a
+    /// request hostage. So the operation runs in the store's own service (``run()``), and the caller waits
+    /// for it at most `timeout`: past it the caller gets `StoreUnavailable` at once, an operation that has
+    /// not got its connection yet never starts, and one still waiting on the database has its connection
+    /// closed, which fails the query and makes the server roll back what it had not committed. No
+    /// connection lease outlives its operation, so the pool — and a graceful shutdown — never waits for
+    /// an operation nobody awaits.
     func withConnection<Result: Sendable>(
         _ operation: StaticString,
         timeout: Duration? = nil,
@@ -17,39 +21,48 @@ extension PostgresStore {
     ) async throws -> Result {
         let limit = timeout ?? operationTimeout
         let lease = LeasedConnection()
-        do {
-            return try await withThrowingTaskGroup(of: Outcome<Result>.self) { group in
-                group.addTask {
-                    try await .finished(
-                        self.client.withConnection { connection in
-                            lease.hold(connection)
-                            defer { lease.release() }
-                            return try await body(connection)
-                        }
-                    )
+        let outcome = PostgresOperationOutcome<Result>()
+        let work: @Sendable () async -> Void = { [client] in
+            do {
+                let value = try await client.withConnection { connection in
+                    guard lease.hold(connection) else { throw PostgresFailure.TimedOut() }
+                    let outcome: Swift.Result<Result, any Error>
+                    do {
+                        outcome = .success(try await body(connection))
+                    } catch {
+                        outcome = .failure(error)
+                    }
+                    await lease.release()
+                    return try outcome.get()
                 }
+                outcome.settle(.success(value))
+            } catch {
+                outcome.settle(.failure(error))
+            }
+        }
+        do {
+            guard case .enqueued = operations.yield(PostgresOperation(work: work, lease: lease, closeAfter: limit)) else {
+                // The store is shutting down.
+                throw PostgresFailure.TimedOut()
+            }
+            return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    try await Task.sleep(for: limit)
-                    return .timedOut
+                    do {
+                        try await Task.sleep(for: limit)
+                        lease.abandon()
+                        outcome.settle(.failure(PostgresFailure.TimedOut()))
+                    } catch {
+                        // The operation finished first (this deadline was cancelled), or the caller was cancelled.
+                        lease.abandon()
+                        outcome.settle(.failure(CancellationError()))
+                    }
                 }
                 defer { group.cancelAll() }
-                switch try await group.next() {
-                case .finished(let value):
-                    return value
-                case .timedOut, nil:
-                    lease.close()
-                    throw PostgresFailure.TimedOut()
-                }
+                return try await outcome.value()
             }
         } catch {
             throw PostgresFailure.translate(error, operation: operation, logger: logger)
         }
-    }
-
-    /// What finished first: the operation or its deadline.
-    private enum Outcome<Value: Sendable>: Sendable {
-        case finished(Value)
-        case timedOut
     }
 
     /// Runs `body` in a transaction on `connection`, again when it loses a serialization race.

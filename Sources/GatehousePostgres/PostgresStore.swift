@@ -36,6 +36,11 @@ public final class PostgresStore: GatehouseStore, Service {
     package let client: PostgresClient
     /// How long one operation may take, from asking for a connection to its last row.
     package let operationTimeout: Duration
+    /// The clock rotations take their commit time from; `nil` for the database's.
+    let commitClock: (any WallClock)?
+    /// Operations waiting for ``run()`` to run them, and where callers add theirs.
+    let pendingOperations: AsyncStream<PostgresOperation>
+    let operations: AsyncStream<PostgresOperation>.Continuation
     let logger: Logger
     /// Handed to the driver for queries. The driver logs rows and bound values at trace and debug
     /// level, none of which may reach a log, so this logger only passes warnings and above to the
@@ -56,14 +61,22 @@ public final class PostgresStore: GatehouseStore, Service {
     ///   - operationTimeout: The longest any single operation may take, including the wait for a
     ///     pooled connection; past it the operation fails with
     ///     `AccountError.Code.storeUnavailable`. Migrations are allowed at least a minute.
+    ///   - commitClock: Where the commit time of a rotation comes from: `nil` (the default) for the
+    ///     database's own clock when the statement runs, which stays right however long the statement
+    ///     took to arrive; a clock of the caller's for tests that run on a manual clock. Servers compare
+    ///     these times with their own clocks, so keep the clocks of a cluster synchronised (NTP): a skew
+    ///     well under the grace period is harmless.
     ///   - logger: Where the store and the pool log. Neither SQL nor bound values are logged.
     public init(
         configuration: PostgresClient.Configuration,
         operationTimeout: Duration = PostgresStore.defaultOperationTimeout,
+        commitClock: (any WallClock)? = nil,
         logger: Logger = Logger(label: "gatehouse.postgres")
     ) {
         self.logger = logger
         self.operationTimeout = operationTimeout
+        self.commitClock = commitClock
+        (self.pendingOperations, self.operations) = AsyncStream.makeStream(of: PostgresOperation.self)
         var backgroundLogger = logger
         // The driver logs protocol messages, rows included, at trace level.
         backgroundLogger.logLevel = max(logger.logLevel, .debug)
@@ -84,6 +97,7 @@ public final class PostgresStore: GatehouseStore, Service {
     public convenience init(
         url: String,
         operationTimeout: Duration = PostgresStore.defaultOperationTimeout,
+        commitClock: (any WallClock)? = nil,
         logger: Logger = Logger(label: "gatehouse.postgres")
     ) throws {
         let configuration: PostgresClient.Configuration
@@ -92,14 +106,48 @@ public final class PostgresStore: GatehouseStore, Service {
         } catch {
             throw AccountError.invalidConfiguration(.databaseURL)
         }
-        self.init(configuration: configuration, operationTimeout: operationTimeout, logger: logger)
+        self.init(configuration: configuration, operationTimeout: operationTimeout, commitClock: commitClock, logger: logger)
     }
 
-    /// Runs the connection pool until the task is cancelled or a graceful shutdown is triggered.
-    /// Operations wait for a connection (up to the operation timeout) while it is not running.
+    /// Runs the connection pool and the store's operations until the task is cancelled or a graceful
+    /// shutdown is triggered. Operations wait (up to the operation timeout) while it is not running; once
+    /// a graceful shutdown began, new operations fail at once, those in flight finish or time out, and
+    /// then the pool closes its connections.
+    ///
+    /// The pool runs in a task of its own, waited for at most ``shutdownLimit`` once the operations are
+    /// done: a connection the driver never gives back (see ``PostgresOperation``) must not keep the
+    /// process from stopping.
     public func run() async throws {
-        await client.run()
+        let pool = PostgresOperationOutcome<Void>()
+        let client = self.client
+        let driver = Task {
+            await client.run()
+            pool.settle(.success(()))
+        }
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                for await operation in self.pendingOperations {
+                    group.addTask { await operation.run() }
+                }
+            }
+        } onGracefulShutdown: {
+            self.operations.finish()
+        }
+        driver.cancel()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try? await Task.sleep(for: Self.shutdownLimit)
+                pool.settle(.failure(CancellationError()))
+            }
+            if (try? await pool.value()) == nil {
+                logger.warning("the connection pool did not close in time; leaving it to the process's end")
+            }
+            group.cancelAll()
+        }
     }
+
+    /// How long ``run()`` waits for the pool to close its connections once its operations are done.
+    static let shutdownLimit: Duration = .seconds(3)
 
     /// The store itself: its connection pool must run while it is used.
     public func backgroundServices(logger: Logger) -> [any Service] {
