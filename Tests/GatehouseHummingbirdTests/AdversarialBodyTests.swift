@@ -3,6 +3,7 @@ import Gatehouse
 import GatehouseTesting
 import HTTPTypes
 import NIOCore
+import Synchronization
 import Testing
 
 /// Hostile JSON bodies and hostile account input: refused with `400`/`413`/`409` (or the login's one
@@ -137,13 +138,55 @@ struct AdversarialBodyTests {
         }
     }
 
-    @Test("Failed logins with huge usernames keep the throttle's memory bounded")
-    func throttleKeysAreBounded() {
-        let throttle = LoginThrottle(limits: .init(perPair: 1_000, perIP: 1_000, perAccount: 1_000), clock: ManualWallClock())
+    @Test("Failed logins with huge usernames and addresses keep the throttle's keys bounded")
+    func throttleKeysAreBounded() async throws {
+        let store = KeyRecordingThrottleStore()
+        let generous = RateLimit(count: 1_000, window: .seconds(900))
+        let throttle = LoginThrottle(
+            limits: .init(perPair: generous, perAddress: generous, perAccount: generous),
+            store: store,
+            clock: ManualWallClock()
+        )
         for index in 0..<50 {
-            throttle.recordFailure(username: String(repeating: "u", count: 60_000) + String(index), ip: "203.0.113.\(index)")
+            _ = try await throttle.reserve(username: String(repeating: "u", count: 60_000) + String(index), ip: "203.0.113.\(index)")
+            _ = try await throttle.reserve(username: "alice", ip: String(repeating: "7", count: 60_000) + String(index))
         }
-        // Three keys per failure, none much longer than a digest: nowhere near 50 × 60 KB.
-        #expect(throttle.retainedKeyBytes < 50 * 3 * 128)
+        // Three keys per attempt, none much longer than a digest: nowhere near 60 KB each.
+        let keys = store.keys
+        #expect(keys.count == 100 * 3)
+        #expect(keys.allSatisfy { $0.utf8.count < 160 })
+    }
+}
+
+/// A memory store's throttle that remembers every key an attempt was counted under.
+private final class KeyRecordingThrottleStore: ThrottleStore {
+    private let inner = MemoryStore()
+    private let recorded = Mutex<[String]>([])
+
+    var keys: [String] { recorded.withLock { $0 } }
+
+    func reserveAttempt(under limits: [ThrottleLimit], at date: Date) async throws -> ThrottleVerdict {
+        recorded.withLock { $0.append(contentsOf: limits.map(\.key)) }
+        return try await inner.reserveAttempt(under: limits, at: date)
+    }
+
+    func releaseAttempt(keys: [String], at date: Date) async throws {
+        try await inner.releaseAttempt(keys: keys, at: date)
+    }
+
+    func clearAttempts(keys: [String], prefixes: [String]) async throws {
+        try await inner.clearAttempts(keys: keys, prefixes: prefixes)
+    }
+
+    func recordTrustedAddress(_ address: String, account: String, at date: Date) async throws {
+        try await inner.recordTrustedAddress(address, account: account, at: date)
+    }
+
+    func isTrustedAddress(_ address: String, account: String, since date: Date) async throws -> Bool {
+        try await inner.isTrustedAddress(address, account: account, since: date)
+    }
+
+    func deleteThrottleState(endedBefore date: Date) async throws -> Int {
+        try await inner.deleteThrottleState(endedBefore: date)
     }
 }

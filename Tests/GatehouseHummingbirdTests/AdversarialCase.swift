@@ -91,7 +91,7 @@ struct AdversarialCase: Sendable, CustomTestStringConvertible {
             #expect(response.errorMessage?.isEmpty == false, "an error body with a message", sourceLocation: sourceLocation)
             #expect(response.renewedToken == nil, "no token handed out", sourceLocation: sourceLocation)
             #expect(
-                response.sessionCookies.allSatisfy { $0.hasPrefix("gatehouse_session=;") },
+                response.sessionCookies.allSatisfy { $0.hasPrefix("__Host-gatehouse=;") },
                 "no cookie set, at most cleared",
                 sourceLocation: sourceLocation
             )

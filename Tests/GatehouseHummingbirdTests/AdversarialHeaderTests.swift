@@ -39,41 +39,41 @@ struct AdversarialHeaderTests {
         Case("a forged Bearer token next to a valid cookie", .unauthorized, tvf) { world in
             // The explicit header wins and its failure is final: no fallback to the cookie.
             Probe(headers: [
-                .authorization: "Bearer \(world.aliceToken)x", .cookie: "gatehouse_session=\(world.kelvinToken)", .userAgent: Harness.userAgent,
+                .authorization: "Bearer \(world.aliceToken)x", .cookie: "__Host-gatehouse=\(world.kelvinToken)", .userAgent: Harness.userAgent,
             ])
         },
     ]
 
     static let cookies: [Case] = [
-        Case("session cookie empty", .unauthorized, "Unauthorized") { _ in .cookie("gatehouse_session=") },
-        Case("session cookie a lone quote", .unauthorized, tvf) { _ in .cookie("gatehouse_session=\"") },
+        Case("session cookie empty", .unauthorized, "Unauthorized") { _ in .cookie("__Host-gatehouse=") },
+        Case("session cookie a lone quote", .unauthorized, tvf) { _ in .cookie("__Host-gatehouse=\"") },
         Case("session cookie with a space inside", .unauthorized, tvf) { world in
-            .cookie("gatehouse_session=" + world.aliceSegments[0] + ". " + world.aliceSegments[1] + "." + world.aliceSegments[2])
+            .cookie("__Host-gatehouse=" + world.aliceSegments[0] + ". " + world.aliceSegments[1] + "." + world.aliceSegments[2])
         },
         Case("session cookie percent-encoded", .unauthorized, tvf) { world in
-            .cookie("gatehouse_session=" + world.aliceToken.replacingOccurrences(of: ".", with: "%2E"))
+            .cookie("__Host-gatehouse=" + world.aliceToken.replacingOccurrences(of: ".", with: "%2E"))
         },
         Case("session cookie with a NUL byte", .unauthorized, tvf) { world in
             var headers: HTTPFields = [.userAgent: Harness.userAgent]
-            headers.append(HTTPField(name: .cookie, lenientValue: Array("gatehouse_session=".utf8) + [0x00] + Array(world.aliceToken.utf8)))
+            headers.append(HTTPField(name: .cookie, lenientValue: Array("__Host-gatehouse=".utf8) + [0x00] + Array(world.aliceToken.utf8)))
             return Probe(headers: headers, secret: world.aliceToken)
         },
-        Case("session cookie of 8 KiB", .unauthorized, tvf) { _ in .cookie("gatehouse_session=" + String(repeating: "a", count: 8 * 1_024)) },
+        Case("session cookie of 8 KiB", .unauthorized, tvf) { _ in .cookie("__Host-gatehouse=" + String(repeating: "a", count: 8 * 1_024)) },
         Case("cookie header of 1 MiB without the session cookie", .unauthorized, "Unauthorized") { _ in
             .cookie(String(repeating: "x=1; ", count: 1 << 20 / 5))
         },
-        Case("cookie pairs without names or values", .unauthorized, "Unauthorized") { _ in .cookie("=; ;;==; gatehouse_session; =gatehouse_session")
+        Case("cookie pairs without names or values", .unauthorized, "Unauthorized") { _ in .cookie("=; ;;==; __Host-gatehouse; =__Host-gatehouse")
         },
-        Case("a similar cookie name", .unauthorized, "Unauthorized") { world in .cookie("gatehouse_session_=" + world.aliceToken) },
+        Case("a similar cookie name", .unauthorized, "Unauthorized") { world in .cookie("__Host-gatehouse_=" + world.aliceToken) },
         Case("the first of two session cookies is forged", .unauthorized, tvf) { world in
-            .cookie("gatehouse_session=\(world.aliceToken)x; gatehouse_session=\(world.kelvinToken)")
+            .cookie("__Host-gatehouse=\(world.aliceToken)x; __Host-gatehouse=\(world.kelvinToken)")
         },
         Case("cookie-authenticated logout from another site", .forbidden, "CSRFRejected") { world in
             Probe(
                 method: .post,
                 path: "/v1/logout",
                 headers: [
-                    .cookie: "gatehouse_session=\(world.aliceToken)", .origin: "https://evil.example", .userAgent: Harness.userAgent,
+                    .cookie: "__Host-gatehouse=\(world.aliceToken)", .origin: "https://evil.example", .userAgent: Harness.userAgent,
                 ],
                 secret: world.aliceToken
             )

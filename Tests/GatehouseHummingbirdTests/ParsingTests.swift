@@ -50,17 +50,19 @@ struct ParsingTests {
     }
 
     @Test(
-        "The client address is the socket's unless X-Forwarded-For is trusted and well-formed",
+        "The client address is the socket's unless the socket is a trusted proxy; then the rightmost untrusted, well-formed hop",
         arguments: [
-            ("203.0.113.7", true, "203.0.113.7"), ("203.0.113.7, 10.0.0.1", true, "203.0.113.7"),
-            ("2001:db8::1", true, "2001:db8::1"), ("203.0.113.7", false, "127.0.0.1"),
-            ("not an ip", true, "127.0.0.1"), ("", true, "127.0.0.1"),
-        ]
+            ("203.0.113.7", ["127.0.0.1"], "203.0.113.7"), ("203.0.113.7, 10.0.0.1", ["127.0.0.1"], "10.0.0.1"),
+            ("203.0.113.7, 10.0.0.1", ["127.0.0.1", "10.0.0.0/8"], "203.0.113.7"),
+            ("2001:db8::1", ["127.0.0.1"], "2001:db8::1"), ("203.0.113.7", [], "127.0.0.1"),
+            ("203.0.113.7", ["10.0.0.0/8"], "127.0.0.1"), ("not an ip", ["127.0.0.1"], "127.0.0.1"), ("", ["127.0.0.1"], "127.0.0.1"),
+        ] as [(String, [String], String)]
     )
-    func clientAddress(forwarded: String, trusted: Bool, expected: String) throws {
+    func clientAddress(forwarded: String, trusted: [String], expected: String) throws {
         let socket = try SocketAddress(ipAddress: "127.0.0.1", port: 4444)
         let headers: HTTPFields = [HTTPField.Name("X-Forwarded-For")!: forwarded]
-        #expect(ClientAddress.resolve(headers: headers, remoteAddress: socket, trustForwardedFor: trusted) == expected)
+        let proxies = try trusted.map { try #require(IPNetwork($0)) }
+        #expect(ClientAddress.resolve(headers: headers, remoteAddress: socket, trustedProxies: proxies) == expected)
     }
 
     @Test("Cookie attributes follow the settings")

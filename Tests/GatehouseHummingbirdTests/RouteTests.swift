@@ -138,7 +138,7 @@ struct RouteTests {
             let first = try await client.token()
             let response = try await client.send(.post, "/v1/refresh", .bearer(first))
             #expect(response.status == .ok)
-            #expect(Set(response.object.keys) == ["authToken"])
+            #expect(Set(response.object.keys) == ["authToken", "expiresAt"])
             let refreshed = try #require(response.object["authToken"] as? String)
             #expect(refreshed != first)
             #expect(response.renewedToken == refreshed)

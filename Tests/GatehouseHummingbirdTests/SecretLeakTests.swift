@@ -73,7 +73,7 @@ struct SecretLeakTests {
         sessionOptions.logger = logs.logger(label: "gatehouse.sessions")
         var options = AccountsOptions(sessions: sessionOptions)
         options.passwordHasher = ScryptPasswordHasher(logN: 4)
-        let store = try SQLiteStore.inMemory(logger: logs.logger(label: "gatehouse.sqlite"))
+        let store = try SQLiteStore.inMemory(clock: clock, logger: logs.logger(label: "gatehouse.sqlite"))
         let accounts = Accounts(store: store, options: options)
 
         // Every error the core and the routes throw, as thrown, before it becomes a response.

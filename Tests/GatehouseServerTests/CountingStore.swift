@@ -20,7 +20,9 @@ final class CountingStore: SessionStore {
         return try await base.deleteSessions(endedBefore: date)
     }
 
-    func insertSession(_ session: SessionRecord) async throws { try await base.insertSession(session) }
+    func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int) async throws {
+        try await base.insertSession(session, requiringAccountEpoch: epoch)
+    }
     func session(id: String) async throws -> SessionRecord? { try await base.session(id: id) }
     func sessionWithAccount(id: String) async throws -> (session: SessionRecord, account: AccountRecord?)? {
         try await base.sessionWithAccount(id: id)

@@ -1,4 +1,5 @@
 import Gatehouse
+import GatehouseHummingbird
 import GatehouseServer
 import Testing
 
@@ -16,6 +17,15 @@ struct ServerConfigurationTests {
         #expect(configuration.gracePeriod == .seconds(30))
         #expect(configuration.renewal == .everyRequest)
         #expect(configuration.cookiesEnabled)
+        #expect(configuration.cookieName == "__Host-gatehouse")
+        #expect(configuration.cookieSecure)
+        #expect(configuration.tokenTransport == .both)
+        #expect(configuration.trustedProxies.isEmpty)
+        #expect(configuration.loginLimits == LoginThrottle.Limits())
+        #expect(configuration.loginLimits.perPair == RateLimit(count: 5, window: .seconds(900)))
+        #expect(configuration.loginLimits.perAddress == RateLimit(count: 20, window: .seconds(900)))
+        #expect(configuration.loginLimits.perAccount == RateLimit(count: 100, window: .seconds(900)))
+        #expect(configuration.signUpLimit == RateLimit(count: 20, window: .seconds(3_600)))
         #expect(configuration.logLevel == .info)
     }
 
@@ -36,7 +46,12 @@ struct ServerConfigurationTests {
                 "GATEHOUSE_COOKIES": "false",
                 "GATEHOUSE_COOKIE_NAME": "sid",
                 "GATEHOUSE_COOKIE_SECURE": "true",
-                "GATEHOUSE_TRUST_FORWARDED_FOR": "yes",
+                "GATEHOUSE_TRUSTED_PROXIES": "10.0.0.0/8, 2001:db8::/32,192.0.2.1",
+                "GATEHOUSE_TOKEN_TRANSPORT": "BEARER",
+                "GATEHOUSE_LOGIN_LIMIT": "3/10m",
+                "GATEHOUSE_LOGIN_ADDRESS_LIMIT": "30/1h",
+                "GATEHOUSE_LOGIN_ACCOUNT_LIMIT": "500 / 1d",
+                "GATEHOUSE_SIGNUP_LIMIT": "5/30m",
                 "GATEHOUSE_CORS_ORIGINS": "https://app.example.com, http://localhost:3000",
                 "GATEHOUSE_MAX_BODY_SIZE": "2048",
                 "GATEHOUSE_LOG_LEVEL": "DEBUG",
@@ -58,7 +73,12 @@ struct ServerConfigurationTests {
         #expect(!configuration.cookiesEnabled)
         #expect(configuration.cookieName == "sid")
         #expect(configuration.cookieSecure == true)
-        #expect(configuration.trustForwardedFor)
+        #expect(configuration.trustedProxies.map(\.description) == ["10.0.0.0/8", "2001:db8::/32", "192.0.2.1"])
+        #expect(configuration.tokenTransport == .bearer)
+        #expect(configuration.loginLimits.perPair == RateLimit(count: 3, window: .seconds(600)))
+        #expect(configuration.loginLimits.perAddress == RateLimit(count: 30, window: .seconds(3_600)))
+        #expect(configuration.loginLimits.perAccount == RateLimit(count: 500, window: .seconds(86_400)))
+        #expect(configuration.signUpLimit == RateLimit(count: 5, window: .seconds(1_800)))
         #expect(configuration.corsOrigins == ["https://app.example.com", "http://localhost:3000"])
         #expect(configuration.maximumBodySize == 2048)
         #expect(configuration.logLevel == .debug)
@@ -75,11 +95,13 @@ struct ServerConfigurationTests {
         flags.port = "7000"
         flags.gracePeriod = "45s"
         flags.cookies = false
-        flags.trustForwardedFor = true
+        flags.trustedProxies = ["192.0.2.1", "198.51.100.0/24"]
+        flags.loginLimit = "2/1m"
         flags.corsOrigins = ["https://flag.example"]
         let environment = [
             "GATEHOUSE_PORT": "9000", "GATEHOUSE_GRACE_PERIOD": "5s", "GATEHOUSE_HOST": "0.0.0.0",
-            "GATEHOUSE_COOKIES": "true", "GATEHOUSE_TRUST_FORWARDED_FOR": "false",
+            "GATEHOUSE_COOKIES": "true", "GATEHOUSE_TRUSTED_PROXIES": "10.0.0.0/8",
+            "GATEHOUSE_LOGIN_LIMIT": "9/9m", "GATEHOUSE_SIGNUP_LIMIT": "7/1h",
             "GATEHOUSE_CORS_ORIGINS": "https://env.example",
         ]
         let configuration = try ServerConfiguration.resolve(flags: flags, environment: environment)
@@ -87,7 +109,9 @@ struct ServerConfigurationTests {
         #expect(configuration.gracePeriod == .seconds(45))
         #expect(configuration.host == "0.0.0.0")
         #expect(!configuration.cookiesEnabled)
-        #expect(configuration.trustForwardedFor)
+        #expect(configuration.trustedProxies.map(\.description) == ["192.0.2.1", "198.51.100.0/24"])
+        #expect(configuration.loginLimits.perPair == RateLimit(count: 2, window: .seconds(60)))
+        #expect(configuration.signUpLimit == RateLimit(count: 7, window: .seconds(3_600)))
         #expect(configuration.corsOrigins == ["https://flag.example"])
         #expect(configuration.tokenDuration == ServerConfiguration().tokenDuration)
     }
@@ -102,9 +126,10 @@ struct ServerConfigurationTests {
     @Test("a secret flag overrides a key file in the environment, and the other way round")
     func secretSources() throws {
         var flags = ServerFlags()
-        flags.secret = "from-the-flag"
+        flags.secret = "from-the-flag-with-32-bytes-or-more"
         #expect(
-            try ServerConfiguration.resolve(flags: flags, environment: ["GATEHOUSE_KEY_FILE": "/etc/key"]).signingKeys == .secret("from-the-flag")
+            try ServerConfiguration.resolve(flags: flags, environment: ["GATEHOUSE_KEY_FILE": "/etc/key"]).signingKeys
+                == .secret("from-the-flag-with-32-bytes-or-more")
         )
         flags = ServerFlags()
         flags.keyFile = "/run/secrets/gatehouse"
@@ -130,7 +155,8 @@ struct ServerConfigurationTests {
         ("idle timeout", with { $0.idleTimeout = "never" }, "is not none or a duration"),
         ("absolute lifetime", with { $0.absoluteLifetime = "0" }, "--absolute-lifetime"),
         ("cookie name", with { $0.cookieName = "bad name" }, "is not a cookie name"),
-        ("cookie secure", with { $0.cookieSecure = "maybe" }, "is not auto, true or false"),
+        ("cookie secure", with { $0.cookieSecure = "maybe" }, "invalid --cookie-secure: 'maybe' is not true or false"),
+        ("cookie secure auto", with { $0.cookieSecure = "auto" }, "invalid --cookie-secure: 'auto' is not true or false"),
         ("cors origin", with { $0.corsOrigins = ["app.example.com"] }, "--cors-origin"),
         ("body size", with { $0.maximumBodySize = "12" }, "--max-body-size"),
         ("log level", with { $0.logLevel = "loud" }, "is not a log level"),
@@ -143,7 +169,23 @@ struct ServerConfigurationTests {
                 $0.keyFile = "/k"
             }, "cannot be used together"
         ),
-        ("empty secret", with { $0.secret = "" }, "the secret must not be empty"),
+        ("empty secret", with { $0.secret = "" }, "the secret is 0 bytes long; an HS256 key needs at least 32 bytes (256 bits)"),
+        ("trusted proxy", with { $0.trustedProxies = ["10.0.0.0/8", "proxy.internal"] }, "invalid --trusted-proxy: 'proxy.internal'"),
+        ("trusted proxy prefix", with { $0.trustedProxies = ["10.0.0.0/33"] }, "invalid --trusted-proxy: '10.0.0.0/33'"),
+        ("token transport", with { $0.tokenTransport = "header" }, "invalid --token-transport: 'header' is not cookie, bearer or both"),
+        (
+            "cookie transport without cookies",
+            with {
+                $0.cookies = false
+                $0.tokenTransport = "cookie"
+            }, "--token-transport cookie needs cookies"
+        ),
+        ("login limit", with { $0.loginLimit = "5" }, "invalid --login-limit: '5' is not a limit such as 20/1h"),
+        ("login limit unit", with { $0.loginLimit = "5/900" }, "invalid --login-limit"),
+        ("login limit zero", with { $0.loginLimit = "0/15m" }, "invalid --login-limit"),
+        ("login address limit", with { $0.loginAddressLimit = "many/1h" }, "invalid --login-address-limit"),
+        ("login account limit", with { $0.loginAccountLimit = "10/0s" }, "invalid --login-account-limit"),
+        ("signup limit", with { $0.signUpLimit = "20 per hour" }, "invalid --signup-limit"),
     ]
 
     @Test("invalid flags are refused with a message naming the flag", arguments: invalidFlags)
@@ -175,11 +217,19 @@ struct ServerConfigurationTests {
     @Test("no message or description ever shows the secret or a database password")
     func secretsStayHidden() throws {
         var flags = ServerFlags()
-        flags.secret = "very-secret-value"
+        flags.secret = "very-secret-value-of-thirty-two-bytes"
         flags.database = "postgresql://gate:hunter2@db.internal:5432/gate?sslmode=require&password=hunter2"
         let configuration = try ServerConfiguration.resolve(flags: flags, environment: [:])
         let printed = "\(configuration) \(String(reflecting: configuration)) \(configuration.database) \(configuration.signingKeys)"
         #expect(!printed.contains("very-secret-value"))
+        var short = ServerFlags()
+        short.secret = "short-secret-hunter2"
+        #expect {
+            try ServerConfiguration.resolve(flags: short, environment: [:])
+        } throws: { error in
+            let message = (error as? ServerConfigurationError)?.message ?? ""
+            return message.contains("256 bits") && !message.contains("hunter2")
+        }
         #expect(!printed.contains("hunter2"))
         #expect("\(configuration.database)" == "PostgreSQL postgresql://gate:***@db.internal:5432/gate")
     }
@@ -197,24 +247,50 @@ struct ServerConfigurationTests {
         #expect(try ServerConfiguration.resolveDatabase(flag: nil, environment: ["GATEHOUSE_DATABASE": "b.sqlite"]) == .sqlite(path: "b.sqlite"))
     }
 
-    @Test("the HTTP configuration follows the cookie, proxy and loopback settings")
+    @Test("the HTTP configuration follows the cookie, transport, proxy and CORS settings; the cookie is Secure on loopback too")
     func httpConfiguration() throws {
         var configuration = ServerConfiguration()
-        #expect(configuration.httpConfiguration.listensOnLoopbackWithoutTLS)
-        #expect(!configuration.httpConfiguration.cookieIsSecure)
+        #expect(configuration.listensOnLoopback)
+        #expect(configuration.httpConfiguration.cookie.secure)
+        #expect(configuration.httpConfiguration.cookie.name == "__Host-gatehouse")
+        #expect(configuration.httpConfiguration.cookie.path == "/")
+        #expect(configuration.httpConfiguration.trustedProxies.isEmpty)
+        #expect(configuration.httpConfiguration.tokenTransport == .both)
         #expect(configuration.httpConfiguration.cors == nil)
         configuration.host = "0.0.0.0"
         configuration.cookieName = "sid"
-        configuration.trustForwardedFor = true
+        configuration.tokenTransport = .cookie
+        configuration.trustedProxies = [try #require(IPNetwork("10.0.0.0/8"))]
         configuration.corsOrigins = ["https://app.example.com"]
         let http = configuration.httpConfiguration
-        #expect(!http.listensOnLoopbackWithoutTLS)
-        #expect(http.cookieIsSecure)
+        #expect(http.cookie.secure)
         #expect(http.cookie.name == "sid")
-        #expect(http.trustForwardedFor)
+        #expect(http.tokenTransport == .cookie)
+        #expect(http.trustedProxies == [try #require(IPNetwork("10.0.0.0/8"))])
         #expect(http.cors?.allowedOrigins == ["https://app.example.com"])
         configuration.cookieSecure = false
-        #expect(!configuration.httpConfiguration.cookieIsSecure)
+        #expect(!configuration.httpConfiguration.cookie.secure)
+    }
+
+    @Test("the accounts options carry the login and sign-up limits")
+    func accountsOptions() throws {
+        var flags = ServerFlags()
+        flags.loginLimit = "4/5m"
+        flags.loginAddressLimit = "40/5m"
+        flags.loginAccountLimit = "400/5m"
+        flags.signUpLimit = "2/1d"
+        let configuration = try ServerConfiguration.resolve(flags: flags, environment: [:])
+        let ring = KeyRing(signingKey: try SigningKey(secret: "a-secret-a-secret-a-secret-a-secret"))
+        let options = configuration.accountsOptions(keyRing: ring, logger: quietLogger, passwordHasher: cheapHasher)
+        #expect(
+            options.loginThrottle
+                == LoginThrottle.Limits(
+                    perPair: RateLimit(count: 4, window: .seconds(300)),
+                    perAddress: RateLimit(count: 40, window: .seconds(300)),
+                    perAccount: RateLimit(count: 400, window: .seconds(300))
+                )
+        )
+        #expect(options.signUpLimit == RateLimit(count: 2, window: .seconds(86_400)))
     }
 
     @Test("the sessions options carry the lifetimes and the key ring")

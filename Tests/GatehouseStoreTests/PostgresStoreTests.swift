@@ -126,7 +126,7 @@ struct PostgresStoreTests {
             try await PostgresTestSupport.running([store]) {
                 try await store.migrate()
                 let alice = try await Fixture.create(Fixture.account("alice"), in: store)
-                try await store.insertSession(Fixture.session("s-1", of: alice))
+                try await store.insertSession(Fixture.session("s-1", of: alice), requiringAccountEpoch: 0)
 
                 await relay.cut()
                 let clock = ContinuousClock()
@@ -161,7 +161,7 @@ struct PostgresStoreTests {
             try await PostgresTestSupport.running([store, blocker]) {
                 try await store.migrate()
                 let alice = try await Fixture.create(Fixture.account("alice"), in: store)
-                try await store.insertSession(Fixture.session("s-1", of: alice))
+                try await store.insertSession(Fixture.session("s-1", of: alice), requiringAccountEpoch: 0)
 
                 let (locked, lockTaken) = AsyncStream<Void>.makeStream()
                 let (release, releaseLock) = AsyncStream<Void>.makeStream()
@@ -192,7 +192,7 @@ struct PostgresStoreTests {
     func migrationsIdempotent() async throws {
         try await PostgresTestSupport.withStore { store in
             let applied = try await store.appliedMigrations()
-            #expect(applied == ["0001_accounts_sessions_tokens_keys"])
+            #expect(applied == ["0001_accounts_sessions_tokens_keys", "0002_session_epoch_and_throttles"])
             try await Fixture.create(Fixture.account("alice"), in: store)
             try await store.migrate()
             try await store.migrate()

@@ -73,11 +73,13 @@ enum PostgresTestSupport {
         schema: String,
         url: String? = nil,
         maximumConnections: Int = 4,
-        operationTimeout: Duration = operationTimeout
+        operationTimeout: Duration = operationTimeout,
+        commitClock: (any WallClock)? = nil
     ) throws -> PostgresStore {
         PostgresStore(
             configuration: try configuration(url: url, schema: schema, maximumConnections: maximumConnections),
             operationTimeout: operationTimeout,
+            commitClock: commitClock,
             logger: testLogger
         )
     }

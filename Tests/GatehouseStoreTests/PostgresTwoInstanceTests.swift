@@ -187,11 +187,11 @@ struct PostgresTwoInstanceTests {
     /// Runs `body` with two instances on one fresh schema, sharing a clock as servers share time.
     private func withTwoInstances(_ body: (TwoInstanceWorld, TwoInstanceWorld) async throws -> Void) async throws {
         try await PostgresTestSupport.withSchema { schema in
-            let storeA = try PostgresTestSupport.makeStore(schema: schema)
-            let storeB = try PostgresTestSupport.makeStore(schema: schema)
+            let clock = ManualWallClock()
+            let storeA = try PostgresTestSupport.makeStore(schema: schema, commitClock: clock)
+            let storeB = try PostgresTestSupport.makeStore(schema: schema, commitClock: clock)
             try await PostgresTestSupport.running([storeA, storeB]) {
                 try await storeA.migrate()
-                let clock = ManualWallClock()
                 try await body(TwoInstanceWorld(store: storeA, clock: clock), TwoInstanceWorld(store: storeB, clock: clock))
             }
         }

@@ -16,7 +16,7 @@ struct SQLiteCheckpointerTests {
         for index in 0..<300 {
             var session = Fixture.session("\(prefix)-\(index)", of: account, hash: 1, at: index)
             session.userAgent = agent
-            try await store.insertSession(session)
+            try await store.insertSession(session, requiringAccountEpoch: 0)
         }
     }
 

@@ -207,7 +207,10 @@ struct HandleRequestTests {
         let (login, _) = try await world.login()
         try world.sessions.hooks.onRefreshTokens.push { _, _ in throw HookFailure() }
         let request = Fixture.request(token: login.authToken)
-        await #expect(throws: HookFailure.self) { try await world.sessions.handleRequest(request) }
+        // The rotation is committed: the hook's error comes with the new token, which the request holds too.
+        let error = await #expect(throws: RenewedSessionError.self) { try await world.sessions.handleRequest(request) }
+        #expect(error?.underlying is HookFailure)
+        #expect(error?.authToken == request.authToken)
         #expect(request.authToken != login.authToken)
         #expect(
             try await world.storedSession(login.sessionDocument.id).currentHash
@@ -249,7 +252,7 @@ struct HandleRequestTests {
         #expect(!encoded.contains("token") && !encoded.contains("hash"))
         #expect(
             Set(Mirror(reflecting: user).children.compactMap(\.label)) == [
-                "accountID", "username", "email", "emailVerified", "deactivated", "permissions", "createdAt",
+                "accountID", "username", "email", "emailVerified", "deactivated", "permissions", "createdAt", "sessionEpoch",
             ]
         )
     }

@@ -70,13 +70,13 @@ struct LoginTests {
 
     /// Scenarios 22–23, and 23's quirk inverted when asked: `setPassword` can end the other sessions.
     @Test func setPassword() async throws {
-        let world = World()
+        let world = World { $0.keepsSessionsOnPasswordChange = true }
         let (before, _) = try await world.login()
         try await world.accounts.setPassword(accountID: before.account.accountID, newPassword: "new1234")
         await expectAccountError(.loginFailed) { _ = try await world.login() }
         let request = Fixture.request()
         let after = try await world.accounts.userByPasswordLogin(username: Fixture.username, password: "new1234", request: request)
-        // Default: the original's behaviour, other sessions keep working.
+        // Sessions kept on password changes (`keepsSessionsOnPasswordChange`): other sessions keep working.
         let renewed = try await world.send(before.authToken)
         try await world.accounts.setPassword(
             accountID: before.account.accountID,
@@ -158,7 +158,13 @@ struct LoginTests {
     }
 
     @Test func throttlingLimitsFailuresPerPair() async throws {
-        let world = World { $0.loginThrottle = .init(window: .seconds(900), perPair: 3, perIP: 10, perAccount: 50) }
+        let world = World {
+            $0.loginThrottle = .init(
+                perPair: RateLimit(count: 3, window: .seconds(900)),
+                perAddress: RateLimit(count: 10, window: .seconds(900)),
+                perAccount: RateLimit(count: 50, window: .seconds(900))
+            )
+        }
         try await world.createUser()
         for _ in 0..<3 {
             await expectAccountError(.loginFailed) {

@@ -18,13 +18,16 @@ enum Fixture {
 
 /// One test's world: a memory store, a manual clock, a seeded random source and cheap scrypt.
 struct World {
-    let store = MemoryStore()
-    let clock = ManualWallClock()
+    let clock: ManualWallClock
+    let store: MemoryStore
     let accounts: Accounts
 
     var sessions: Sessions { accounts.sessions }
 
     init(configure: (inout AccountsOptions) -> Void = { _ in }) {
+        let clock = ManualWallClock()
+        self.clock = clock
+        store = MemoryStore(clock: clock)
         var sessionOptions = SessionsOptions(getTokenSecret: { _ in Fixture.secret })
         sessionOptions.clock = clock
         sessionOptions.random = SeededRandomSource(seed: 42)

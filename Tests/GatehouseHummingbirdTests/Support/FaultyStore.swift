@@ -4,7 +4,7 @@ import Synchronization
 
 /// A store that forwards to a real one until told to fail: unreachable, crashing with an unexpected
 /// error, or losing accounts while their sessions remain.
-final class FaultyStore: AccountStore, SessionStore, TokenStore {
+final class FaultyStore: AccountStore, SessionStore, TokenStore, ThrottleStore {
     enum Fault: Sendable {
         case none
         case unavailable
@@ -17,10 +17,10 @@ final class FaultyStore: AccountStore, SessionStore, TokenStore {
         var description: String { "disk I/O error at /var/lib/secret-path (row alice@example.com)" }
     }
 
-    let inner: any AccountStore & SessionStore & TokenStore
+    let inner: any AccountStore & SessionStore & TokenStore & ThrottleStore
     private let fault = Mutex(Fault.none)
 
-    init(_ inner: any AccountStore & SessionStore & TokenStore) {
+    init(_ inner: any AccountStore & SessionStore & TokenStore & ThrottleStore) {
         self.inner = inner
     }
 
@@ -81,9 +81,9 @@ final class FaultyStore: AccountStore, SessionStore, TokenStore {
         return try await inner.accounts(limit: limit, offset: offset)
     }
 
-    func insertSession(_ session: SessionRecord) async throws {
+    func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int) async throws {
         try check()
-        try await inner.insertSession(session)
+        try await inner.insertSession(session, requiringAccountEpoch: epoch)
     }
 
     func session(id: String) async throws -> SessionRecord? {
@@ -136,5 +136,37 @@ final class FaultyStore: AccountStore, SessionStore, TokenStore {
     func tokens(accountID: String, kind: OneTimeTokenRecord.Kind) async throws -> [OneTimeTokenRecord] {
         try check()
         return try await inner.tokens(accountID: accountID, kind: kind)
+    }
+
+    // MARK: ThrottleStore
+
+    func reserveAttempt(under limits: [ThrottleLimit], at date: Date) async throws -> ThrottleVerdict {
+        try check()
+        return try await inner.reserveAttempt(under: limits, at: date)
+    }
+
+    func releaseAttempt(keys: [String], at date: Date) async throws {
+        try check()
+        try await inner.releaseAttempt(keys: keys, at: date)
+    }
+
+    func clearAttempts(keys: [String], prefixes: [String]) async throws {
+        try check()
+        try await inner.clearAttempts(keys: keys, prefixes: prefixes)
+    }
+
+    func recordTrustedAddress(_ address: String, account: String, at date: Date) async throws {
+        try check()
+        try await inner.recordTrustedAddress(address, account: account, at: date)
+    }
+
+    func isTrustedAddress(_ address: String, account: String, since date: Date) async throws -> Bool {
+        try check()
+        return try await inner.isTrustedAddress(address, account: account, since: date)
+    }
+
+    func deleteThrottleState(endedBefore date: Date) async throws -> Int {
+        try check()
+        return try await inner.deleteThrottleState(endedBefore: date)
     }
 }

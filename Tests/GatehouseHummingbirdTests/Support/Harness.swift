@@ -11,6 +11,10 @@ import Testing
 /// One Gatehouse server for one test: a store, `Accounts` with a manual clock and cheap scrypt, the
 /// router, and a capture of everything logged.
 struct Harness: Sendable {
+    /// The HTTP configuration of a server behind a proxy on this machine: the live test client, on
+    /// 127.0.0.1, plays the proxy and chooses the client address with `X-Forwarded-For`.
+    static let behindLoopbackProxy = GatehouseHTTPConfiguration(trustedProxies: [IPNetwork("127.0.0.1")!])
+
     static let secret = "test-secret-for-the-gatehouse-http-suite-0123456789"
     static let password = "correct horse battery"
     static let userAgent = "GatehouseTests/1.0"
@@ -36,10 +40,10 @@ struct Harness: Sendable {
         var options = AccountsOptions(sessions: sessionOptions)
         options.passwordHasher = ScryptPasswordHasher(logN: 4)
         configureAccounts(&options)
-        let inner: any AccountStore & SessionStore & TokenStore =
+        let inner: any AccountStore & SessionStore & TokenStore & ThrottleStore =
             switch kind {
-            case .memory: MemoryStore()
-            case .sqlite: try SQLiteStore.inMemory()
+            case .memory: MemoryStore(clock: clock)
+            case .sqlite: try SQLiteStore.inMemory(clock: clock)
             }
         let store = FaultyStore(inner)
         self.clock = clock
@@ -62,6 +66,12 @@ struct Harness: Sendable {
     /// Runs `body` against the router, in process.
     func test<Value: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
         try await app.test(.router, body)
+    }
+
+    /// Runs `body` against the router served on a real socket on 127.0.0.1 (the client's address is the
+    /// socket's peer, 127.0.0.1).
+    func live<Value: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
+        try await app.test(.live, body)
     }
 
     /// Creates an account directly through the core.

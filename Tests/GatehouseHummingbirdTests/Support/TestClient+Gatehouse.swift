@@ -9,7 +9,11 @@ extension HTTPField.Name {
     static let authToken = HTTPField.Name("Auth-Token")!
     static let csrf = HTTPField.Name("X-Gatehouse-CSRF")!
     static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
+    static let transport = HTTPField.Name("Gatehouse-Transport")!
 }
+
+/// The session cookie's default name.
+let sessionCookieName = "__Host-gatehouse"
 
 extension TestClientProtocol {
     /// Sends a request the way a client of the API would: the test user agent, the credential, and a
@@ -28,7 +32,7 @@ extension TestClientProtocol {
         switch credential {
         case .none: break
         case .bearer(let token): headers[.authorization] = "Bearer \(token)"
-        case .cookie(let token): headers[.cookie] = "theme=dark; gatehouse_session=\(token)"
+        case .cookie(let token): headers[.cookie] = "theme=dark; \(sessionCookieName)=\(token)"
         }
         let bytes = rawBody ?? json.map { Array($0.utf8) }
         if bytes != nil { headers[.contentType] = "application/json" }
@@ -79,13 +83,13 @@ extension TestResponse {
     var renewedToken: String? { headers[.authToken] }
 
     /// The `Set-Cookie` values for the session cookie.
-    var sessionCookies: [String] { headers[values: .setCookie].filter { $0.hasPrefix("gatehouse_session=") } }
+    var sessionCookies: [String] { headers[values: .setCookie].filter { $0.hasPrefix("\(sessionCookieName)=") } }
 
     /// The token the session cookie is set to (`nil` when not set, `""` when cleared).
     var cookieToken: String? {
         guard let cookie = sessionCookies.first else { return nil }
         let pair = cookie.split(separator: ";", maxSplits: 1).first ?? ""
-        return String(pair.dropFirst("gatehouse_session=".count))
+        return String(pair.dropFirst(sessionCookieName.count + 1))
     }
 }
 
