@@ -109,6 +109,13 @@ extension ServerConfiguration {
             }
             configuration.tokenTransport = transport
         }
+        // The switch this replaced trusted any peer's header; ignoring it silently would record every
+        // client behind a proxy as the proxy and put them all under one address's limits.
+        if settings.environmentValue("GATEHOUSE_TRUST_FORWARDED_FOR") != nil {
+            throw ServerConfigurationError(
+                "GATEHOUSE_TRUST_FORWARDED_FOR is no longer read: name the proxies whose X-Forwarded-For is believed in GATEHOUSE_TRUSTED_PROXIES (or --trusted-proxy)"
+            )
+        }
         configuration.trustedProxies = try settings.list(flags.trustedProxies, "--trusted-proxy", EnvironmentKey.trustedProxies).map {
             proxy throws(ServerConfigurationError) in
             guard let network = IPNetwork(proxy.text) else {

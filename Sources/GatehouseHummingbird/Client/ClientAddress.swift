@@ -19,8 +19,9 @@ import NIOCore
         let hops = headers[values: .xForwardedFor].flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
         for hop in hops.reversed() {
             let trimmed = hop.trimmingSpaces()
-            guard trimmed.utf8.count <= 45, let address = IPAddress(trimmed) else { break }
-            client = String(trimmed)
+            guard trimmed.utf8.count <= 47, let address = IPAddress(trimmed) else { break }
+            // Recorded without the brackets an IPv6 hop may be written with.
+            client = String(trimmed.first == "[" && trimmed.last == "]" ? trimmed.dropFirst().dropLast() : trimmed)
             if !trustedProxies.contains(where: { $0.contains(address) }) { break }
         }
         return client
