@@ -40,6 +40,13 @@ package struct RotationRules: Sendable {
 
     /// Decides what the presented secret digest means for `session`.
     ///
+    /// Invariant (DESIGN §4.1–4.3): "superseded less than the grace period ago" is measured from when the
+    /// rotation became visible to other requests — the store writes every rotation with its own commit
+    /// time (``SessionUpdate/takesCommitTime``) — never from when it was decided. A commit delayed by a
+    /// stalled disk or a network partition therefore cannot make the token it issued look old: a request
+    /// carrying the previous token right after such a commit is within the grace period, not a lost
+    /// response, and the token the client received is never discarded under it.
+    ///
     /// - Current token: renewed when the policy (or `forceRenewal`) says so; otherwise accepted, and
     ///   marked as presented.
     /// - Any token superseded less than the grace period ago: accepted, not renewed (parallel requests).
