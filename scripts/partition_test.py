@@ -36,11 +36,10 @@ import threading
 import time
 import urllib.parse
 
+from testkit import FAILED, PASSED, Cluster, check, free_port, note
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CLUSTER = os.path.join(ROOT, "scripts", "postgres-test-cluster.sh")
-ENV = dict(os.environ,
-           GATEHOUSE_TEST_PG_PORT=os.environ.get("GATEHOUSE_PARTITION_PG_PORT", "54343"),
-           GATEHOUSE_TEST_PG_STATE_DIR=os.path.join(ROOT, ".build-pg-partition"))
+cluster = Cluster(os.environ.get("GATEHOUSE_PARTITION_PG_PORT", "54343"), ".build-pg-partition")
 
 
 def knob(name, default, cast=float):
@@ -76,31 +75,6 @@ SHUTDOWN_LIMIT = 10.0      # SIGTERM must stop the server this soon
 PASSWORD = "correct horse battery staple"
 SECRET = "partition-test-secret-0123456789abcdef"
 
-PASSED = []
-FAILED = []
-
-
-def check(name, condition, detail=""):
-    (PASSED if condition else FAILED).append(name)
-    print(("ok     " if condition else "FAILED ") + name + (f" ({detail})" if detail and not condition else ""))
-
-
-def note(text):
-    print("       " + text)
-
-
-def cluster(command):
-    subprocess.run(["bash", CLUSTER, command], env=ENV, check=True, stdout=subprocess.DEVNULL)
-
-
-def cluster_url():
-    return subprocess.run(["bash", CLUSTER, "url"], env=ENV, check=True, capture_output=True, text=True).stdout.strip()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def through(url, port):
@@ -636,10 +610,10 @@ def main():
     clients = []
     shutdown = False   # not sent yet; then the seconds it took, or None when the server had to be killed
     try:
-        proxy = PartitionProxy(int(ENV["GATEHOUSE_TEST_PG_PORT"]), lifetime=DURATION + 900)
+        proxy = PartitionProxy(cluster.port, lifetime=DURATION + 900)
         proxy.start()
         port = free_port()
-        database = through(cluster_url(), proxy.port)
+        database = through(cluster.url(), proxy.port)
         with open(log_path, "wb") as log:
             server = subprocess.Popen([binary, "serve", "--database", database, "--port", str(port),
                                        "--secret", SECRET, "--grace-period", GRACE_PERIOD, "--log-level", "info"],

@@ -9,7 +9,6 @@ the debug build of `gatehouse` (built when missing). Loopback only; every wait i
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -17,32 +16,10 @@ import time
 import urllib.error
 import urllib.request
 
+from testkit import FAILED, PASSED, Cluster, check, free_port
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CLUSTER = os.path.join(ROOT, "scripts", "postgres-test-cluster.sh")
-ENV = dict(os.environ,
-           GATEHOUSE_TEST_PG_PORT=os.environ.get("GATEHOUSE_OUTAGE_PG_PORT", "54341"),
-           GATEHOUSE_TEST_PG_STATE_DIR=os.path.join(ROOT, ".build-pg-outage"))
-PASSED = []
-FAILED = []
-
-
-def check(name, condition, detail=""):
-    (PASSED if condition else FAILED).append(name)
-    print(("ok     " if condition else "FAILED ") + name + (f" ({detail})" if detail and not condition else ""))
-
-
-def cluster(command):
-    subprocess.run(["bash", CLUSTER, command], env=ENV, check=True, stdout=subprocess.DEVNULL)
-
-
-def cluster_url():
-    return subprocess.run(["bash", CLUSTER, "url"], env=ENV, check=True, capture_output=True, text=True).stdout.strip()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+cluster = Cluster(os.environ.get("GATEHOUSE_OUTAGE_PG_PORT", "54341"), ".build-pg-outage")
 
 
 def request(port, method, path, body=None, token=None, timeout=30):
@@ -70,7 +47,7 @@ def main():
     try:
         port = free_port()
         log = open(os.path.join(workdir, "server.log"), "wb")
-        server = subprocess.Popen([binary, "serve", "--database", cluster_url(), "--port", str(port),
+        server = subprocess.Popen([binary, "serve", "--database", cluster.url(), "--port", str(port),
                                    "--secret", "outage-test-secret-0123456789abcdef", "--log-level", "warning"],
                                   cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 120

@@ -1,0 +1,43 @@
+"""What the Python end-to-end tests of this repository share: ok/FAILED lines, a throwaway PostgreSQL
+cluster of the test's own (its own port and state folder), and free loopback ports."""
+import os
+import socket
+import subprocess
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CLUSTER_SCRIPT = os.path.join(ROOT, "scripts", "postgres-test-cluster.sh")
+
+PASSED = []
+FAILED = []
+
+
+def check(name, condition, detail=""):
+    """Records and prints one check; `detail` is printed only when it fails."""
+    (PASSED if condition else FAILED).append(name)
+    print(("ok     " if condition else "FAILED ") + name + (f" ({detail})" if detail and not condition else ""))
+
+
+def note(text):
+    print("       " + text)
+
+
+class Cluster:
+    """A throwaway PostgreSQL cluster on 127.0.0.1:`port`, its state in `state_dir` (see
+    scripts/postgres-test-cluster.sh)."""
+
+    def __init__(self, port, state_dir):
+        self.port = int(port)
+        self.env = dict(os.environ, GATEHOUSE_TEST_PG_PORT=str(port), GATEHOUSE_TEST_PG_STATE_DIR=os.path.join(ROOT, state_dir))
+
+    def __call__(self, command):
+        """Runs one command of the cluster script: start, stop, pause, resume."""
+        subprocess.run(["bash", CLUSTER_SCRIPT, command], env=self.env, check=True, stdout=subprocess.DEVNULL)
+
+    def url(self):
+        return subprocess.run(["bash", CLUSTER_SCRIPT, "url"], env=self.env, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
