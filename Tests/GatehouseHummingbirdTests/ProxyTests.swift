@@ -52,6 +52,7 @@ struct ProxyTests {
         Case("an empty hop ends the walk", forwarded: ["203.0.113.7,,10.0.0.5"], expected: "10.0.0.5"),
         Case("an address with a port is malformed", forwarded: ["203.0.113.7:4711"], expected: "10.0.0.1"),
         Case("an overlong hop is malformed", forwarded: [String(repeating: "1", count: 60)], expected: "10.0.0.1"),
+        Case("a hop with a zone is malformed", forwarded: ["203.0.113.7, fe80::1%eth0"], expected: "10.0.0.1"),
         Case("an IPv6 client", forwarded: ["6.6.6.6, 2001:db8::7"], expected: "2001:db8::7"),
         Case("an IPv6 proxy", peer: "2001:db8:ffff::1", trusted: ["2001:db8:ffff::/48"], forwarded: ["203.0.113.7"], expected: "203.0.113.7"),
         Case("an IPv4-mapped peer in a trusted IPv4 block", peer: "::ffff:10.0.0.1", forwarded: ["203.0.113.7"], expected: "203.0.113.7"),
@@ -108,7 +109,7 @@ struct ProxyTests {
         arguments: [
             "", "/8", "10.0.0.0/", "10.0.0.0/33", "10.0.0.0/-1", "10.0.0.0/+8", "10.0.0.0/8/8", "10.0.0.0/ 8", " 10.0.0.0/8",
             "10.0.0/8", "10.0.0.0.0", "256.0.0.0/8", "::/129", "2001:db8::/200", "2001:db8:::/32", "proxy.internal", "localhost",
-            "10.0.0.0/eight", "*",
+            "10.0.0.0/eight", "*", "10.0.+1.0", "+10.0.0.1", "10.0.0.٣", "::ffff:10.+0.0.1",
         ]
     )
     func invalidNetworks(text: String) {

@@ -6,6 +6,7 @@ import HTTPTypes
 /// `Authorization` or the cookie, the CSRF origin check, and the client address.
 enum HeaderProperties {
     static let cookieName = "gatehouse_session"
+    static let everyAddress = [IPNetwork("0.0.0.0/0")!, IPNetwork("::/0")!]
 
     /// The input is up to four newline-separated header values: `Authorization`, `Cookie`, `Origin`
     /// and `X-Forwarded-For` (as bytes, so not necessarily UTF-8).
@@ -25,11 +26,15 @@ enum HeaderProperties {
             let name = HTTPField.Name("X-Forwarded-For")!
             var forwardedFields = HTTPFields()
             forwardedFields.append(HTTPField(name: name, lenientValue: forwarded))
-            let address = ClientAddress.resolve(headers: forwardedFields, remoteAddress: nil, trustForwardedFor: true)
+            // Every hop trusted: the walk reads the whole header.
+            let address = ClientAddress.resolve(headers: forwardedFields, peer: "127.0.0.1", trustedProxies: everyAddress)
             precondition(
                 address.utf8.count <= 45 && address.allSatisfy { $0.isHexDigit || $0 == "." || $0 == ":" },
                 "a forwarded address that is not an address was taken"
             )
+            if let network = IPNetwork(String(decoding: forwarded, as: UTF8.self)) {
+                precondition((0...128).contains(network.prefixLength), "a network with an impossible prefix length")
+            }
         }
     }
 

@@ -39,7 +39,8 @@ package struct IPAddress: Sendable, Hashable {
         guard octets.count == 4 else { return nil }
         var bytes: [UInt8] = []
         for octet in octets {
-            guard (1...3).contains(octet.count), octet.allSatisfy(\.isASCII), let value = UInt8(octet) else { return nil }
+            // Digits only: `UInt8("+13")` is 13, and `+13` is not an octet.
+            guard (1...3).contains(octet.utf8.count), octet.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let value = UInt8(octet) else { return nil }
             bytes.append(value)
         }
         return bytes

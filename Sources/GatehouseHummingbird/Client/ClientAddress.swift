@@ -12,14 +12,19 @@ import NIOCore
     /// address it is throttled and recorded under. A malformed hop ends the walk at the last trusted
     /// address. The empty string when there is no peer.
     @_spi(Fuzzing) public static func resolve(headers: HTTPFields, remoteAddress: SocketAddress?, trustedProxies: [IPNetwork]) -> String {
-        let peer = remoteAddress?.ipAddress ?? ""
+        resolve(headers: headers, peer: remoteAddress?.ipAddress ?? "", trustedProxies: trustedProxies)
+    }
+
+    /// ``resolve(headers:remoteAddress:trustedProxies:)`` with the peer's address as text.
+    @_spi(Fuzzing) public static func resolve(headers: HTTPFields, peer: String, trustedProxies: [IPNetwork]) -> String {
         guard !trustedProxies.isEmpty, isTrusted(peer, trustedProxies) else { return peer }
         var client = peer
         // Several X-Forwarded-For fields form one list, in order.
         let hops = headers[values: .xForwardedFor].flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
         for hop in hops.reversed() {
             let trimmed = hop.trimmingSpaces()
-            guard trimmed.utf8.count <= 47, let address = IPAddress(trimmed) else { break }
+            // A zone (`fe80::1%eth0`) names an interface of the proxy, not a client: such a hop is malformed.
+            guard trimmed.utf8.count <= 47, !trimmed.contains("%"), let address = IPAddress(trimmed) else { break }
             // Recorded without the brackets an IPv6 hop may be written with.
             client = String(trimmed.first == "[" && trimmed.last == "]" ? trimmed.dropFirst().dropLast() : trimmed)
             if !trustedProxies.contains(where: { $0.contains(address) }) { break }
