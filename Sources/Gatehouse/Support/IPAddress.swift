@@ -40,7 +40,9 @@ package struct IPAddress: Sendable, Hashable {
         var bytes: [UInt8] = []
         for octet in octets {
             // Digits only: `UInt8("+13")` is 13, and `+13` is not an octet.
-            guard (1...3).contains(octet.utf8.count), octet.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let value = UInt8(octet) else { return nil }
+            guard (1...3).contains(octet.utf8.count), octet.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let value = UInt8(octet) else {
+                return nil
+            }
             bytes.append(value)
         }
         return bytes
