@@ -117,4 +117,37 @@ enum PostgresCodec {
             retired: try cursor.next(Bool.self)
         )
     }
+
+    // MARK: Outbox
+
+    static let message = """
+        id, channel, kind, account_id, recipient, payload, status, attempts, created_at, next_attempt_at, \
+        leased_until, last_error, sent_at
+        """
+
+    static func message(_ cursor: inout PostgresCursor) throws -> OutboxMessage {
+        let id = try cursor.next(String.self)
+        let channel = OutboxMessage.Channel(rawValue: try cursor.next(String.self))
+        let kind = try cursor.next(String.self)
+        let accountID = try cursor.next(String?.self)
+        let recipient = try cursor.next(String.self)
+        let payload = try cursor.next(String.self)
+        let statusName = try cursor.next(String.self)
+        guard let status = OutboxMessage.Status(rawValue: statusName) else { throw PostgresCursor.UnknownValue(column: "outbox.status") }
+        return OutboxMessage(
+            id: id,
+            channel: channel,
+            kind: kind,
+            accountID: accountID,
+            recipient: recipient,
+            payload: payload,
+            status: status,
+            attempts: try cursor.next(Int.self),
+            createdAt: PostgresTime.date(try cursor.next(Int64.self)),
+            nextAttemptAt: PostgresTime.date(try cursor.next(Int64.self)),
+            leasedUntil: try cursor.next(Int64?.self).map(PostgresTime.date),
+            lastError: try cursor.next(String?.self),
+            sentAt: try cursor.next(Int64?.self).map(PostgresTime.date)
+        )
+    }
 }

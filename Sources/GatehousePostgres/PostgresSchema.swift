@@ -150,5 +150,37 @@ enum PostgresSchema {
                 "CREATE INDEX IF NOT EXISTS throttle_trusted_addresses_seen_idx ON throttle_trusted_addresses (last_success_at)",
             ]
         ),
+        Migration(
+            name: "0003_outbox",
+            statements: [
+                // Messages waiting for delivery, written in the transaction of the change that causes them.
+                // `account_id` has no foreign key: a sent message outlives its account (it no longer carries
+                // anything but its envelope), and deleting an account deletes its unsent messages itself.
+                """
+                CREATE TABLE IF NOT EXISTS outbox (
+                    id TEXT NOT NULL,
+                    channel TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    account_id TEXT,
+                    recipient TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    attempts INTEGER NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    next_attempt_at BIGINT NOT NULL,
+                    leased_until BIGINT,
+                    last_error TEXT,
+                    sent_at BIGINT,
+                    CONSTRAINT outbox_pkey PRIMARY KEY (id)
+                )
+                """,
+                // A claim reads the due, pending messages of one channel, oldest first.
+                "CREATE INDEX IF NOT EXISTS outbox_due_idx ON outbox (status, channel, next_attempt_at, id)",
+                // Listings by status, newest first.
+                "CREATE INDEX IF NOT EXISTS outbox_status_idx ON outbox (status, id)",
+                // The unsent messages of a deleted account.
+                "CREATE INDEX IF NOT EXISTS outbox_account_idx ON outbox (account_id) WHERE account_id IS NOT NULL",
+            ]
+        ),
     ]
 }

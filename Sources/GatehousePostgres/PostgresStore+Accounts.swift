@@ -76,6 +76,20 @@ extension PostgresStore {
         }
     }
 
+    /// The account that has this canonical e-mail address as one of its e-mail contacts, primary or not.
+    public func account(email: String) async throws -> AccountRecord? {
+        try await withConnection("account_by_email") { connection in
+            try await Self.records(
+                """
+                SELECT \(unescaped: PostgresCodec.account) FROM \(unescaped: PostgresCodec.accountSource)
+                WHERE a.account_id = (SELECT account_id FROM contacts WHERE kind = 'email' AND value = \(email))
+                """,
+                on: connection,
+                PostgresCodec.account
+            ).first ?? nil
+        }
+    }
+
     /// The stored password hash; kept out of `AccountRecord` so that loading an account never carries it.
     public func passwordHash(accountID: String) async throws -> String? {
         try await withConnection("password_hash") { connection in
@@ -151,6 +165,70 @@ extension PostgresStore {
                 on: connection,
                 PostgresCodec.account
             ).compactMap { $0 }
+        }
+    }
+
+    /// Makes `email` the account's primary e-mail contact, verified, in one transaction: the old primary
+    /// contact goes, and so does the account's non-primary contact with this address, which the new
+    /// primary one replaces. Returns whether the account exists; an address another account has is
+    /// `AccountError.Code.conflict` (`contactTaken`), and changes nothing.
+    ///
+    /// The account row is locked first, so that two changes of one account run one after the other.
+    public func changePrimaryEmail(accountID: String, to email: String, at date: Date) async throws -> Bool {
+        let now = PostgresTime.millis(date)
+        return try await withConnection("change_primary_email") { connection in
+            try await Self.transaction(on: connection) { connection in
+                guard try await Self.count("SELECT 1 FROM accounts WHERE account_id = \(accountID) FOR UPDATE", on: connection) > 0 else {
+                    return false
+                }
+                let owners = try await Self.records(
+                    "SELECT account_id FROM contacts WHERE kind = 'email' AND value = \(email)",
+                    on: connection
+                ) { cursor in try cursor.next(String.self) }
+                if let owner = owners.first, owner != accountID { throw AccountError.conflict(.contactTaken) }
+                try await connection.query(
+                    """
+                    DELETE FROM contacts WHERE account_id = \(accountID) AND ((kind = 'email' AND value = \(email)) OR is_primary)
+                    """,
+                    logger: Self.queryLogger
+                )
+                do {
+                    try await connection.query(
+                        """
+                        INSERT INTO contacts (account_id, kind, value, verified, is_primary, created_at)
+                        VALUES (\(accountID), 'email', \(email), TRUE, TRUE, \(now))
+                        """,
+                        logger: Self.queryLogger
+                    )
+                } catch let error where PostgresFailure.isUniqueViolation(error) {
+                    // Another account took the address after it was read.
+                    throw AccountError.conflict(.contactTaken)
+                }
+                try await connection.query(
+                    "UPDATE accounts SET email = \(email), email_verified = TRUE, updated_at = \(now) WHERE account_id = \(accountID)",
+                    logger: Self.queryLogger
+                )
+                return true
+            }
+        }
+    }
+
+    /// Deletes the account in one transaction: its contacts, sessions and single-use tokens go with it
+    /// (the foreign keys cascade), its password hash with its row, and its messages not yet sent are
+    /// deleted here; its sent messages, which no longer carry a payload, stay until they are swept.
+    /// Returns whether the account existed.
+    public func deleteAccount(accountID: String) async throws -> Bool {
+        try await withConnection("delete_account") { connection in
+            try await Self.transaction(on: connection) { connection in
+                guard try await Self.count("DELETE FROM accounts WHERE account_id = \(accountID) RETURNING 1", on: connection) > 0 else {
+                    return false
+                }
+                try await connection.query(
+                    "DELETE FROM outbox WHERE account_id = \(accountID) AND status <> 'sent'",
+                    logger: Self.queryLogger
+                )
+                return true
+            }
         }
     }
 }

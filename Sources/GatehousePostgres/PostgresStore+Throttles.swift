@@ -81,6 +81,12 @@ extension PostgresStore {
         }
     }
 
+    public func forgetTrustedAddresses(account: String) async throws {
+        _ = try await withConnection("forget_trusted_addresses") { connection in
+            try await connection.query("DELETE FROM throttle_trusted_addresses WHERE account = \(account)", logger: Self.queryLogger)
+        }
+    }
+
     public func isTrustedAddress(_ address: String, account: String, since date: Date) async throws -> Bool {
         try await withConnection("is_trusted_address") { connection in
             try await Self.count(

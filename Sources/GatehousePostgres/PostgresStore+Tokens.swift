@@ -5,25 +5,29 @@ import PostgresNIO
 import struct Foundation.Date
 
 extension PostgresStore {
-    /// Throws `AccountError.Code.conflict` when a token with the same id or hash exists and
-    /// `AccountError.Code.userNotFound` when the account does not.
-    public func insertToken(_ token: OneTimeTokenRecord) async throws {
+    /// Stores the token and enqueues its messages in one transaction. Throws `AccountError.Code.conflict`
+    /// when a token with the same id or hash, or a message with the same id, exists, and
+    /// `AccountError.Code.userNotFound` when the account does not; then nothing is written.
+    public func insertToken(_ token: OneTimeTokenRecord, messages: [OutboxMessage]) async throws {
         try await withConnection("insert_token") { connection in
-            do {
-                try await connection.query(
-                    """
-                    INSERT INTO one_time_tokens (id, account_id, kind, created_for, hash, reason, created_at, expires_at, used_at)
-                    VALUES (\(token.id), \(token.accountID), \(token.kind.rawValue), \(token.createdFor), \(ByteBuffer(bytes: token.hash)),
-                            \(token.reason), \(PostgresTime.millis(token.createdAt)), \(PostgresTime.millis(token.expiresAt)),
-                            \(token.usedAt.map(PostgresTime.millis)))
-                    """,
-                    logger: Self.queryLogger
-                )
-            } catch let error where PostgresFailure.violation(error) != nil {
-                if PostgresFailure.isUniqueViolation(error) {
-                    throw AccountError.conflict(.idTaken)
+            try await Self.transaction(on: connection) { connection in
+                do {
+                    try await connection.query(
+                        """
+                        INSERT INTO one_time_tokens (id, account_id, kind, created_for, hash, reason, created_at, expires_at, used_at)
+                        VALUES (\(token.id), \(token.accountID), \(token.kind.rawValue), \(token.createdFor), \(ByteBuffer(bytes: token.hash)),
+                                \(token.reason), \(PostgresTime.millis(token.createdAt)), \(PostgresTime.millis(token.expiresAt)),
+                                \(token.usedAt.map(PostgresTime.millis)))
+                        """,
+                        logger: Self.queryLogger
+                    )
+                } catch let error where PostgresFailure.violation(error) != nil {
+                    if PostgresFailure.isUniqueViolation(error) {
+                        throw AccountError.conflict(.idTaken)
+                    }
+                    throw AccountError.userNotFound
                 }
-                throw AccountError.userNotFound
+                try await Self.insertMessages(messages, on: connection)
             }
         }
     }

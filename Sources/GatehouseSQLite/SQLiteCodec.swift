@@ -186,4 +186,39 @@ enum SQLiteCodec {
             retired: try row.decode(Bool.self, atIndex: start + 4)
         )
     }
+
+    // MARK: Outbox
+
+    static let messageColumns = """
+        id, channel, kind, account_id, recipient, payload, status, attempts, created_at, next_attempt_at, \
+        leased_until, last_error, sent_at
+        """
+
+    static func message(_ row: Row, at start: Int = 0) throws -> OutboxMessage {
+        guard let status = OutboxMessage.Status(rawValue: try row.decode(String.self, atIndex: start + 6)) else { throw malformed }
+        return OutboxMessage(
+            id: try row.decode(String.self, atIndex: start),
+            channel: OutboxMessage.Channel(rawValue: try row.decode(String.self, atIndex: start + 1)),
+            kind: try row.decode(String.self, atIndex: start + 2),
+            accountID: try row.decode(String?.self, atIndex: start + 3),
+            recipient: try row.decode(String.self, atIndex: start + 4),
+            payload: try row.decode(String.self, atIndex: start + 5),
+            status: status,
+            attempts: try row.decode(Int.self, atIndex: start + 7),
+            createdAt: date(try row.decode(Int64.self, atIndex: start + 8)),
+            nextAttemptAt: date(try row.decode(Int64.self, atIndex: start + 9)),
+            leasedUntil: try row.decode(Int64?.self, atIndex: start + 10).map(date),
+            lastError: try row.decode(String?.self, atIndex: start + 11),
+            sentAt: try row.decode(Int64?.self, atIndex: start + 12).map(date)
+        )
+    }
+
+    /// The values of ``messageColumns``, in order, for an `INSERT`.
+    static func messageArguments(_ message: OutboxMessage) -> StatementArguments {
+        [
+            message.id, message.channel.rawValue, message.kind, message.accountID, message.recipient, message.payload,
+            message.status.rawValue, message.attempts, millis(message.createdAt), millis(message.nextAttemptAt),
+            millis(message.leasedUntil), message.lastError, millis(message.sentAt),
+        ]
+    }
 }

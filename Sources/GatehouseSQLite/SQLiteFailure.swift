@@ -19,6 +19,7 @@ enum SQLiteFailure {
         ("one_time_tokens.", .idTaken),
         ("signing_keys.kid", .keyIDTaken),
         ("signing_keys.is_signing", .concurrentKeyChange),
+        ("outbox.id", .idTaken),
     ]
 
     static func translate(_ error: any Error, operation: StaticString, logger: Logger) -> any Error {

@@ -10,6 +10,7 @@ enum SQLiteSchema {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1", migrate: createTables)
         migrator.registerMigration("v2", migrate: addSessionEpochAndThrottles)
+        migrator.registerMigration("v3", migrate: addOutbox)
         return migrator
     }
 
@@ -120,6 +121,38 @@ enum SQLiteSchema {
                     PRIMARY KEY (account, address)
                 );
                 CREATE INDEX throttle_trusted_addresses_seen ON throttle_trusted_addresses(last_success_at);
+                """
+        )
+    }
+
+    /// Messages waiting for delivery, written in the transaction of the change that causes them.
+    ///
+    /// `account_id` has no foreign key: a sent message outlives its account (it no longer carries
+    /// anything but its envelope), and deleting an account deletes its unsent messages itself.
+    private static func addOutbox(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE outbox (
+                    id TEXT NOT NULL PRIMARY KEY,
+                    channel TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    account_id TEXT,
+                    recipient TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    created_at INTEGER NOT NULL,
+                    next_attempt_at INTEGER NOT NULL,
+                    leased_until INTEGER,
+                    last_error TEXT,
+                    sent_at INTEGER
+                );
+                -- A claim reads the due, pending messages of one channel, oldest first.
+                CREATE INDEX outbox_due ON outbox(status, channel, next_attempt_at, id);
+                -- Listings by status, newest first.
+                CREATE INDEX outbox_status ON outbox(status, id);
+                -- The unsent messages of a deleted account.
+                CREATE INDEX outbox_account ON outbox(account_id) WHERE account_id IS NOT NULL;
                 """
         )
     }

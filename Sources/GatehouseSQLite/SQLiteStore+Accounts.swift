@@ -61,6 +61,19 @@ extension SQLiteStore {
         }
     }
 
+    /// The account that has this canonical e-mail address as one of its e-mail contacts, primary or not.
+    public func account(email: String) async throws -> AccountRecord? {
+        try await read("account_by_email") { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    SELECT \(SQLiteCodec.accountColumns) FROM \(SQLiteCodec.accountSource)
+                    WHERE a.id = (SELECT account_id FROM contacts WHERE kind = 'email' AND value = ?)
+                    """
+            )
+            return try Row.fetchOne(statement, arguments: [email]).map { try SQLiteCodec.account($0) }
+        }
+    }
+
     /// The stored password hash of an account; `nil` when there is no such account.
     public func passwordHash(accountID: String) async throws -> String? {
         try await read("password_hash") { db in
@@ -124,6 +137,45 @@ extension SQLiteStore {
                 sql: "SELECT \(SQLiteCodec.accountColumns) FROM \(SQLiteCodec.accountSource) ORDER BY a.created_at, a.rowid LIMIT ? OFFSET ?",
                 arguments: [max(0, limit), max(0, offset)]
             ).map { try SQLiteCodec.account($0) }
+        }
+    }
+
+    /// Makes `email` the account's primary e-mail contact, verified, in one transaction: the old primary
+    /// contact goes, and so does the account's non-primary contact with this address, which the new
+    /// primary one replaces. Returns whether the account exists; an address another account has is
+    /// `AccountError.Code.conflict` (`contactTaken`), and changes nothing.
+    public func changePrimaryEmail(accountID: String, to email: String, at date: Date) async throws -> Bool {
+        let now = SQLiteCodec.millis(date)
+        return try await write("change_primary_email") { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE id = ?", arguments: [accountID]) ?? false else { return false }
+            let owner = try String.fetchOne(db, sql: "SELECT account_id FROM contacts WHERE kind = 'email' AND value = ?", arguments: [email])
+            if let owner, owner != accountID { throw AccountError.conflict(.contactTaken) }
+            try db.execute(
+                sql: "DELETE FROM contacts WHERE account_id = ? AND ((kind = 'email' AND value = ?) OR is_primary = 1)",
+                arguments: [accountID, email]
+            )
+            try db.execute(
+                sql: "INSERT INTO contacts (account_id, kind, value, verified, is_primary, created_at) VALUES (?, 'email', ?, 1, 1, ?)",
+                arguments: [accountID, email, now]
+            )
+            try db.execute(
+                sql: "UPDATE accounts SET email = ?, email_verified = 1, updated_at = ? WHERE id = ?",
+                arguments: [email, now, accountID]
+            )
+            return true
+        }
+    }
+
+    /// Deletes the account in one transaction: its contacts, sessions and single-use tokens go with it
+    /// (the foreign keys cascade), its password hash with its row, and its messages not yet sent are
+    /// deleted here; its sent messages, which no longer carry a payload, stay until they are swept.
+    /// Returns whether the account existed.
+    public func deleteAccount(accountID: String) async throws -> Bool {
+        try await write("delete_account") { db in
+            try db.execute(sql: "DELETE FROM accounts WHERE id = ?", arguments: [accountID])
+            guard db.changesCount == 1 else { return false }
+            try db.execute(sql: "DELETE FROM outbox WHERE account_id = ? AND status <> 'sent'", arguments: [accountID])
+            return true
         }
     }
 }

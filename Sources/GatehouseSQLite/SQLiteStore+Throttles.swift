@@ -75,6 +75,12 @@ extension SQLiteStore {
         }
     }
 
+    public func forgetTrustedAddresses(account: String) async throws {
+        try await write("forget_trusted_addresses") { db in
+            try db.execute(sql: "DELETE FROM throttle_trusted_addresses WHERE account = ?", arguments: [account])
+        }
+    }
+
     public func isTrustedAddress(_ address: String, account: String, since date: Date) async throws -> Bool {
         try await read("is_trusted_address") { db in
             try Bool.fetchOne(

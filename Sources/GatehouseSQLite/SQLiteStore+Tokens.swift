@@ -3,9 +3,10 @@ import GRDB
 import Gatehouse
 
 extension SQLiteStore {
-    /// Stores a single-use token. Throws `AccountError.Code.conflict` when its hash (or id) exists and
-    /// `AccountError.Code.userNotFound` when its account does not.
-    public func insertToken(_ token: OneTimeTokenRecord) async throws {
+    /// Stores a single-use token and enqueues its messages in one transaction. Throws
+    /// `AccountError.Code.conflict` when its hash or id, or the id of one of the messages, exists, and
+    /// `AccountError.Code.userNotFound` when its account does not; then nothing is written.
+    public func insertToken(_ token: OneTimeTokenRecord, messages: [OutboxMessage]) async throws {
         try await write("insert_token") { db in
             try db.execute(
                 sql: """
@@ -17,6 +18,7 @@ extension SQLiteStore {
                     SQLiteCodec.millis(token.createdAt), SQLiteCodec.millis(token.expiresAt), SQLiteCodec.millis(token.usedAt),
                 ]
             )
+            try Self.insertMessages(messages, in: db)
         }
     }
 

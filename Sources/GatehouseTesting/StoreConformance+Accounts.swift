@@ -5,7 +5,7 @@ typealias Fixture = StoreFixture
 
 extension StoreConformance {
     static let accountChecks: [StoreConformanceCheck] =
-        creationChecks + ContactRecord.Kind.allCases.map(contactConflictCheck) + contactAndStateChecks
+        creationChecks + ContactRecord.Kind.allCases.map(contactConflictCheck) + contactAndStateChecks + accountLifecycleChecks
 
     private static let creationChecks: [StoreConformanceCheck] = [
         StoreConformanceCheck(.accounts, "create-and-find", "An account is found by id and by username, with its primary e-mail") { store in

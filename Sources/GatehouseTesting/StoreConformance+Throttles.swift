@@ -266,6 +266,30 @@ extension StoreConformance {
 
         StoreConformanceCheck(
             .throttles,
+            "forget-trusted-addresses",
+            "Forgetting an account's trusted addresses forgets every one of them, and none of another account"
+        ) { store in
+            try await store.recordTrustedAddress("203.0.113.7", account: "acct-alice", at: Fixture.date(100))
+            try await store.recordTrustedAddress("2001:db8::1", account: "acct-alice", at: Fixture.date(110))
+            // An account whose id starts with the other's, and one that shares an address with it.
+            try await store.recordTrustedAddress("203.0.113.7", account: "acct-alice2", at: Fixture.date(100))
+            try await store.recordTrustedAddress("203.0.113.7", account: "acct-bob", at: Fixture.date(100))
+
+            try await store.forgetTrustedAddresses(account: "acct-alice")
+            try await expectTrusted(false, "203.0.113.7", "acct-alice", since: 0, in: store, "after its account's addresses were forgotten")
+            try await expectTrusted(false, "2001:db8::1", "acct-alice", since: 0, in: store, "after its account's addresses were forgotten")
+            try await expectTrusted(true, "203.0.113.7", "acct-alice2", since: 0, in: store, "for an account whose id the forgotten one starts")
+            try await expectTrusted(true, "203.0.113.7", "acct-bob", since: 0, in: store, "for another account")
+
+            try await store.forgetTrustedAddresses(account: "acct-nobody")
+            try await expectTrusted(true, "203.0.113.7", "acct-bob", since: 0, in: store, "after forgetting an account without addresses")
+            // The account logs in again from a forgotten address: it is trusted anew.
+            try await store.recordTrustedAddress("203.0.113.7", account: "acct-alice", at: Fixture.date(200))
+            try await expectTrusted(true, "203.0.113.7", "acct-alice", since: 200, in: store, "recorded again after being forgotten")
+        },
+
+        StoreConformanceCheck(
+            .throttles,
             "delete-ended",
             "Counters whose window ended, and addresses last seen, before a date are deleted and counted"
         ) { store in

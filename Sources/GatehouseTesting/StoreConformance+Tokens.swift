@@ -6,8 +6,8 @@ extension StoreConformance {
             let alice = try await Fixture.create(Fixture.account("alice"), in: store)
             let verification = Fixture.token("t-1", of: alice, kind: .emailVerification, hash: 1)
             let recovery = Fixture.token("t-2", of: alice, kind: .passwordRecovery, hash: 2, at: 10)
-            try await store.insertToken(verification)
-            try await store.insertToken(recovery)
+            try await store.insertToken(verification, messages: [])
+            try await store.insertToken(recovery, messages: [])
 
             try await expectEqual(
                 store.tokens(accountID: alice.accountID, kind: .emailVerification),
@@ -29,9 +29,9 @@ extension StoreConformance {
         StoreConformanceCheck(.tokens, "duplicate-hash", "A token hash is unique") { store in
             let alice = try await Fixture.create(Fixture.account("alice"), in: store)
             let original = Fixture.token("t-1", of: alice, hash: 1)
-            try await store.insertToken(original)
+            try await store.insertToken(original, messages: [])
             try await expectAccountError(.conflict, "inserting a token whose hash is taken, under another kind") {
-                try await store.insertToken(Fixture.token("t-2", of: alice, kind: .passwordRecovery, hash: 1))
+                try await store.insertToken(Fixture.token("t-2", of: alice, kind: .passwordRecovery, hash: 1), messages: [])
             }
             try await expectEqual(
                 store.tokens(accountID: alice.accountID, kind: .emailVerification),
@@ -48,7 +48,7 @@ extension StoreConformance {
         StoreConformanceCheck(.tokens, "consume-once", "A token is consumed once") { store in
             let alice = try await Fixture.create(Fixture.account("alice"), in: store)
             let token = Fixture.token("t-1", of: alice, hash: 1)
-            try await store.insertToken(token)
+            try await store.insertToken(token, messages: [])
 
             var expected = token
             expected.usedAt = Fixture.date(60)
@@ -70,7 +70,7 @@ extension StoreConformance {
 
         StoreConformanceCheck(.tokens, "concurrent-consume", "Of concurrent consumptions of one token, exactly one succeeds") { store in
             let alice = try await Fixture.create(Fixture.account("alice"), in: store)
-            try await store.insertToken(Fixture.token("t-1", of: alice, hash: 1))
+            try await store.insertToken(Fixture.token("t-1", of: alice, hash: 1), messages: [])
             let consumed = try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<20 {
                     group.addTask {
@@ -84,8 +84,8 @@ extension StoreConformance {
 
         StoreConformanceCheck(.tokens, "expired", "A token cannot be consumed at or after its expiry") { store in
             let alice = try await Fixture.create(Fixture.account("alice"), in: store)
-            try await store.insertToken(Fixture.token("t-1", of: alice, hash: 1, at: 0, expiresAfter: 100))
-            try await store.insertToken(Fixture.token("t-2", of: alice, hash: 2, at: 0, expiresAfter: 100))
+            try await store.insertToken(Fixture.token("t-1", of: alice, hash: 1, at: 0, expiresAfter: 100), messages: [])
+            try await store.insertToken(Fixture.token("t-2", of: alice, hash: 2, at: 0, expiresAfter: 100), messages: [])
 
             try await expectNil(
                 store.consumeToken(hash: Fixture.digest(1), kind: .emailVerification, at: Fixture.date(100)),
@@ -106,7 +106,7 @@ extension StoreConformance {
 
         StoreConformanceCheck(.tokens, "wrong-kind", "A token is only consumed as its own kind") { store in
             let alice = try await Fixture.create(Fixture.account("alice"), in: store)
-            try await store.insertToken(Fixture.token("t-1", of: alice, kind: .passwordRecovery, hash: 1))
+            try await store.insertToken(Fixture.token("t-1", of: alice, kind: .passwordRecovery, hash: 1), messages: [])
 
             try await expectNil(
                 store.consumeToken(hash: Fixture.digest(1), kind: .emailVerification, at: Fixture.date(10)),
@@ -130,10 +130,10 @@ extension StoreConformance {
         StoreConformanceCheck(.tokens, "delete-by-kind", "Deleting tokens removes one kind of one account") { store in
             let alice = try await Fixture.create(Fixture.account("alice"), in: store)
             let bob = try await Fixture.create(Fixture.account("bob"), in: store)
-            try await store.insertToken(Fixture.token("t-1", of: alice, kind: .passwordRecovery, hash: 1))
-            try await store.insertToken(Fixture.token("t-2", of: alice, kind: .passwordRecovery, hash: 2))
-            try await store.insertToken(Fixture.token("t-3", of: alice, kind: .emailVerification, hash: 3))
-            try await store.insertToken(Fixture.token("t-4", of: bob, kind: .passwordRecovery, hash: 4))
+            try await store.insertToken(Fixture.token("t-1", of: alice, kind: .passwordRecovery, hash: 1), messages: [])
+            try await store.insertToken(Fixture.token("t-2", of: alice, kind: .passwordRecovery, hash: 2), messages: [])
+            try await store.insertToken(Fixture.token("t-3", of: alice, kind: .emailVerification, hash: 3), messages: [])
+            try await store.insertToken(Fixture.token("t-4", of: bob, kind: .passwordRecovery, hash: 4), messages: [])
             _ = try await store.consumeToken(hash: Fixture.digest(2), kind: .passwordRecovery, at: Fixture.date(1))
 
             try await expectEqual(
@@ -164,6 +164,88 @@ extension StoreConformance {
                 store.deleteTokens(accountID: alice.accountID, kind: .passwordRecovery),
                 0,
                 "deleteTokens(accountID:kind:) count the second time"
+            )
+        },
+
+        StoreConformanceCheck(.tokens, "insert-with-messages", "A token and its messages are written together") { store in
+            let alice = try await Fixture.create(Fixture.account("alice"), in: store)
+            let token = Fixture.token("t-1", of: alice, kind: .emailChange, hash: 1)
+            let confirmation = Fixture.message("m-1", of: alice, kind: "confirm_email_change")
+            let notice = Fixture.message("m-2", of: alice, kind: "email_change_requested")
+            try await store.insertToken(token, messages: [confirmation, notice])
+
+            try await expectEqual(store.tokens(accountID: alice.accountID, kind: .emailChange), [token], "tokens(accountID:kind: .emailChange)")
+            try await expectEqual(store.message(id: confirmation.id), confirmation, "message(id:) of the first message written with the token")
+            try await expectEqual(store.message(id: notice.id), notice, "message(id:) of the second message written with the token")
+            try await expectEqual(
+                store.messages(status: .pending, limit: 10).map(\.id),
+                [notice.id, confirmation.id],
+                "ids of the pending messages after the token was written"
+            )
+            try await store.insertToken(Fixture.token("t-2", of: alice, kind: .passwordRecovery, hash: 2), messages: [])
+            try await expectEqual(store.messages(status: nil, limit: 10).count, 2, "number of messages after a token written without any")
+        },
+
+        StoreConformanceCheck(
+            .tokens,
+            "conflict-writes-no-message",
+            "A token refused as a conflict writes none of its messages, and a message refused writes no token"
+        ) { store in
+            let alice = try await Fixture.create(Fixture.account("alice"), in: store)
+            let original = Fixture.token("t-1", of: alice, hash: 1)
+            let mail = Fixture.message("m-1", of: alice)
+            try await store.insertToken(original, messages: [mail])
+
+            try await expectAccountError(.conflict, "inserting a token whose hash is taken, with a message") {
+                try await store.insertToken(
+                    Fixture.token("t-2", of: alice, kind: .passwordRecovery, hash: 1),
+                    messages: [Fixture.message("m-2", of: alice)]
+                )
+            }
+            try await expectNil(store.message(id: "m-2"), "message(id:) of the message of a token whose hash was taken")
+            try await expectAccountError(.conflict, "inserting a token whose id is taken, with a message") {
+                try await store.insertToken(Fixture.token("t-1", of: alice, hash: 3), messages: [Fixture.message("m-3", of: alice)])
+            }
+            try await expectNil(store.message(id: "m-3"), "message(id:) of the message of a token whose id was taken")
+            try await expectAccountError(.conflict, "inserting a token with a message whose id is taken") {
+                try await store.insertToken(
+                    Fixture.token("t-4", of: alice, kind: .passwordRecovery, hash: 4),
+                    messages: [Fixture.message("m-4", of: alice), Fixture.message("m-1", of: alice, kind: "reset_password")]
+                )
+            }
+            try await expectNil(store.message(id: "m-4"), "message(id:) of the other message written with a taken message id")
+            try await expectEqual(
+                store.tokens(accountID: alice.accountID, kind: .passwordRecovery),
+                [],
+                "tokens(accountID:kind:) of the refused tokens' kind"
+            )
+            try await expectEqual(
+                store.tokens(accountID: alice.accountID, kind: .emailVerification),
+                [original],
+                "tokens(accountID:kind:) of the first token's kind"
+            )
+            try await expectEqual(store.messages(status: nil, limit: 10), [mail], "messages(status: nil, limit:) after the refused tokens")
+        },
+
+        StoreConformanceCheck(.tokens, "unknown-account", "A token of an unknown account is refused, with its messages") { store in
+            let ghost = Fixture.account("ghost")
+            try await expectAccountError(.userNotFound, "inserting a token of an unknown account") {
+                try await store.insertToken(Fixture.token("t-1", of: ghost, hash: 1), messages: [Fixture.message("m-1", of: ghost)])
+            }
+            try await expectEqual(
+                store.tokens(accountID: ghost.accountID, kind: .emailVerification),
+                [],
+                "tokens(accountID:kind:) of the unknown account"
+            )
+            try await expectNil(store.message(id: "m-1"), "message(id:) of the message of a token of an unknown account")
+            // Nothing of the refused token is left: its id and hash can be used.
+            let alice = try await Fixture.create(Fixture.account("alice"), in: store)
+            let token = Fixture.token("t-1", of: alice, hash: 1)
+            try await store.insertToken(token, messages: [Fixture.message("m-1", of: alice)])
+            try await expectEqual(
+                store.tokens(accountID: alice.accountID, kind: .emailVerification),
+                [token],
+                "tokens(accountID:kind:) of a known account"
             )
         },
     ]

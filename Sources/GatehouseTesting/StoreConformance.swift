@@ -8,7 +8,7 @@ import Gatehouse
 /// way for a dictionary in memory and for a database behind a connection pool.
 ///
 /// The checks come grouped by ``Concern``: the basics, accounts, sessions, session epochs, session
-/// updates, one-time tokens, signing keys and throttles; ``checks(_:)`` selects one concern. They pass
+/// updates, one-time tokens, signing keys, throttles and the outbox; ``checks(_:)`` selects one concern. They pass
 /// their own dates to the store (whole seconds after ``StoreFixture/epoch``), except where the rule is
 /// that the store reads its own clock: a rotation that takes the commit time must come back stamped
 /// later than a decision time far in the past, which the system clock, or a manual one set anywhere
@@ -52,7 +52,8 @@ public enum StoreConformance {
     public enum Concern: String, Sendable, CaseIterable, CustomStringConvertible {
         /// What a new store holds: nothing.
         case basics
-        /// `AccountStore`: accounts, contacts, password hashes, uniqueness.
+        /// `AccountStore`: accounts, contacts, password hashes, uniqueness; finding an account by any of its
+        /// e-mail addresses, changing its primary one, and deleting an account with everything of it.
         case accounts
         /// `SessionStore`: inserting, reading, listing, revoking and deleting sessions.
         case sessions
@@ -63,13 +64,16 @@ public enum StoreConformance {
         /// `SessionStore.updateSessions(_:)`: compare-and-swap writes, alone, in batches and concurrently,
         /// with their further conditions and the store's commit time.
         case sessionUpdates = "session-updates"
-        /// `TokenStore`: single-use tokens.
+        /// `TokenStore`: single-use tokens, and the messages written with them in one transaction.
         case tokens
         /// `SigningKeyStore`: signing keys, their demotion and their retirement.
         case signingKeys = "signing-keys"
         /// `ThrottleStore`: attempt counters under several limits, all or nothing and concurrently, their
-        /// windows, releases and clearing; trusted addresses; and the deletion of what ended.
+        /// windows, releases and clearing; trusted addresses, their forgetting; and the deletion of what ended.
         case throttles
+        /// `OutboxStore`: messages waiting for delivery, their claims and leases — also by concurrent
+        /// couriers —, their outcomes, listing, retry and deletion.
+        case outbox
 
         /// The concern as a title: "Session updates".
         public var title: String {
@@ -82,6 +86,7 @@ public enum StoreConformance {
             case .tokens: "One-time tokens"
             case .signingKeys: "Signing keys"
             case .throttles: "Throttles"
+            case .outbox: "Outbox"
             }
         }
 
@@ -92,7 +97,7 @@ public enum StoreConformance {
     /// Every check, grouped by concern in the order of `Concern.allCases`.
     public static let checks: [StoreConformanceCheck] =
         basicChecks + accountChecks + sessionChecks + sessionEpochChecks + sessionUpdateChecks + sessionUpdateConditionChecks
-        + tokenChecks + signingKeyChecks + throttleChecks
+        + tokenChecks + signingKeyChecks + throttleChecks + outboxChecks
 
     /// The checks about one concern, for a store that implements only some of the store protocols
     /// and tests them through a `GatehouseStore` that forwards the rest.

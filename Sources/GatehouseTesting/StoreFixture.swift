@@ -132,6 +132,28 @@ public enum StoreFixture {
         )
     }
 
+    /// A pending, never attempted message with id `id`, created and due at `date(seconds)`: an e-mail to
+    /// `account`'s address (or to `someone@example.com`) on the mail channel, or a call with no recipient
+    /// on the webhook channel. Its payload names its id, so no two fixture messages carry the same one.
+    public static func message(
+        _ id: String,
+        channel: OutboxMessage.Channel = .mail,
+        of account: AccountRecord? = nil,
+        kind: String = "verify_email",
+        dueAt seconds: Int = 0
+    ) -> OutboxMessage {
+        OutboxMessage(
+            id: id,
+            channel: channel,
+            kind: kind,
+            accountID: account?.accountID,
+            recipient: channel == .mail ? account?.email ?? "someone@example.com" : "",
+            payload: #"{"link":"https://example.com/confirm?message="# + id + #""}"#,
+            createdAt: date(seconds),
+            nextAttemptAt: date(seconds)
+        )
+    }
+
     /// A key with id `kid`, made at `date(seconds)`, signing or verification-only; its secret is made
     /// from its id, so no two fixture keys share one.
     public static func signingKey(_ kid: String, signing: Bool, at seconds: Int = 0) -> StoredSigningKey {

@@ -153,6 +153,29 @@ struct PostgresTwoInstanceTests {
         }
     }
 
+    @Test("Couriers on A and B claiming at once never get the same message", arguments: 0..<3)
+    func concurrentClaims(round: Int) async throws {
+        try await withTwoInstances { a, b in
+            let messages = (0..<60).map { index in Fixture.message("m-\(index < 10 ? "0" : "")\(index)", dueAt: index) }
+            try await a.store.enqueue(messages)
+            let claims = try await withThrowingTaskGroup(of: [String].self) { group in
+                for index in 0..<12 {
+                    let store = index.isMultiple(of: 2) ? a.store : b.store
+                    group.addTask {
+                        try await store.claimMessages(channel: .mail, limit: 5, leaseUntil: Fixture.date(1_000), at: Fixture.date(100)).map(\.id)
+                    }
+                }
+                var claims: [[String]] = []
+                for try await ids in group { claims.append(ids) }
+                return claims
+            }
+            #expect(claims.allSatisfy { $0.count <= 5 })
+            // Twelve claims of five over sixty messages: every message once, none twice.
+            #expect(claims.flatMap { $0 }.sorted() == messages.map(\.id))
+            #expect(try await b.store.message(id: "m-00")?.leasedUntil == Fixture.date(1_000))
+        }
+    }
+
     @Test("Two instances migrating a new database at once both succeed, and migrate once")
     func concurrentMigrations() async throws {
         try await PostgresTestSupport.withSchema { schema in

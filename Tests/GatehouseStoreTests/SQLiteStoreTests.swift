@@ -20,7 +20,7 @@ struct SQLiteStoreTests {
                 #expect(store.path == path)
                 try await Fixture.create(alice, in: store, passwordHash: "scrypt$kept")
                 try await store.insertSession(session, requiringAccountEpoch: 0)
-                try await store.insertToken(token)
+                try await store.insertToken(token, messages: [])
                 try await store.insertSigningKey(key)
                 #expect(try await store.updateSessions([Fixture.rotation(of: "s-1", from: 1, to: 2)]) == [true])
             }
@@ -32,7 +32,7 @@ struct SQLiteStoreTests {
             #expect(try await reopened.session(id: "s-1") == session.applying(Fixture.rotation(of: "s-1", from: 1, to: 2)))
             #expect(try await reopened.tokens(accountID: alice.accountID, kind: .emailVerification) == [token])
             #expect(try await reopened.signingKeys() == [key])
-            #expect(try await reopened.appliedMigrations() == ["v1", "v2"])
+            #expect(try await reopened.appliedMigrations() == ["v1", "v2", "v3"])
         }
     }
 
@@ -46,7 +46,7 @@ struct SQLiteStoreTests {
             try await store.migrate()
             let again = try SQLiteStore(path: path, logger: testLogger)
             try await again.migrate()
-            #expect(try await again.appliedMigrations() == ["v1", "v2"])
+            #expect(try await again.appliedMigrations() == ["v1", "v2", "v3"])
             #expect(try await again.accounts(limit: 10, offset: 0).map(\.username) == ["alice"])
         }
     }
@@ -63,7 +63,7 @@ struct SQLiteStoreTests {
                 for try await applied in group { all.append(applied) }
                 return all
             }
-            #expect(migrations == Array(repeating: ["v1", "v2"], count: 6))
+            #expect(migrations == Array(repeating: ["v1", "v2", "v3"], count: 6))
             let store = try SQLiteStore(path: path, logger: testLogger)
             #expect(try await store.integrityCheck() == ["ok"])
         }
@@ -78,7 +78,7 @@ struct SQLiteStoreTests {
         let memory = try SQLiteStore.inMemory(logger: testLogger)
         #expect(memory.path == nil)
         #expect(try await memory.journalMode() == "memory")
-        #expect(try await memory.appliedMigrations() == ["v1", "v2"])
+        #expect(try await memory.appliedMigrations() == ["v1", "v2", "v3"])
     }
 
     @Test("Durability sets when a commit is synced", arguments: SQLiteStore.Durability.allCases)
@@ -129,6 +129,32 @@ struct SQLiteStoreTests {
             #expect(try await first.updateSessions([Fixture.rotation(of: "s-1", from: 1, to: 2)]) == [false])
             #expect(try await first.sessionWithAccount(id: "s-1")?.session.valid == false)
             await expectAccountError(.conflict) { try await Fixture.create(Fixture.account("alice"), in: second) }
+        }
+    }
+
+    @Test("Couriers of two stores on one file never claim the same message")
+    func claimsAcrossStores() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("gatehouse.sqlite").path
+            let first = try SQLiteStore(path: path, logger: testLogger)
+            let second = try SQLiteStore(path: path, logger: testLogger)
+            let messages = (0..<40).map { index in Fixture.message("m-\(index < 10 ? "0" : "")\(index)", dueAt: index) }
+            try await first.enqueue(messages)
+            let claims = try await withThrowingTaskGroup(of: [String].self) { group in
+                for index in 0..<8 {
+                    let store = index.isMultiple(of: 2) ? first : second
+                    group.addTask {
+                        try await store.claimMessages(channel: .mail, limit: 5, leaseUntil: Fixture.date(1_000), at: Fixture.date(100)).map(\.id)
+                    }
+                }
+                var claims: [[String]] = []
+                for try await ids in group { claims.append(ids) }
+                return claims
+            }
+            // Eight claims of five over forty messages: every message once, none twice.
+            #expect(claims.flatMap { $0 }.sorted() == messages.map(\.id))
+            #expect(try await second.message(id: "m-00")?.leasedUntil == Fixture.date(1_000))
+            #expect(try await first.integrityCheck() == ["ok"])
         }
     }
 

@@ -30,6 +30,9 @@ actor DictionaryStore: GatehouseStore {
 
     private var keys: [StoredSigningKey] = []
 
+    // Outbox messages by id; listings and claims sort them.
+    private var outbox: [String: OutboxMessage] = [:]
+
     // Throttles, keyed by the bytes of their keys: two keys are the same only when their bytes are.
     private struct Counter {
         var count: Int
@@ -76,6 +79,10 @@ actor DictionaryStore: GatehouseStore {
         accountIDsByUsername[username].flatMap { accountsByID[$0] }.map(withPrimaryContact)
     }
 
+    func account(email: String) async throws -> AccountRecord? {
+        contactOwners[ContactKey(kind: .email, value: email)].flatMap { accountsByID[$0] }.map(withPrimaryContact)
+    }
+
     func passwordHash(accountID: String) async throws -> String? {
         passwordHashesByAccount[accountID]
     }
@@ -110,6 +117,47 @@ actor DictionaryStore: GatehouseStore {
         guard limit > 0, offset < accountIDsInCreationOrder.count else { return [] }
         let page = accountIDsInCreationOrder[max(0, offset)...].prefix(limit)
         return page.compactMap { accountsByID[$0] }.map(withPrimaryContact)
+    }
+
+    func changePrimaryEmail(accountID: String, to email: String, at date: Date) async throws -> Bool {
+        guard accountsByID[accountID] != nil else { return false }
+        let key = ContactKey(kind: .email, value: email)
+        if let owner = contactOwners[key], owner != accountID { throw AccountError.conflict(.contactTaken) }
+        // The old primary contact goes, and so does the account's other contact with this address.
+        let replaced: (ContactRecord) -> Bool = { $0.isPrimary || ($0.kind == .email && $0.value == email) }
+        var contacts = contactsByAccount[accountID] ?? []
+        for contact in contacts where replaced(contact) {
+            contactOwners[ContactKey(kind: contact.kind, value: contact.value)] = nil
+        }
+        contacts.removeAll(where: replaced)
+        contacts.append(ContactRecord(accountID: accountID, kind: .email, value: email, verified: true, isPrimary: true, createdAt: date))
+        contactsByAccount[accountID] = contacts
+        contactOwners[key] = accountID
+        accountsByID[accountID]?.email = email
+        accountsByID[accountID]?.emailVerified = true
+        accountsByID[accountID]?.updatedAt = date
+        return true
+    }
+
+    func deleteAccount(accountID: String) async throws -> Bool {
+        guard let account = accountsByID.removeValue(forKey: accountID) else { return false }
+        accountIDsInCreationOrder.removeAll { $0 == accountID }
+        accountIDsByUsername[account.username] = nil
+        passwordHashesByAccount[accountID] = nil
+        for contact in contactsByAccount.removeValue(forKey: accountID) ?? [] {
+            contactOwners[ContactKey(kind: contact.kind, value: contact.value)] = nil
+        }
+        for session in sessionsByID.values where session.accountID == accountID {
+            sessionsByID[session.id] = nil
+            sessionInsertionNumbers[session.id] = nil
+        }
+        for token in tokens where token.accountID == accountID { tokenHashes.remove(token.hash) }
+        tokens.removeAll { $0.accountID == accountID }
+        // A sent message carries no payload any more: it stays until it is swept.
+        for message in outbox.values where message.accountID == accountID && message.status != .sent {
+            outbox[message.id] = nil
+        }
+        return true
     }
 
     /// The account with the e-mail and verification of its primary e-mail contact, which are the truth.
@@ -209,12 +257,16 @@ actor DictionaryStore: GatehouseStore {
 
     // MARK: TokenStore
 
-    func insertToken(_ token: OneTimeTokenRecord) async throws {
+    func insertToken(_ token: OneTimeTokenRecord, messages: [OutboxMessage]) async throws {
         guard !tokenHashes.contains(token.hash), !tokens.contains(where: { $0.id == token.id }) else {
             throw AccountError.conflict(.idTaken)
         }
+        guard accountsByID[token.accountID] != nil else { throw AccountError.userNotFound }
+        try checkNewMessageIDs(messages)
+        // Every rule holds: write the token and its messages.
         tokens.append(token)
         tokenHashes.insert(token.hash)
+        for message in messages { outbox[message.id] = message }
     }
 
     func consumeToken(hash: [UInt8], kind: OneTimeTokenRecord.Kind, at date: Date) async throws -> OneTimeTokenRecord? {
@@ -297,6 +349,13 @@ actor DictionaryStore: GatehouseStore {
         trustedAddresses[TrustKey(account: Array(account.utf8), address: Array(address.utf8))] = date
     }
 
+    func forgetTrustedAddresses(account: String) async throws {
+        let accountBytes = Array(account.utf8)
+        for key in trustedAddresses.keys where key.account == accountBytes {
+            trustedAddresses[key] = nil
+        }
+    }
+
     func isTrustedAddress(_ address: String, account: String, since date: Date) async throws -> Bool {
         guard let lastSeen = trustedAddresses[TrustKey(account: Array(account.utf8), address: Array(address.utf8))] else { return false }
         return lastSeen >= date
@@ -308,6 +367,90 @@ actor DictionaryStore: GatehouseStore {
         for key in endedCounters { counters[key] = nil }
         for key in staleAddresses { trustedAddresses[key] = nil }
         return endedCounters.count + staleAddresses.count
+    }
+
+    // MARK: OutboxStore
+
+    func enqueue(_ messages: [OutboxMessage]) async throws {
+        try checkNewMessageIDs(messages)
+        for message in messages { outbox[message.id] = message }
+    }
+
+    func claimMessages(channel: OutboxMessage.Channel, limit: Int, leaseUntil: Date, at date: Date) async throws -> [OutboxMessage] {
+        guard limit > 0 else { return [] }
+        let due = outbox.values
+            .filter { message in
+                message.channel == channel && message.status == .pending && message.nextAttemptAt <= date
+                    && (message.leasedUntil.map { $0 <= date } ?? true)
+            }
+            .sorted { ($0.nextAttemptAt, $0.id) < ($1.nextAttemptAt, $1.id) }
+            .prefix(limit)
+        return due.map { message in
+            outbox[message.id]?.leasedUntil = leaseUntil
+            return outbox[message.id] ?? message
+        }
+    }
+
+    func markSent(id: String, at date: Date) async throws {
+        guard var message = outbox[id], message.status == .pending else { return }
+        message.status = .sent
+        message.sentAt = date
+        message.payload = ""
+        message.leasedUntil = nil
+        message.attempts += 1
+        outbox[id] = message
+    }
+
+    func markForRetry(id: String, attempts: Int, nextAttemptAt: Date, error: String) async throws {
+        guard var message = outbox[id], message.status == .pending else { return }
+        message.attempts = attempts
+        message.nextAttemptAt = nextAttemptAt
+        message.lastError = error
+        message.leasedUntil = nil
+        outbox[id] = message
+    }
+
+    func markFailed(id: String, attempts: Int, error: String, at date: Date) async throws {
+        guard var message = outbox[id], message.status == .pending else { return }
+        message.status = .failed
+        message.attempts = attempts
+        message.lastError = error
+        message.leasedUntil = nil
+        message.nextAttemptAt = date
+        outbox[id] = message
+    }
+
+    func messages(status: OutboxMessage.Status?, limit: Int) async throws -> [OutboxMessage] {
+        Array(outbox.values.filter { status == nil || $0.status == status }.sorted { $0.id > $1.id }.prefix(max(0, limit)))
+    }
+
+    func message(id: String) async throws -> OutboxMessage? {
+        outbox[id]
+    }
+
+    func retryMessage(id: String, at date: Date) async throws -> Bool {
+        guard var message = outbox[id], message.status == .failed else { return false }
+        message.status = .pending
+        message.attempts = 0
+        message.nextAttemptAt = date
+        message.leasedUntil = nil
+        outbox[id] = message
+        return true
+    }
+
+    func deleteMessages(endedBefore date: Date) async throws -> Int {
+        // A sent message ended when it was sent, a failed one when it was last due.
+        let ended = outbox.values.filter { $0.status != .pending && ($0.sentAt ?? $0.nextAttemptAt) < date }
+        for message in ended { outbox[message.id] = nil }
+        return ended.count
+    }
+
+    /// Throws a conflict when two of `messages` share an id, or one has the id of a stored message.
+    private func checkNewMessageIDs(_ messages: [OutboxMessage]) throws {
+        var ids: Set<String> = []
+        for message in messages {
+            guard outbox[message.id] == nil, ids.insert(message.id).inserted else { throw AccountError.conflict(.idTaken) }
+        }
     }
 
     /// The counter of `key` if its window is still open at `date`: a window that ended counts nothing.

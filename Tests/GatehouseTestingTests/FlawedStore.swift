@@ -19,6 +19,9 @@ actor FlawedStore: GatehouseStore {
         case ignoresSessionEpoch
         /// Every attempt is reserved and counted, whatever its limits allow.
         case countsWithoutLimit
+        /// A claim returns the due messages whether or not another courier holds them, and records no
+        /// lease: two couriers deliver the same message.
+        case claimsIgnoreLeases
         /// Every call throws, as a database that cannot be reached does.
         case unavailable
 
@@ -72,6 +75,21 @@ actor FlawedStore: GatehouseStore {
         return consumed.last { $0.hash == hash && $0.kind == kind }
     }
 
+    func claimMessages(channel: OutboxMessage.Channel, limit: Int, leaseUntil: Date, at date: Date) async throws -> [OutboxMessage] {
+        guard flaw == .claimsIgnoreLeases else {
+            return try await pass { try await inner.claimMessages(channel: channel, limit: limit, leaseUntil: leaseUntil, at: date) }
+        }
+        return try await inner.messages(status: .pending, limit: .max)
+            .filter { $0.channel == channel && $0.nextAttemptAt <= date }
+            .sorted { ($0.nextAttemptAt, $0.id) < ($1.nextAttemptAt, $1.id) }
+            .prefix(max(0, limit))
+            .map { message in
+                var message = message
+                message.leasedUntil = leaseUntil
+                return message
+            }
+    }
+
     func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date) async throws -> Int {
         guard flaw == .revokesEverySession, case .session = scope else {
             return try await pass { try await inner.revokeSessions(scope, reason: reason, at: date) }
@@ -87,6 +105,7 @@ actor FlawedStore: GatehouseStore {
 
     func account(id: String) async throws -> AccountRecord? { try await pass { try await inner.account(id: id) } }
     func account(username: String) async throws -> AccountRecord? { try await pass { try await inner.account(username: username) } }
+    func account(email: String) async throws -> AccountRecord? { try await pass { try await inner.account(email: email) } }
     func passwordHash(accountID: String) async throws -> String? { try await pass { try await inner.passwordHash(accountID: accountID) } }
 
     func setPasswordHash(accountID: String, hash: String, at date: Date) async throws -> Bool {
@@ -106,6 +125,12 @@ actor FlawedStore: GatehouseStore {
     func accounts(limit: Int, offset: Int) async throws -> [AccountRecord] {
         try await pass { try await inner.accounts(limit: limit, offset: offset) }
     }
+
+    func changePrimaryEmail(accountID: String, to email: String, at date: Date) async throws -> Bool {
+        try await pass { try await inner.changePrimaryEmail(accountID: accountID, to: email, at: date) }
+    }
+
+    func deleteAccount(accountID: String) async throws -> Bool { try await pass { try await inner.deleteAccount(accountID: accountID) } }
     func session(id: String) async throws -> SessionRecord? { try await pass { try await inner.session(id: id) } }
 
     func sessionWithAccount(id: String) async throws -> (session: SessionRecord, account: AccountRecord?)? {
@@ -117,7 +142,10 @@ actor FlawedStore: GatehouseStore {
     }
 
     func deleteSessions(endedBefore date: Date) async throws -> Int { try await pass { try await inner.deleteSessions(endedBefore: date) } }
-    func insertToken(_ token: OneTimeTokenRecord) async throws { try await pass { try await inner.insertToken(token) } }
+
+    func insertToken(_ token: OneTimeTokenRecord, messages: [OutboxMessage]) async throws {
+        try await pass { try await inner.insertToken(token, messages: messages) }
+    }
 
     func deleteTokens(accountID: String, kind: OneTimeTokenRecord.Kind) async throws -> Int {
         try await pass { try await inner.deleteTokens(accountID: accountID, kind: kind) }
@@ -141,11 +169,37 @@ actor FlawedStore: GatehouseStore {
         try await pass { try await inner.recordTrustedAddress(address, account: account, at: date) }
     }
 
+    func forgetTrustedAddresses(account: String) async throws {
+        try await pass { try await inner.forgetTrustedAddresses(account: account) }
+    }
+
     func isTrustedAddress(_ address: String, account: String, since date: Date) async throws -> Bool {
         try await pass { try await inner.isTrustedAddress(address, account: account, since: date) }
     }
 
     func deleteThrottleState(endedBefore date: Date) async throws -> Int {
         try await pass { try await inner.deleteThrottleState(endedBefore: date) }
+    }
+
+    func enqueue(_ messages: [OutboxMessage]) async throws { try await pass { try await inner.enqueue(messages) } }
+    func markSent(id: String, at date: Date) async throws { try await pass { try await inner.markSent(id: id, at: date) } }
+
+    func markForRetry(id: String, attempts: Int, nextAttemptAt: Date, error: String) async throws {
+        try await pass { try await inner.markForRetry(id: id, attempts: attempts, nextAttemptAt: nextAttemptAt, error: error) }
+    }
+
+    func markFailed(id: String, attempts: Int, error: String, at date: Date) async throws {
+        try await pass { try await inner.markFailed(id: id, attempts: attempts, error: error, at: date) }
+    }
+
+    func messages(status: OutboxMessage.Status?, limit: Int) async throws -> [OutboxMessage] {
+        try await pass { try await inner.messages(status: status, limit: limit) }
+    }
+
+    func message(id: String) async throws -> OutboxMessage? { try await pass { try await inner.message(id: id) } }
+    func retryMessage(id: String, at date: Date) async throws -> Bool { try await pass { try await inner.retryMessage(id: id, at: date) } }
+
+    func deleteMessages(endedBefore date: Date) async throws -> Int {
+        try await pass { try await inner.deleteMessages(endedBefore: date) }
     }
 }

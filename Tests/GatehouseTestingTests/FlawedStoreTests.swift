@@ -76,6 +76,30 @@ struct FlawedStoreTests {
         #expect(message == "number of 40 concurrent attempts under a limit of 5 that were reserved: expected 5, got 40", "\(message)")
     }
 
+    @Test("Claims that ignore leases fail the outbox checks that claim a message twice, and no other")
+    func claimsIgnoreLeases() async throws {
+        let (ids, _) = await failingChecks(.claimsIgnoreLeases)
+        #expect(
+            ids.isSuperset(of: [
+                "outbox.claim-order",
+                "outbox.claim-channel",
+                "outbox.lease-expiry",
+                "outbox.concurrent-claims",
+                "outbox.fail-and-retry",
+            ])
+        )
+        #expect(ids.allSatisfy { $0.hasPrefix("outbox.") }, "\(ids.sorted())")
+
+        let check = try #require(StoreConformanceCheck.named("outbox.concurrent-claims"))
+        let error = await #expect(throws: StoreConformanceFailure.self) { try await check.run(on: FlawedStore(.claimsIgnoreLeases)) }
+        let failure = try #require(error)
+        #expect(
+            failure.message.hasPrefix("ids returned by 8 concurrent claims of 3 among 20 due messages, sorted: each message once: expected"),
+            "\(failure.message)"
+        )
+        #expect(failure.fileID == "GatehouseTesting/StoreConformance+Outbox.swift")
+    }
+
     @Test("A failure names the check, says what differs without showing digests, and points at the assertion")
     func failureText() async throws {
         let check = try #require(StoreConformanceCheck.named("session-updates.stale-hash-refused"))

@@ -29,11 +29,12 @@ struct StoreConformanceCatalogueTests {
     func concerns() {
         #expect(
             StoreConformance.Concern.allCases.map(\.rawValue) == [
-                "basics", "accounts", "sessions", "session-epochs", "session-updates", "tokens", "signing-keys", "throttles",
+                "basics", "accounts", "sessions", "session-epochs", "session-updates", "tokens", "signing-keys", "throttles", "outbox",
             ]
         )
         #expect(StoreConformance.Concern.sessionEpochs.title == "Session epochs")
         #expect(StoreConformance.Concern.throttles.description == "Throttles")
+        #expect(StoreConformance.Concern.outbox.title == "Outbox")
     }
 
     @Test("A check describes itself by concern and rule")

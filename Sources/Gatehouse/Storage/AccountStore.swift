@@ -11,6 +11,8 @@ public protocol AccountStore: Sendable {
     func account(id: String) async throws -> AccountRecord?
     /// Looks up by canonical (lower-case) username.
     func account(username: String) async throws -> AccountRecord?
+    /// The account that has `email` (canonical) as one of its e-mail contacts, primary or not.
+    func account(email: String) async throws -> AccountRecord?
     /// The account's password hash, kept apart from the account so that loading one never carries it.
     func passwordHash(accountID: String) async throws -> String?
     /// Replaces the password hash and moves the account to its next session epoch; returns whether the
@@ -25,4 +27,12 @@ public protocol AccountStore: Sendable {
     func markContactVerified(accountID: String, kind: ContactRecord.Kind, value: String) async throws -> ContactRecord?
     /// Accounts ordered by creation.
     func accounts(limit: Int, offset: Int) async throws -> [AccountRecord]
+    /// Makes `email` (canonical) the account's primary e-mail address, verified, in place of the old one,
+    /// in one transaction; returns whether the account exists. Throws ``AccountError/Code/conflict``
+    /// with ``AccountError/Detail/contactTaken`` when another account has the address.
+    func changePrimaryEmail(accountID: String, to email: String, at date: Date) async throws -> Bool
+    /// Deletes the account with everything that belongs to it — contacts, password hash, sessions,
+    /// single-use tokens, its messages not yet sent — in one transaction, so its username and addresses
+    /// can be taken again; returns whether it existed.
+    func deleteAccount(accountID: String) async throws -> Bool
 }

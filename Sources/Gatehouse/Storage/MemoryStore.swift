@@ -17,6 +17,7 @@ public final class MemoryStore: GatehouseStore {
         var keys: [StoredSigningKey] = []
         var throttles: [String: ThrottleCounter] = [:]
         var trustedAddresses: [String: Date] = [:]
+        var outbox: [OutboxMessage] = []
 
         mutating func nextEpoch(_ accountID: String) {
             accounts[accountID]?.sessionEpoch += 1
@@ -71,6 +72,44 @@ public final class MemoryStore: GatehouseStore {
     public func account(username: String) async throws -> AccountRecord? {
         state.withLock { state in
             state.usernames[username].flatMap { state.accounts[$0] }.map(state.withContact)
+        }
+    }
+
+    public func account(email: String) async throws -> AccountRecord? {
+        state.withLock { state in
+            state.contacts.first { $0.kind == .email && $0.value == email }.flatMap { state.accounts[$0.accountID] }.map(state.withContact)
+        }
+    }
+
+    public func changePrimaryEmail(accountID: String, to email: String, at date: Date) async throws -> Bool {
+        try state.withLock { state throws(AccountError) in
+            guard state.accounts[accountID] != nil else { return false }
+            if let owner = state.contacts.first(where: { $0.kind == .email && $0.value == email }), owner.accountID != accountID {
+                throw AccountError.conflict(.contactTaken)
+            }
+            // The address, if the account had it as another contact, becomes the primary one.
+            state.contacts.removeAll { $0.accountID == accountID && (($0.kind == .email && $0.value == email) || $0.isPrimary) }
+            state.contacts.append(ContactRecord(accountID: accountID, kind: .email, value: email, verified: true, isPrimary: true, createdAt: date))
+            state.accounts[accountID]?.email = email
+            state.accounts[accountID]?.emailVerified = true
+            state.accounts[accountID]?.updatedAt = date
+            return true
+        }
+    }
+
+    public func deleteAccount(accountID: String) async throws -> Bool {
+        state.withLock { state in
+            guard let account = state.accounts.removeValue(forKey: accountID) else { return false }
+            state.accountOrder.removeAll { $0 == accountID }
+            state.usernames[account.username] = nil
+            state.passwordHashes[accountID] = nil
+            state.contacts.removeAll { $0.accountID == accountID }
+            let sessions = state.sessions.values.filter { $0.accountID == accountID }.map(\.id)
+            for id in sessions { state.sessions[id] = nil }
+            state.sessionOrder.removeAll { state.sessions[$0] == nil }
+            state.tokens.removeAll { $0.accountID == accountID }
+            state.outbox.removeAll { $0.accountID == accountID && $0.status != .sent }
+            return true
         }
     }
 
@@ -184,12 +223,19 @@ public final class MemoryStore: GatehouseStore {
 
     // MARK: TokenStore
 
-    public func insertToken(_ token: OneTimeTokenRecord) async throws {
+    public func insertToken(_ token: OneTimeTokenRecord, messages: [OutboxMessage]) async throws {
         try state.withLock { state throws(AccountError) in
             guard !state.tokens.contains(where: { $0.hash == token.hash || $0.id == token.id }) else {
                 throw AccountError.conflict(.idTaken)
             }
+            guard state.accounts[token.accountID] != nil else { throw AccountError.userNotFound }
+            guard Set(messages.map(\.id)).count == messages.count,
+                !state.outbox.contains(where: { message in messages.contains { $0.id == message.id } })
+            else {
+                throw AccountError.conflict(.idTaken)
+            }
             state.tokens.append(token)
+            state.outbox.append(contentsOf: messages)
         }
     }
 
@@ -298,6 +344,106 @@ public final class MemoryStore: GatehouseStore {
             for key in counters { state.throttles[key] = nil }
             for key in addresses { state.trustedAddresses[key] = nil }
             return counters.count + addresses.count
+        }
+    }
+
+    public func forgetTrustedAddresses(account: String) async throws {
+        state.withLock { state in
+            let prefix = Self.trustKey(address: "", account: account)
+            for key in state.trustedAddresses.keys where key.utf8.starts(with: prefix.utf8) {
+                state.trustedAddresses[key] = nil
+            }
+        }
+    }
+
+    // MARK: OutboxStore
+
+    public func enqueue(_ messages: [OutboxMessage]) async throws {
+        try state.withLock { state throws(AccountError) in
+            guard Set(messages.map(\.id)).count == messages.count,
+                !state.outbox.contains(where: { message in messages.contains { $0.id == message.id } })
+            else {
+                throw AccountError.conflict(.idTaken)
+            }
+            state.outbox.append(contentsOf: messages)
+        }
+    }
+
+    public func claimMessages(channel: OutboxMessage.Channel, limit: Int, leaseUntil: Date, at date: Date) async throws -> [OutboxMessage] {
+        state.withLock { state in
+            let due = state.outbox.indices
+                .filter { index in
+                    let message = state.outbox[index]
+                    return message.channel == channel && message.status == .pending && message.nextAttemptAt <= date
+                        && (message.leasedUntil.map { $0 <= date } ?? true)
+                }
+                .sorted { (state.outbox[$0].nextAttemptAt, state.outbox[$0].id) < (state.outbox[$1].nextAttemptAt, state.outbox[$1].id) }
+                .prefix(max(0, limit))
+            return due.map { index in
+                state.outbox[index].leasedUntil = leaseUntil
+                return state.outbox[index]
+            }
+        }
+    }
+
+    public func markSent(id: String, at date: Date) async throws {
+        state.withLock { state in
+            guard let index = state.outbox.firstIndex(where: { $0.id == id && $0.status == .pending }) else { return }
+            state.outbox[index].status = .sent
+            state.outbox[index].sentAt = date
+            state.outbox[index].payload = ""
+            state.outbox[index].leasedUntil = nil
+            state.outbox[index].attempts += 1
+        }
+    }
+
+    public func markForRetry(id: String, attempts: Int, nextAttemptAt: Date, error: String) async throws {
+        state.withLock { state in
+            guard let index = state.outbox.firstIndex(where: { $0.id == id && $0.status == .pending }) else { return }
+            state.outbox[index].attempts = attempts
+            state.outbox[index].nextAttemptAt = nextAttemptAt
+            state.outbox[index].lastError = error
+            state.outbox[index].leasedUntil = nil
+        }
+    }
+
+    public func markFailed(id: String, attempts: Int, error: String, at date: Date) async throws {
+        state.withLock { state in
+            guard let index = state.outbox.firstIndex(where: { $0.id == id && $0.status == .pending }) else { return }
+            state.outbox[index].status = .failed
+            state.outbox[index].attempts = attempts
+            state.outbox[index].lastError = error
+            state.outbox[index].leasedUntil = nil
+            state.outbox[index].nextAttemptAt = date
+        }
+    }
+
+    public func messages(status: OutboxMessage.Status?, limit: Int) async throws -> [OutboxMessage] {
+        state.withLock { state in
+            Array(state.outbox.filter { status == nil || $0.status == status }.sorted { $0.id > $1.id }.prefix(max(0, limit)))
+        }
+    }
+
+    public func message(id: String) async throws -> OutboxMessage? {
+        state.withLock { state in state.outbox.first { $0.id == id } }
+    }
+
+    public func retryMessage(id: String, at date: Date) async throws -> Bool {
+        state.withLock { state in
+            guard let index = state.outbox.firstIndex(where: { $0.id == id && $0.status == .failed }) else { return false }
+            state.outbox[index].status = .pending
+            state.outbox[index].attempts = 0
+            state.outbox[index].nextAttemptAt = date
+            state.outbox[index].leasedUntil = nil
+            return true
+        }
+    }
+
+    public func deleteMessages(endedBefore date: Date) async throws -> Int {
+        state.withLock { state in
+            let before = state.outbox.count
+            state.outbox.removeAll { $0.status != .pending && ($0.sentAt ?? $0.nextAttemptAt) < date }
+            return before - state.outbox.count
         }
     }
 

@@ -1,16 +1,21 @@
 import struct Foundation.Date
 
-/// A single-use token (e-mail verification, password reset), stored as the SHA-256 of its value.
+/// A single-use token (e-mail verification, password reset, e-mail change), stored as the SHA-256 of
+/// its value.
 public struct OneTimeTokenRecord: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
+        /// Confirms that the account holder reads the address in ``OneTimeTokenRecord/createdFor``.
         case emailVerification = "email_verification"
+        /// Sets a new password for a holder who forgot theirs.
         case passwordRecovery = "password_recovery"
+        /// Confirms a new address (``OneTimeTokenRecord/createdFor``), which then becomes the account's.
+        case emailChange = "email_change"
     }
 
     public var id: String
     public var accountID: String
     public var kind: Kind
-    /// What the token is for: the e-mail address to verify, or the account id for a reset.
+    /// What the token is for: the e-mail address to verify or to change to, or the account id for a reset.
     public var createdFor: String
     public var hash: [UInt8]
     public var reason: String?

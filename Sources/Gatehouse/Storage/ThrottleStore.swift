@@ -17,6 +17,8 @@ public protocol ThrottleStore: Sendable {
     func clearAttempts(keys: [String], prefixes: [String]) async throws
     /// Remembers that `address` logged in to `account` at `date`.
     func recordTrustedAddress(_ address: String, account: String, at date: Date) async throws
+    /// Forgets every address recorded as trusted for `account` (the account was deleted).
+    func forgetTrustedAddresses(account: String) async throws
     /// Whether `address` logged in to `account` at or after `date`.
     func isTrustedAddress(_ address: String, account: String, since date: Date) async throws -> Bool
     /// Deletes counters whose window ended, and trusted addresses last seen, before `date`; returns how

@@ -51,6 +51,11 @@ final class FaultyStore: AccountStore, SessionStore, TokenStore, ThrottleStore {
         return try await inner.account(username: username)
     }
 
+    func account(email: String) async throws -> AccountRecord? {
+        try check()
+        return try await inner.account(email: email)
+    }
+
     func passwordHash(accountID: String) async throws -> String? {
         try check()
         return try await inner.passwordHash(accountID: accountID)
@@ -79,6 +84,16 @@ final class FaultyStore: AccountStore, SessionStore, TokenStore, ThrottleStore {
     func accounts(limit: Int, offset: Int) async throws -> [AccountRecord] {
         try check()
         return try await inner.accounts(limit: limit, offset: offset)
+    }
+
+    func changePrimaryEmail(accountID: String, to email: String, at date: Date) async throws -> Bool {
+        try check()
+        return try await inner.changePrimaryEmail(accountID: accountID, to: email, at: date)
+    }
+
+    func deleteAccount(accountID: String) async throws -> Bool {
+        try check()
+        return try await inner.deleteAccount(accountID: accountID)
     }
 
     func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int) async throws {
@@ -118,9 +133,9 @@ final class FaultyStore: AccountStore, SessionStore, TokenStore, ThrottleStore {
         return try await inner.deleteSessions(endedBefore: date)
     }
 
-    func insertToken(_ token: OneTimeTokenRecord) async throws {
+    func insertToken(_ token: OneTimeTokenRecord, messages: [OutboxMessage]) async throws {
         try check()
-        try await inner.insertToken(token)
+        try await inner.insertToken(token, messages: messages)
     }
 
     func consumeToken(hash: [UInt8], kind: OneTimeTokenRecord.Kind, at date: Date) async throws -> OneTimeTokenRecord? {
@@ -158,6 +173,11 @@ final class FaultyStore: AccountStore, SessionStore, TokenStore, ThrottleStore {
     func recordTrustedAddress(_ address: String, account: String, at date: Date) async throws {
         try check()
         try await inner.recordTrustedAddress(address, account: account, at: date)
+    }
+
+    func forgetTrustedAddresses(account: String) async throws {
+        try check()
+        try await inner.forgetTrustedAddresses(account: account)
     }
 
     func isTrustedAddress(_ address: String, account: String, since date: Date) async throws -> Bool {
