@@ -72,10 +72,10 @@ struct LoginTests {
     @Test func setPassword() async throws {
         let world = World { $0.keepsSessionsOnPasswordChange = true }
         let (before, _) = try await world.login()
-        try await world.accounts.setPassword(accountID: before.account.accountID, newPassword: "new1234")
+        try await world.accounts.setPassword(accountID: before.account.accountID, newPassword: "a new passphrase 2")
         await expectAccountError(.loginFailed) { _ = try await world.login() }
         let request = Fixture.request()
-        let after = try await world.accounts.userByPasswordLogin(username: Fixture.username, password: "new1234", request: request)
+        let after = try await world.accounts.userByPasswordLogin(username: Fixture.username, password: "a new passphrase 2", request: request)
         // Sessions kept on password changes (`keepsSessionsOnPasswordChange`): other sessions keep working.
         let renewed = try await world.send(before.authToken)
         try await world.accounts.setPassword(
@@ -89,7 +89,7 @@ struct LoginTests {
 
     /// Scenario 24, inverted.
     @Test func setPasswordForUnknownAccount() async throws {
-        await expectAccountError(.userNotFound) { try await World().accounts.setPassword(accountID: "nobody", newPassword: "new1234") }
+        await expectAccountError(.userNotFound) { try await World().accounts.setPassword(accountID: "nobody", newPassword: "a new passphrase 2") }
     }
 
     /// Scenario 25.

@@ -4,12 +4,13 @@ import GatehouseTesting
 import Testing
 
 /// The fixtures of the behavioural scenarios: secret `987654321`, a request from IP `12345678` with
-/// user agent `IE`, and the account `antoniopresto` / `antonio@example.com` / `1234567`.
+/// user agent `IE`, and the account `antoniopresto` / `antonio@example.com`. Its password is a
+/// passphrase: the scenarios' `1234567` is too short and too common for the password policy.
 enum Fixture {
     static let secret = "987654321"
     static let username = "antoniopresto"
     static let email = "antonio@example.com"
-    static let password = "1234567"
+    static let password = "antonio's long passphrase"
 
     static func request(token: String? = nil, ip: String? = "12345678", userAgent: String? = "IE") -> SessionRequest {
         SessionRequest(authToken: token, requestIp: ip, userAgent: userAgent, onCallDestroySession: { _ in })

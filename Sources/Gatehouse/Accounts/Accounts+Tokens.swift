@@ -42,14 +42,7 @@ extension Accounts {
     /// its other reset tokens. Returns the account id.
     @discardableResult
     public func resetPassword(token: String, newPassword: String) async throws -> String {
-        _ = try AccountValidation.normalizedPassword(newPassword)
-        let record = try await consume(token, kind: .passwordRecovery)
-        try await setPassword(accountID: record.accountID, newPassword: newPassword, revoking: .all)
-        if let account = try await store.account(id: record.accountID) {
-            try await loginThrottle?.clear(username: account.username)
-        }
-        _ = try await removeAllResetPasswordTokens(accountID: record.accountID)
-        return record.accountID
+        try await recoverPassword(token: token, newPassword: newPassword)
     }
 
     /// Deletes every reset token of the account; returns how many.
@@ -57,16 +50,18 @@ extension Accounts {
         try await store.deleteTokens(accountID: accountID, kind: .passwordRecovery)
     }
 
-    private func issue(
+    /// Creates a token and stores it with the messages `messages` makes of its value, in one write.
+    func issue(
         _ kind: OneTimeTokenRecord.Kind,
         accountID: String,
         createdFor: String,
         reason: String?,
         token: String?,
-        lifetime: Duration
+        lifetime: Duration,
+        messages: (String) throws -> [OutboxMessage] = { _ in [] }
     ) async throws -> IssuedToken {
         let random = options.sessions.random
-        let value = token ?? Base64URL.encode(random.bytes(64))
+        let value = token ?? Base64URL.encode(random.bytes(32))
         guard (16...1000).contains(value.utf8.count) else {
             throw AccountError.invalidRequest(.oneTimeToken)
         }
@@ -81,14 +76,19 @@ extension Accounts {
             createdAt: now,
             expiresAt: now.addingTimeInterval(lifetime.seconds)
         )
-        try await store.insertToken(record)
+        try await store.insertToken(record, messages: try messages(value))
         return IssuedToken(value: value, record: record)
     }
 
-    private func consume(_ token: String, kind: OneTimeTokenRecord.Kind) async throws -> OneTimeTokenRecord {
-        guard token.utf8.count <= 1000,
-            let record = try await store.consumeToken(hash: SecretDigest.sha256(token), kind: kind, at: options.sessions.clock.now())
-        else { throw AccountError.invalidToken }
+    func consume(_ token: String, kind: OneTimeTokenRecord.Kind) async throws -> OneTimeTokenRecord {
+        guard let record = try await spend(token, kind: kind) else { throw AccountError.invalidToken }
         return record
+    }
+
+    /// Spends a token of `kind` if it is valid; `nil` when it is unknown, used or expired. A store
+    /// failure is thrown, not taken for an invalid token.
+    func spend(_ token: String, kind: OneTimeTokenRecord.Kind) async throws -> OneTimeTokenRecord? {
+        guard token.utf8.count <= 1000 else { return nil }
+        return try await store.consumeToken(hash: SecretDigest.sha256(token), kind: kind, at: options.sessions.clock.now())
     }
 }

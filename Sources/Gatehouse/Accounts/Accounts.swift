@@ -29,8 +29,8 @@ public final class Accounts: Sendable {
         self.loginThrottle = options.loginThrottle.map { LoginThrottle(limits: $0, store: store, clock: options.sessions.clock) }
     }
 
-    private var clock: any WallClock { options.sessions.clock }
-    private var random: any RandomSource { options.sessions.random }
+    var clock: any WallClock { options.sessions.clock }
+    var random: any RandomSource { options.sessions.random }
     var logger: Logger { options.sessions.logger }
 
     // MARK: Accounts
@@ -41,7 +41,7 @@ public final class Accounts: Sendable {
     public func createAccount(_ input: CreateAccountInput) async throws -> Account {
         let username = try AccountValidation.canonicalUsername(input.username)
         let email = try AccountValidation.canonicalEmail(input.email)
-        let password = try AccountValidation.normalizedPassword(input.password)
+        let password = try options.passwordPolicy.check(input.password)
         let now = clock.now()
         let accountID = Identifiers.ulid(at: now, random: random)
 
@@ -70,14 +70,30 @@ public final class Accounts: Sendable {
     /// whether or not the account is created, so the limit also bounds how fast anyone can learn which
     /// usernames and e-mail addresses exist. Over it: ``AccountError/Code/tooManyAttempts``.
     public func signUp(_ input: CreateAccountInput, client: ConnectionInfo, logger: Logger? = nil) async throws -> Account {
+        let logger = logger ?? self.logger
         if let limit = options.signUpLimit {
             let key = "signup.address:\(ThrottleKeys.address(client.ip))"
             if case .refused(let retryAfter) = try await store.reserveAttempt(under: [limit.limit(key)], at: clock.now()) {
-                (logger ?? self.logger).notice("sign-up throttled", metadata: ["gatehouse.client_ip": "\(client.ip)"])
+                logger.notice("sign-up throttled", metadata: ["gatehouse.client_ip": "\(client.ip)"])
                 throw AccountError.tooManyAttempts(retryAfter: Int(retryAfter.seconds.rounded(.up)))
             }
         }
-        return try await createAccount(input)
+        let account = try await createAccount(input)
+        if options.sendsVerificationOnSignUp {
+            // The account exists whatever happens here: a message that could not be queued is asked for
+            // again with `requestEmailVerification`, and does not count against its limits.
+            do {
+                if let record = try await store.account(id: account.accountID) {
+                    try await sendVerification(to: record, logger: logger)
+                }
+            } catch {
+                logger.warning(
+                    "the verification message of a new account could not be queued",
+                    metadata: ["gatehouse.account_id": "\(account.accountID)", "gatehouse.error": "\(error)"]
+                )
+            }
+        }
+        return account
     }
 
     /// The account with this username (case-insensitive), if any.
@@ -98,7 +114,14 @@ public final class Accounts: Sendable {
     public func logIn(username: String, password: String, client: ConnectionInfo, logger: Logger? = nil) async throws -> Authentication {
         let logger = logger ?? self.logger
         let record = try await checkPassword(username: username, password: password, ip: client.ip, logger: logger)
+        try checkLoginAllowed(record)
         return try await sessions.startSession(for: Account(record), client: client, logger: logger)
+    }
+
+    /// Refuses a login the account may not make yet: with ``AccountsOptions/requiresVerifiedEmail``, an
+    /// unverified address. Checked after the password, so only its holder learns it.
+    func checkLoginAllowed(_ record: AccountRecord) throws(AccountError) {
+        if options.requiresVerifiedEmail, !record.emailVerified { throw AccountError.emailNotVerified }
     }
 
     /// The account whose password `password` is, or ``AccountError/Code/loginFailed``; counted by the
@@ -135,7 +158,7 @@ public final class Accounts: Sendable {
     /// changes creates no session, whatever `revocation` says.
     public func setPassword(accountID: String, newPassword: String, revoking requested: SessionRevocation? = nil) async throws {
         let revocation = requested ?? (options.keepsSessionsOnPasswordChange ? .none : .all)
-        let password = try AccountValidation.normalizedPassword(newPassword)
+        let password = try options.passwordPolicy.check(newPassword)
         let hash = try await options.passwordHasher.hash(password)
         guard try await store.setPasswordHash(accountID: accountID, hash: hash, at: clock.now()) else {
             throw AccountError.userNotFound

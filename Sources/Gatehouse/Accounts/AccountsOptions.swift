@@ -11,10 +11,28 @@ public struct AccountsOptions: Sendable {
     /// Whether ``Accounts/setPassword(accountID:newPassword:revoking:)`` keeps the account's sessions when
     /// it is not told otherwise. Default `false`: a new password ends every session.
     public var keepsSessionsOnPasswordChange = false
-    /// How long an e-mail verification token can be used. Default 2 days.
+    /// How long an e-mail verification (or e-mail change) token can be used. Default 48 hours.
     public var emailVerificationTokenLifetime: Duration = .seconds(2 * 86_400)
     /// How long a password reset token can be used. Default 1 hour.
     public var passwordResetTokenLifetime: Duration = .seconds(3_600)
+    /// The rules a new password must follow: at least 8 characters, not a common password.
+    public var passwordPolicy = PasswordPolicy()
+    /// Whether ``Accounts/signUp(_:client:logger:)`` sends the new account a verification message at once.
+    /// Default `false` (a library may verify addresses its own way); `gatehouse serve` turns it on.
+    public var sendsVerificationOnSignUp = false
+    /// Whether a login is refused with ``AccountError/Code/emailNotVerified`` until the account's e-mail
+    /// address is verified. Default `false`.
+    public var requiresVerifiedEmail = false
+    /// Where the links in messages point: the application's pages for confirming an address and for
+    /// setting a new password.
+    public var links = MessageLinks()
+    /// Who messages come from, for the courier that sends them (`Name <address>`).
+    public var messageSender = "Gatehouse <no-reply@localhost>"
+    /// Recovery and verification requests per e-mail address (a victim's inbox is not flooded).
+    /// Default 5 per hour.
+    public var messageLimitPerEmail: RateLimit? = RateLimit(count: 5, window: .seconds(3_600))
+    /// Recovery and verification requests per client address. Default 20 per hour.
+    public var messageLimitPerAddress: RateLimit? = RateLimit(count: 20, window: .seconds(3_600))
 
     public init(sessions: SessionsOptions) {
         self.sessions = sessions

@@ -46,6 +46,11 @@ extension AccountError {
         public static let conflict = Code("Conflict", "The value is already taken.")
         /// A cookie-authenticated, state-changing request came from another site.
         public static let csrfRejected = Code("CSRFRejected", "The request was refused as a cross-site request.")
+        /// A new password is too short or too common (``AccountError/Detail/passwordTooShort``,
+        /// ``AccountError/Detail/commonPassword``).
+        public static let weakPassword = Code("WeakPassword", "The password is too weak.")
+        /// The account must verify its e-mail address before it can log in.
+        public static let emailNotVerified = Code("EmailNotVerified", "The e-mail address is not verified yet.")
         /// A JSON route was sent a body that is not `application/json`.
         public static let unsupportedMediaType = Code("UnsupportedMediaType", "The request body must be application/json.")
         /// The storage backend cannot be reached or cannot complete the operation.

@@ -20,6 +20,8 @@ extension AccountError {
         public static let email = Detail("email", "The e-mail address is not valid.")
         public static let password = Detail("password", "A password is 7 to 200 characters long.")
         public static let phone = Detail("phone", "The phone number is not valid.")
+        public static let passwordTooShort = Detail("password_too_short", "The new password is too short.")
+        public static let commonPassword = Detail("common_password", "This password is one of the most commonly used passwords; choose another.")
         public static let customContact = Detail("custom_contact", "A custom contact is 1 to 200 printable characters.")
         public static let oneTimeToken = Detail("token", "A token is 16 to 1000 characters long.")
         public static let body = Detail("body", "The request body is not valid JSON of the expected shape.")
@@ -73,6 +75,8 @@ extension AccountError {
         public static let signingKeyRetirement = Detail("signing_key", "The signing key cannot be retired; rotate to a new key first.")
         public static let retiredKey = Detail("retired_key", "This key is already retired.")
         public static let unknownKeyID = Detail("unknown_key_id", "There is no key with this id.")
+        public static let unknownMessage = Detail("unknown_message", "There is no message with this id.")
+        public static let messageNotFailed = Detail("message_not_failed", "Only a failed message can be retried.")
         public static let routesWithoutMiddleware = Detail("routes_without_middleware", "The Gatehouse routes run without GatehouseMiddleware.")
     }
 }

@@ -21,6 +21,8 @@ extension AccountError {
     public static var loginFailed: AccountError { AccountError(.loginFailed) }
     /// ``Code/csrfRejected``.
     public static var csrfRejected: AccountError { AccountError(.csrfRejected) }
+    /// ``Code/emailNotVerified``.
+    public static var emailNotVerified: AccountError { AccountError(.emailNotVerified) }
     /// ``Code/unsupportedMediaType``.
     public static var unsupportedMediaType: AccountError { AccountError(.unsupportedMediaType) }
     /// ``Code/hookFrozen``.
@@ -45,6 +47,8 @@ extension AccountError {
     public static func storeUnavailable(_ detail: Detail? = nil) -> AccountError { AccountError(.storeUnavailable, detail) }
     /// ``Code/invalidConfiguration``, with the setting that cannot work.
     public static func invalidConfiguration(_ detail: Detail? = nil) -> AccountError { AccountError(.invalidConfiguration, detail) }
+    /// ``Code/weakPassword``, with the rule the password breaks.
+    public static func weakPassword(_ detail: Detail) -> AccountError { AccountError(.weakPassword, detail) }
     /// ``Code/tooManyAttempts``; `retryAfter` (seconds) is at least 1.
     public static func tooManyAttempts(retryAfter: Int) -> AccountError { AccountError(.tooManyAttempts, retryAfter: max(1, retryAfter)) }
 }

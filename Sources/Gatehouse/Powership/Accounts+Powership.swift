@@ -32,6 +32,7 @@ extension Accounts {
     /// session put on it.
     public func userByPasswordLogin(username: String, password: String, request: SessionRequest) async throws -> LoginResult {
         let record = try await checkPassword(username: username, password: password, ip: request.requestIp ?? "", logger: logger)
+        try checkLoginAllowed(record)
         return try await sessions.upsertRefreshTokenAndSessionDocument(.insert(account: Account(record)), request: request)
     }
 
