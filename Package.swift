@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "GatehouseSQLite", targets: ["GatehouseSQLite"]),
         .library(name: "GatehousePostgres", targets: ["GatehousePostgres"]),
         .library(name: "GatehouseHummingbird", targets: ["GatehouseHummingbird"]),
+        .library(name: "GatehouseMail", targets: ["GatehouseMail"]),
         .library(name: "GatehouseTesting", targets: ["GatehouseTesting"]),
         .executable(name: "gatehouse", targets: ["GatehouseCommand"]),
     ],
@@ -30,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
     ],
     targets: [
         // MARK: Libraries
@@ -83,6 +86,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "GatehouseMail",
+            dependencies: [
+                "Gatehouse",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "GatehouseTesting",
             dependencies: ["Gatehouse"],
             swiftSettings: swiftSettings
@@ -97,6 +115,7 @@ let package = Package(
                 "GatehouseSQLite",
                 "GatehousePostgres",
                 "GatehouseHummingbird",
+                "GatehouseMail",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -111,6 +130,7 @@ let package = Package(
                 "GatehousePostgres",
                 "GatehouseHummingbird",
                 "GatehouseServer",
+                "GatehouseMail",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -143,6 +163,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "GatehouseMailTests",
+            dependencies: [
+                "Gatehouse",
+                "GatehouseMail",
+                "GatehouseTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "GatehouseTestingTests",
             dependencies: ["Gatehouse", "GatehouseTesting"],
             swiftSettings: swiftSettings
@@ -164,6 +198,7 @@ let package = Package(
                 "Gatehouse",
                 "GatehouseSQLite",
                 "GatehouseHummingbird",
+                "GatehouseMail",
                 "GatehouseTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
