@@ -67,11 +67,11 @@ public struct GatehouseHTTPError: HTTPResponseError, Sendable, CustomStringConve
         case .unauthorized, .tokenVerificationFailed, .sessionExpired, .invalidSession, .tokenTheftDetected,
             .userNotFound, .loginFailed, .invalidEncodedSession, .authenticationFailed:
             .unauthorized
-        case .userDeactivated, .csrfRejected:
+        case .userDeactivated, .csrfRejected, .emailNotVerified:
             .forbidden
         case .unsupportedMediaType:
             .unsupportedMediaType
-        case .invalidRequest, .invalidLocationInfoIP, .invalidLocationInfoUserAgent, .invalidToken, .invalidTokens:
+        case .invalidRequest, .invalidLocationInfoIP, .invalidLocationInfoUserAgent, .invalidToken, .invalidTokens, .weakPassword:
             .badRequest
         case .sessionNotFound, .impersonatedUserNotFound, .serviceNotFound:
             .notFound

@@ -11,9 +11,9 @@ struct GatehouseRouteHandlers<Context: GatehouseRequestContextProtocol>: Sendabl
     let accounts: Accounts
     let configuration: GatehouseHTTPConfiguration
 
-    private var cookie: SessionCookie { SessionCookie(configuration: configuration) }
-    private var csrf: CSRFCheck { CSRFCheck(configuration: configuration) }
-    private var sessions: Sessions { accounts.sessions }
+    var cookie: SessionCookie { SessionCookie(configuration: configuration) }
+    var csrf: CSRFCheck { CSRFCheck(configuration: configuration) }
+    var sessions: Sessions { accounts.sessions }
 
     // MARK: Routes
 
@@ -63,8 +63,7 @@ struct GatehouseRouteHandlers<Context: GatehouseRequestContextProtocol>: Sendabl
     /// token in the cookie only: the body says when it expires, never what it is.
     func refresh(_ request: Request, context: Context) async throws -> Response {
         let caller = try authenticated(context)
-        var current = caller.authentication
-        var headers = HTTPFields()
+        let current = caller.authentication
         if !current.isRenewed, case .olderThan = sessions.options.renewal,
             let renewed = try await sessions.authenticate(
                 token: current.token,
@@ -73,21 +72,10 @@ struct GatehouseRouteHandlers<Context: GatehouseRequestContextProtocol>: Sendabl
                 logger: context.logger
             )
         {
-            current = renewed
-            if caller.state.credential == .cookie {
-                if configuration.cookie.enabled {
-                    headers[.setCookie] = cookie.setting(renewed.token, lifetime: cookie.lifetime(of: renewed, now: sessions.options.clock.now()))
-                }
-            } else {
-                headers[.authToken] = renewed.token
-            }
-            caller.state.tokensDelivered()
+            return try tokenDelivered(renewed, to: caller)
         }
-        let body = TokenResponse(
-            authToken: caller.state.credential == .cookie ? nil : current.token,
-            expiresAt: current.tokenExpiresAt
-        )
-        return try JSONPayload.response(body, headers: headers)
+        let body = TokenResponse(authToken: caller.state.credential == .cookie ? nil : current.token, expiresAt: current.tokenExpiresAt)
+        return try JSONPayload.response(body)
     }
 
     func logout(_ request: Request, context: Context) async throws -> Response {
@@ -189,18 +177,18 @@ struct GatehouseRouteHandlers<Context: GatehouseRequestContextProtocol>: Sendabl
         return try JSONPayload.response(payload, headers: headers)
     }
 
-    private struct Caller {
+    struct Caller {
         var state: GatehouseRequestState
         var authentication: Authentication
     }
 
-    private func requestState(of context: Context) throws -> GatehouseRequestState {
+    func requestState(of context: Context) throws -> GatehouseRequestState {
         // Only missing when the routes are mounted without their middleware.
         guard let state = context.gatehouse else { throw AccountError.invalidConfiguration(.routesWithoutMiddleware) }
         return state
     }
 
-    private func authenticated(_ context: Context) throws -> Caller {
+    func authenticated(_ context: Context) throws -> Caller {
         let state = try requestState(of: context)
         guard let authentication = state.authentication else { throw AccountError.unauthorized }
         return Caller(state: state, authentication: authentication)

@@ -37,6 +37,13 @@ public func makeGatehouseRouter(
 /// | `GET /v1/sessions` | `{"sessions":[…]}` |
 /// | `DELETE /v1/sessions/{id}` | `{"invalidated":1}` |
 /// | `DELETE /v1/sessions[?except=current]` | `{"invalidated":n}` |
+/// | `POST /v1/verification` | `202 {"ok":true}`: a verification message |
+/// | `POST /v1/verification/confirm` | `{"account"}` |
+/// | `POST /v1/recovery` | `202 {"ok":true}`, whether or not an account has the address |
+/// | `POST /v1/recovery/confirm` | `{"ok":true}` |
+/// | `POST /v1/password` | `{"authToken","expiresAt"}` |
+/// | `POST /v1/email` | `202 {"ok":true}` |
+/// | `DELETE /v1/accounts/me` | `{"ok":true}` |
 ///
 /// The `/v1` routes run behind a ``GatehouseMiddleware`` (one already in front of `routes` is reused,
 /// not run twice). Errors are ``GatehouseHTTPError``s; add ``GatehouseErrorMiddleware`` to the router
@@ -58,4 +65,11 @@ public func addGatehouseRoutes<Routes: RouterMethods>(
         .get("/sessions", use: handlers.listSessions)
         .delete("/sessions/{id}", use: handlers.deleteSession)
         .delete("/sessions", use: handlers.deleteSessions)
+        .post("/verification", use: handlers.requestVerification)
+        .post("/verification/confirm", use: handlers.confirmVerification)
+        .post("/recovery", use: handlers.requestRecovery)
+        .post("/recovery/confirm", use: handlers.confirmRecovery)
+        .post("/password", use: handlers.changePassword)
+        .post("/email", use: handlers.requestEmailChange)
+        .delete("/accounts/me", use: handlers.deleteAccount)
 }

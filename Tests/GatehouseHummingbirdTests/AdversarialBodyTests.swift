@@ -182,6 +182,10 @@ private final class KeyRecordingThrottleStore: ThrottleStore {
         try await inner.recordTrustedAddress(address, account: account, at: date)
     }
 
+    func forgetTrustedAddresses(account: String) async throws {
+        try await inner.forgetTrustedAddresses(account: account)
+    }
+
     func isTrustedAddress(_ address: String, account: String, since date: Date) async throws -> Bool {
         try await inner.isTrustedAddress(address, account: account, since: date)
     }

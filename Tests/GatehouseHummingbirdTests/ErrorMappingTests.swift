@@ -140,7 +140,6 @@ struct ErrorMappingTests {
             #"["alice","alice@example.com","long enough"]"#,
             #"{"username":"a","email":"alice@example.com","password":"long enough"}"#,
             #"{"username":"alice","email":"not-an-address","password":"long enough"}"#,
-            #"{"username":"alice","email":"alice@example.com","password":"short"}"#,
             "",
         ]
     )
@@ -151,6 +150,22 @@ struct ErrorMappingTests {
             #expect(response.status == .badRequest)
             #expect(response.errorCode == "InvalidRequest")
             #expect(!response.text.contains("long enough"))
+            #expect(try await harness.accounts.findUser(username: "alice") == nil)
+        }
+    }
+
+    @Test(
+        "A password that is short or common is 400 WeakPassword, and no account is made",
+        arguments: ["tiny7", "password1", "12345678", "qwertyuiop"]
+    )
+    func weakPassword(password: String) async throws {
+        let harness = try Harness()
+        try await harness.test { client in
+            let body = #"{"username":"alice","email":"alice@example.com","password":"\#(password)"}"#
+            let response = try await client.send(.post, "/v1/accounts", rawBody: Array(body.utf8))
+            #expect(response.status == .badRequest)
+            #expect(response.errorCode == "WeakPassword")
+            #expect(!response.text.contains(password))
             #expect(try await harness.accounts.findUser(username: "alice") == nil)
         }
     }

@@ -202,7 +202,7 @@ struct SecretLeakTests {
 }
 
 /// Records the description of every error that passes through it, and rethrows it.
-private struct ErrorCapture<Context: RequestContext>: RouterMiddleware {
+struct ErrorCapture<Context: RequestContext>: RouterMiddleware {
     let transcript: SecretLeakTests.Transcript
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

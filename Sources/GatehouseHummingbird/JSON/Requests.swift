@@ -16,3 +16,36 @@ import Foundation
     @_spi(Fuzzing) public var username: String
     @_spi(Fuzzing) public var password: String
 }
+
+/// The body of `POST /v1/verification/confirm`.
+struct TokenBody: Decodable {
+    var token: String
+}
+
+/// The body of `POST /v1/recovery`.
+struct RecoveryBody: Decodable {
+    var email: String
+}
+
+/// The body of `POST /v1/recovery/confirm`.
+struct RecoveryConfirmationBody: Decodable {
+    var token: String
+    var password: String
+}
+
+/// The body of `POST /v1/password`.
+struct PasswordChangeBody: Decodable {
+    var currentPassword: String
+    var newPassword: String
+}
+
+/// The body of `POST /v1/email`.
+struct EmailChangeBody: Decodable {
+    var email: String
+    var password: String
+}
+
+/// The body of `DELETE /v1/accounts/me`.
+struct PasswordBody: Decodable {
+    var password: String
+}

@@ -67,7 +67,7 @@ struct MeResponse: Encodable {
     var session: SessionPayload
 }
 
-/// `{"authToken"}` (`POST /v1/refresh`).
+/// `{"authToken","expiresAt"}` (`POST /v1/refresh`, `POST /v1/password`).
 struct TokenResponse: Encodable {
     /// Absent for a cookie session: its token never appears where a script could read it.
     var authToken: String?

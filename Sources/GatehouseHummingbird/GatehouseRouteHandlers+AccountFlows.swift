@@ -1,0 +1,107 @@
+import Gatehouse
+import HTTPTypes
+import Hummingbird
+
+/// The self-service account flows: verifying and changing the e-mail address, recovering, changing the
+/// password, closing the account. Messages are written to the outbox with the change that causes them
+/// and delivered by the courier.
+extension GatehouseRouteHandlers {
+    /// `POST /v1/verification`: sends the caller a verification link.
+    func requestVerification(_ request: Request, context: Context) async throws -> Response {
+        let caller = try authenticated(context)
+        try await accounts.requestEmailVerification(accountID: caller.authentication.accountID, client: caller.state.client, logger: context.logger)
+        return try JSONPayload.response(OKResponse(), status: .accepted)
+    }
+
+    /// `POST /v1/verification/confirm`: confirms an address with a token from a message.
+    func confirmVerification(_ request: Request, context: Context) async throws -> Response {
+        let body = try await JSONPayload.decode(TokenBody.self, from: request, limit: configuration.maximumBodySize)
+        let account = try await accounts.confirmEmail(token: body.token, logger: context.logger)
+        return try JSONPayload.response(AccountResponse(account: AccountPayload(account)))
+    }
+
+    /// `POST /v1/recovery`: the same answer whether or not an account has the address.
+    func requestRecovery(_ request: Request, context: Context) async throws -> Response {
+        let state = try requestState(of: context)
+        let body = try await JSONPayload.decode(RecoveryBody.self, from: request, limit: configuration.maximumBodySize)
+        try await accounts.requestPasswordRecovery(email: body.email, client: state.client, logger: context.logger)
+        return try JSONPayload.response(OKResponse(), status: .accepted)
+    }
+
+    /// `POST /v1/recovery/confirm`: sets the new password; every session of the account ends.
+    func confirmRecovery(_ request: Request, context: Context) async throws -> Response {
+        let state = try requestState(of: context)
+        let body = try await JSONPayload.decode(RecoveryConfirmationBody.self, from: request, limit: configuration.maximumBodySize)
+        let accountID = try await accounts.recoverPassword(token: body.token, newPassword: body.password, logger: context.logger)
+        // A browser signed in to that account holds a cookie of a session that just ended.
+        if state.authentication?.accountID == accountID { state.endSession() }
+        return try JSONPayload.response(OKResponse())
+    }
+
+    /// `POST /v1/password`: every other session ends; the caller's gets a new token.
+    func changePassword(_ request: Request, context: Context) async throws -> Response {
+        let caller = try authenticated(context)
+        let body = try await JSONPayload.decode(PasswordChangeBody.self, from: request, limit: configuration.maximumBodySize)
+        try await accounts.changePassword(
+            accountID: caller.authentication.accountID,
+            currentPassword: body.currentPassword,
+            newPassword: body.newPassword,
+            keepingSession: caller.authentication.sessionID,
+            client: caller.state.client,
+            logger: context.logger
+        )
+        guard
+            let renewed = try await sessions.authenticate(
+                token: caller.authentication.token,
+                client: caller.state.client,
+                forceRenewal: true,
+                logger: context.logger
+            )
+        else { throw AccountError.unauthorized }
+        return try tokenDelivered(renewed, to: caller)
+    }
+
+    /// `POST /v1/email`: a confirmation to the new address, a notice to the current one.
+    func requestEmailChange(_ request: Request, context: Context) async throws -> Response {
+        let caller = try authenticated(context)
+        let body = try await JSONPayload.decode(EmailChangeBody.self, from: request, limit: configuration.maximumBodySize)
+        try await accounts.requestEmailChange(
+            accountID: caller.authentication.accountID,
+            to: body.email,
+            password: body.password,
+            client: caller.state.client,
+            logger: context.logger
+        )
+        return try JSONPayload.response(OKResponse(), status: .accepted)
+    }
+
+    /// `DELETE /v1/accounts/me`: the account and its personal data are deleted.
+    func deleteAccount(_ request: Request, context: Context) async throws -> Response {
+        let caller = try authenticated(context)
+        let body = try await JSONPayload.decode(PasswordBody.self, from: request, limit: configuration.maximumBodySize)
+        try await accounts.deleteAccount(
+            accountID: caller.authentication.accountID,
+            password: body.password,
+            client: caller.state.client,
+            logger: context.logger
+        )
+        caller.state.endSession()
+        return try JSONPayload.response(OKResponse())
+    }
+
+    /// A token the route renewed, handed over the way the caller presented its own: the cookie only
+    /// for a cookie session, the body and `Auth-Token` for a bearer one.
+    func tokenDelivered(_ renewed: Authentication, to caller: Caller) throws -> Response {
+        var headers = HTTPFields()
+        if caller.state.credential == .cookie {
+            if configuration.cookie.enabled {
+                headers[.setCookie] = cookie.setting(renewed.token, lifetime: cookie.lifetime(of: renewed, now: sessions.options.clock.now()))
+            }
+        } else {
+            headers[.authToken] = renewed.token
+        }
+        caller.state.tokensDelivered()
+        let body = TokenResponse(authToken: caller.state.credential == .cookie ? nil : renewed.token, expiresAt: renewed.tokenExpiresAt)
+        return try JSONPayload.response(body, headers: headers)
+    }
+}
