@@ -26,6 +26,7 @@ struct GatehouseCommand: AsyncParsableCommand {
             AccountsCommand.self,
             SessionsCommand.self,
             KeysCommand.self,
+            MailCommand.self,
         ]
     )
 

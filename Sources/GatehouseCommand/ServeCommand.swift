@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Gatehouse
+import GatehouseMail
 import GatehouseServer
 import Logging
 import ServiceLifecycle
@@ -150,6 +151,105 @@ struct ServeCommand: AsyncParsableCommand {
     var signUpLimit: String?
 
     @Option(
+        name: .customLong("mail-url"),
+        help: ArgumentHelp(
+            "Where messages go: smtp://user:pass@host:port (STARTTLS, required unless the host is loopback or ?tls=none), smtps://… (implicit TLS), https://… (a signed JSON POST per message) or file:///dir (an .eml file per message). (env: GATEHOUSE_MAIL_URL, default: file://./gatehouse-mail)",
+            valueName: "url"
+        )
+    )
+    var mailURL: String?
+
+    @Option(
+        name: .customLong("mail-secret"),
+        help: ArgumentHelp(
+            "The secret that signs messages posted to an https:// mail URL (Gatehouse-Signature header), 16 bytes or more. (env: GATEHOUSE_MAIL_SECRET)",
+            valueName: "secret"
+        )
+    )
+    var mailSecret: String?
+
+    @Option(
+        name: .customLong("mail-from"),
+        help: ArgumentHelp("Who messages come from. (env: GATEHOUSE_MAIL_FROM, default: Gatehouse <no-reply@localhost>)", valueName: "address")
+    )
+    var mailFrom: String?
+
+    @Option(
+        name: .customLong("templates"),
+        help: ArgumentHelp(
+            "A directory whose mail/KIND.subject|text|html.mustache files replace the built-in message templates. (env: GATEHOUSE_TEMPLATES)",
+            valueName: "dir"
+        )
+    )
+    var templates: String?
+
+    @Option(
+        name: .customLong("public-url"),
+        help: ArgumentHelp(
+            "The application's URL as users reach it, such as https://app.example.com; links in messages start with it. (env: GATEHOUSE_PUBLIC_URL, default: this server's address)",
+            valueName: "url"
+        )
+    )
+    var publicURL: String?
+
+    @Option(
+        name: .customLong("verification-path"),
+        help: ArgumentHelp(
+            "The page a verification link opens, with ?token=…. (env: GATEHOUSE_VERIFICATION_PATH, default: /ui/verify)",
+            valueName: "path"
+        )
+    )
+    var verificationPath: String?
+
+    @Option(
+        name: .customLong("recovery-path"),
+        help: ArgumentHelp(
+            "The page a password reset link opens, with ?token=…. (env: GATEHOUSE_RECOVERY_PATH, default: /ui/reset)",
+            valueName: "path"
+        )
+    )
+    var recoveryPath: String?
+
+    @Option(
+        name: .customLong("verification-token-lifetime"),
+        help: ArgumentHelp(
+            "How long a verification or address-change link works. (env: GATEHOUSE_VERIFICATION_TOKEN_LIFETIME, default: 48h)",
+            valueName: "duration"
+        )
+    )
+    var verificationTokenLifetime: String?
+
+    @Option(
+        name: .customLong("recovery-token-lifetime"),
+        help: ArgumentHelp("How long a password reset link works. (env: GATEHOUSE_RECOVERY_TOKEN_LIFETIME, default: 1h)", valueName: "duration")
+    )
+    var recoveryTokenLifetime: String?
+
+    @Flag(
+        name: .customLong("require-verified-email"),
+        help: "Refuse logins (403 EmailNotVerified) until the account's e-mail address is verified. (env: GATEHOUSE_REQUIRE_VERIFIED_EMAIL=true)"
+    )
+    var requireVerifiedEmail = false
+
+    @Option(
+        name: .customLong("message-email-limit"),
+        help: ArgumentHelp(
+            "Verification and recovery requests per e-mail address. (env: GATEHOUSE_MESSAGE_EMAIL_LIMIT, default: 5/1h)",
+            valueName: "count/duration"
+        )
+    )
+    var messageEmailLimit: String?
+
+    @Option(
+        name: .customLong("message-address-limit"),
+        help: ArgumentHelp(
+            "Verification and recovery requests per client address. (env: GATEHOUSE_MESSAGE_ADDRESS_LIMIT, default: 20/1h)",
+            valueName: "count/duration"
+        )
+    )
+    var messageAddressLimit: String?
+
+    @Option(
         name: .customLong("cors-origin"),
         help: ArgumentHelp(
             "A browser origin allowed to call the API, such as https://app.example.com; repeat for more. (env: GATEHOUSE_CORS_ORIGINS, comma-separated)",
@@ -221,6 +321,18 @@ struct ServeCommand: AsyncParsableCommand {
         flags.loginAddressLimit = loginAddressLimit
         flags.loginAccountLimit = loginAccountLimit
         flags.signUpLimit = signUpLimit
+        flags.mailURL = mailURL
+        flags.mailSecret = mailSecret
+        flags.mailFrom = mailFrom
+        flags.templates = templates
+        flags.publicURL = publicURL
+        flags.verificationPath = verificationPath
+        flags.recoveryPath = recoveryPath
+        flags.verificationTokenLifetime = verificationTokenLifetime
+        flags.recoveryTokenLifetime = recoveryTokenLifetime
+        flags.requireVerifiedEmail = requireVerifiedEmail ? true : nil
+        flags.messageEmailLimit = messageEmailLimit
+        flags.messageAddressLimit = messageAddressLimit
         flags.corsOrigins = corsOrigins
         flags.maximumBodySize = maximumBodySize
         flags.logLevel = logLevel
@@ -241,6 +353,13 @@ struct ServeCommand: AsyncParsableCommand {
             }
         } catch {
             throw ValidationError(error.message)
+        }
+        // A mail destination or template that cannot work is found now, not at the first message.
+        do {
+            _ = try configuration.mailDestination.transport(secret: configuration.mailSecret)
+            _ = try MessageRenderer(templatesDirectory: configuration.templatesDirectory, sender: configuration.mailFrom)
+        } catch {
+            throw ValidationError("\(error)")
         }
 
         let logger = CommandLogging.logger(level: configuration.logLevel)

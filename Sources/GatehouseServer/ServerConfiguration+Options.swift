@@ -22,6 +22,14 @@ extension ServerConfiguration {
         options.passwordHasher = passwordHasher
         options.loginThrottle = loginLimits
         options.signUpLimit = signUpLimit
+        options.links = MessageLinks(baseURL: linkBaseURL, verificationPath: verificationPath, recoveryPath: recoveryPath)
+        options.messageSender = mailFrom
+        options.emailVerificationTokenLifetime = verificationTokenLifetime
+        options.passwordResetTokenLifetime = recoveryTokenLifetime
+        options.requiresVerifiedEmail = requiresVerifiedEmail
+        options.sendsVerificationOnSignUp = true
+        options.messageLimitPerEmail = messageLimitPerEmail
+        options.messageLimitPerAddress = messageLimitPerAddress
         return options
     }
 

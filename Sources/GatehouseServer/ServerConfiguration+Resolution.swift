@@ -1,5 +1,7 @@
+import Foundation
 import Gatehouse
 import GatehouseHummingbird
+import GatehouseMail
 import GatehouseSQLite
 import Logging
 
@@ -25,6 +27,18 @@ extension ServerConfiguration {
         public static let loginAddressLimit = "GATEHOUSE_LOGIN_ADDRESS_LIMIT"
         public static let loginAccountLimit = "GATEHOUSE_LOGIN_ACCOUNT_LIMIT"
         public static let signUpLimit = "GATEHOUSE_SIGNUP_LIMIT"
+        public static let mailURL = "GATEHOUSE_MAIL_URL"
+        public static let mailSecret = "GATEHOUSE_MAIL_SECRET"
+        public static let mailFrom = "GATEHOUSE_MAIL_FROM"
+        public static let templates = "GATEHOUSE_TEMPLATES"
+        public static let publicURL = "GATEHOUSE_PUBLIC_URL"
+        public static let verificationPath = "GATEHOUSE_VERIFICATION_PATH"
+        public static let recoveryPath = "GATEHOUSE_RECOVERY_PATH"
+        public static let verificationTokenLifetime = "GATEHOUSE_VERIFICATION_TOKEN_LIFETIME"
+        public static let recoveryTokenLifetime = "GATEHOUSE_RECOVERY_TOKEN_LIFETIME"
+        public static let requireVerifiedEmail = "GATEHOUSE_REQUIRE_VERIFIED_EMAIL"
+        public static let messageEmailLimit = "GATEHOUSE_MESSAGE_EMAIL_LIMIT"
+        public static let messageAddressLimit = "GATEHOUSE_MESSAGE_ADDRESS_LIMIT"
         public static let corsOrigins = "GATEHOUSE_CORS_ORIGINS"
         public static let maximumBodySize = "GATEHOUSE_MAX_BODY_SIZE"
         public static let logLevel = "GATEHOUSE_LOG_LEVEL"
@@ -135,6 +149,7 @@ extension ServerConfiguration {
         if let value = settings.value(flags.signUpLimit, "--signup-limit", EnvironmentKey.signUpLimit) {
             configuration.signUpLimit = try value.rateLimit()
         }
+        try resolveMail(flags: flags, settings: settings, into: &configuration)
         let origins = settings.list(flags.corsOrigins, "--cors-origin", EnvironmentKey.corsOrigins)
         configuration.corsOrigins = try origins.map { origin throws(ServerConfigurationError) in
             guard isOrigin(origin.text) else {
@@ -211,6 +226,77 @@ extension ServerConfiguration {
         case (nil, let path?):
             guard !path.isEmpty else { throw ServerConfigurationError("the key file path must not be empty") }
             return .keyFile(path: path)
+        }
+    }
+
+    /// The settings of messages: where they go, what they say, where their links point.
+    private static func resolveMail(
+        flags: ServerFlags,
+        settings: Settings,
+        into configuration: inout ServerConfiguration
+    ) throws(ServerConfigurationError) {
+        if let value = settings.value(flags.mailURL, "--mail-url", EnvironmentKey.mailURL) {
+            do {
+                configuration.mailDestination = try MailDestination(url: value.text)
+            } catch {
+                // The URL may hold a password: it is not repeated.
+                throw ServerConfigurationError("invalid \(value.source): \(error.description)")
+            }
+        }
+        if let value = settings.value(flags.mailSecret, "--mail-secret", EnvironmentKey.mailSecret) {
+            guard value.text.utf8.count >= 16 else { throw ServerConfigurationError("invalid \(value.source): the secret must be at least 16 bytes") }
+            configuration.mailSecret = value.text
+        }
+        if case .http = configuration.mailDestination, configuration.mailSecret == nil {
+            throw ServerConfigurationError("an https:// mail URL needs --mail-secret (GATEHOUSE_MAIL_SECRET) to sign its requests")
+        }
+        if let value = settings.value(flags.mailFrom, "--mail-from", EnvironmentKey.mailFrom) {
+            guard !value.text.contains(where: { $0.isNewline }), value.text.contains("@"), value.text.utf8.count <= 200 else {
+                throw value.invalid("is not an address such as \"Example <no-reply@example.com>\"")
+            }
+            configuration.mailFrom = value.text
+        }
+        if let value = settings.value(flags.templates, "--templates", EnvironmentKey.templates) {
+            configuration.templatesDirectory = value.text
+        }
+        if let value = settings.value(flags.publicURL, "--public-url", EnvironmentKey.publicURL) {
+            guard let parsed = URL(string: value.text), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host?.isEmpty == false,
+                parsed.query == nil, parsed.fragment == nil, parsed.user == nil
+            else {
+                throw value.invalid("is not a URL such as https://app.example.com")
+            }
+            var url = value.text
+            while url.hasSuffix("/") { url.removeLast() }
+            configuration.publicURL = url
+        }
+        if let value = settings.value(flags.verificationPath, "--verification-path", EnvironmentKey.verificationPath) {
+            guard value.text.hasPrefix("/"), !value.text.contains(where: { $0.isWhitespace }) else {
+                throw value.invalid("is not a path starting with /")
+            }
+            configuration.verificationPath = value.text
+        }
+        if let value = settings.value(flags.recoveryPath, "--recovery-path", EnvironmentKey.recoveryPath) {
+            guard value.text.hasPrefix("/"), !value.text.contains(where: { $0.isWhitespace }) else {
+                throw value.invalid("is not a path starting with /")
+            }
+            configuration.recoveryPath = value.text
+        }
+        if let value = settings.value(flags.verificationTokenLifetime, "--verification-token-lifetime", EnvironmentKey.verificationTokenLifetime) {
+            configuration.verificationTokenLifetime = try value.duration(atLeast: .seconds(60))
+        }
+        if let value = settings.value(flags.recoveryTokenLifetime, "--recovery-token-lifetime", EnvironmentKey.recoveryTokenLifetime) {
+            configuration.recoveryTokenLifetime = try value.duration(atLeast: .seconds(60))
+        }
+        if let required = flags.requireVerifiedEmail {
+            configuration.requiresVerifiedEmail = required
+        } else if let value = settings.environmentValue(EnvironmentKey.requireVerifiedEmail) {
+            configuration.requiresVerifiedEmail = try value.boolean()
+        }
+        if let value = settings.value(flags.messageEmailLimit, "--message-email-limit", EnvironmentKey.messageEmailLimit) {
+            configuration.messageLimitPerEmail = try value.rateLimit()
+        }
+        if let value = settings.value(flags.messageAddressLimit, "--message-address-limit", EnvironmentKey.messageAddressLimit) {
+            configuration.messageLimitPerAddress = try value.rateLimit()
         }
     }
 

@@ -1,5 +1,6 @@
 import Gatehouse
 import GatehouseHummingbird
+import GatehouseMail
 import GatehouseSQLite
 import Logging
 
@@ -49,6 +50,43 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var corsOrigins: [String] = []
     /// The largest request body accepted, in bytes. Default 64 KiB.
     public var maximumBodySize: Int = GatehouseHTTPConfiguration().maximumBodySize
+
+    /// Where messages go (`--mail-url`): an SMTP server, an HTTP endpoint or a directory. Default:
+    /// `.eml` files in ``defaultMailDirectory``.
+    public var mailDestination: MailDestination = .directory(path: ServerConfiguration.defaultMailDirectory)
+    /// The secret that signs messages posted to an `https://` mail URL.
+    public var mailSecret: String? = nil
+    /// Who messages come from. Default `Gatehouse <no-reply@localhost>`.
+    public var mailFrom: String = "Gatehouse <no-reply@localhost>"
+    /// A directory whose `mail/` folder overrides the built-in message templates. Default: none.
+    public var templatesDirectory: String? = nil
+    /// The address of the application as browsers reach it: links in messages start with it. Default:
+    /// the server's own address (`http://host:port`).
+    public var publicURL: String? = nil
+    /// The paths of the pages links in messages open. Default `/ui/verify` and `/ui/reset`.
+    public var verificationPath: String = MessageLinks().verificationPath
+    public var recoveryPath: String = MessageLinks().recoveryPath
+    /// How long a verification (or address change) link works. Default 48 hours.
+    public var verificationTokenLifetime: Duration = .seconds(48 * 3_600)
+    /// How long a password reset link works. Default 1 hour.
+    public var recoveryTokenLifetime: Duration = .seconds(3_600)
+    /// Whether a login waits for the e-mail address to be verified. Default `false`.
+    public var requiresVerifiedEmail: Bool = false
+    /// Verification and recovery requests per e-mail address and per client address. Defaults 5 and
+    /// 20 per hour.
+    public var messageLimitPerEmail: RateLimit = RateLimit(count: 5, window: .seconds(3_600))
+    public var messageLimitPerAddress: RateLimit = RateLimit(count: 20, window: .seconds(3_600))
+
+    /// Where messages are written when no mail URL is given: `./gatehouse-mail`, one `.eml` file each.
+    public static let defaultMailDirectory = "gatehouse-mail"
+
+    /// The base of the links in messages: ``publicURL``, else the server's own address.
+    public var linkBaseURL: String {
+        if let publicURL { return publicURL }
+        // A wildcard address is no place to send a browser to.
+        let reachable = ["0.0.0.0", "::", ""].contains(host) ? "localhost" : host
+        return "http://\(reachable.contains(":") ? "[\(reachable)]" : reachable):\(port)"
+    }
 
     /// What a power loss may undo of an SQLite database's commits (see `SQLiteStore.Durability`).
     /// Default `normal`; ignored for PostgreSQL.

@@ -24,6 +24,19 @@ public struct ServerFlags: Sendable, Equatable {
     public var loginAddressLimit: String?
     public var loginAccountLimit: String?
     public var signUpLimit: String?
+    public var mailURL: String?
+    public var mailSecret: String?
+    public var mailFrom: String?
+    public var templates: String?
+    public var publicURL: String?
+    public var verificationPath: String?
+    public var recoveryPath: String?
+    public var verificationTokenLifetime: String?
+    public var recoveryTokenLifetime: String?
+    /// `true` for `--require-verified-email`; `nil` when not given.
+    public var requireVerifiedEmail: Bool?
+    public var messageEmailLimit: String?
+    public var messageAddressLimit: String?
     /// Repeated `--cors-origin` values; empty when not given.
     public var corsOrigins: [String] = []
     public var maximumBodySize: String?

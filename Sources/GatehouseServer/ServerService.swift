@@ -1,11 +1,12 @@
 import Gatehouse
+import GatehouseMail
 import GatehouseSQLite
 import Logging
 import ServiceLifecycle
 
 /// The whole of `gatehouse serve` as one service: brings the schema up to date, loads (or on first
-/// start generates) the signing keys, then runs the HTTP server with the session sweeper and the key
-/// refresher beside it.
+/// start generates) the signing keys, then runs the HTTP server with the sweepers, the courier and the
+/// key refresher beside it.
 ///
 /// Run it in a `ServiceGroup` after the store's background services, so that the database connections
 /// are up before the migrations and still up while the server drains:
@@ -76,8 +77,10 @@ public struct ServerService: Service, CustomStringConvertible {
             options: configuration.accountsOptions(keyRing: ring, logger: logger, passwordHasher: passwordHasher)
         )
         var services: [any Service] = [
-            SessionSweeper(store: opened.store, interval: configuration.sweepInterval, retention: configuration.sessionRetention, logger: logger)
+            SessionSweeper(store: opened.store, interval: configuration.sweepInterval, retention: configuration.sessionRetention, logger: logger),
+            RecordSweeper(store: opened.store, interval: configuration.sweepInterval, logger: logger),
         ]
+        services.append(try courier())
         if configuration.signingKeys == .database {
             services.append(
                 KeyRingRefresher(
@@ -90,6 +93,20 @@ public struct ServerService: Service, CustomStringConvertible {
             )
         }
         return (accounts, services)
+    }
+
+    /// The courier that delivers the outbox's e-mails to the configured destination.
+    func courier() throws -> Courier {
+        let transport = try configuration.mailDestination.transport(secret: configuration.mailSecret)
+        let renderer = try MessageRenderer(templatesDirectory: configuration.templatesDirectory, sender: configuration.mailFrom)
+        logger.info(
+            "e-mail goes to \(configuration.mailDestination.summary)",
+            metadata: ["gatehouse.links": "\(configuration.linkBaseURL)"]
+        )
+        if configuration.publicURL == nil {
+            logger.notice("links in e-mails point to this server's address; set --public-url to the address users reach")
+        }
+        return Courier(store: opened.store, transport: transport, renderer: renderer, logger: logger)
     }
 
     /// A short name for service logs; the configuration is not spelled out.
