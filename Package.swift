@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "GatehousePostgres", targets: ["GatehousePostgres"]),
         .library(name: "GatehouseHummingbird", targets: ["GatehouseHummingbird"]),
         .library(name: "GatehouseMail", targets: ["GatehouseMail"]),
+        .library(name: "GatehouseUI", targets: ["GatehouseUI"]),
         .library(name: "GatehouseTesting", targets: ["GatehouseTesting"]),
         .executable(name: "gatehouse", targets: ["GatehouseCommand"]),
     ],
@@ -101,6 +102,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "GatehouseUI",
+            dependencies: [
+                "Gatehouse",
+                "GatehouseHummingbird",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "GatehouseTesting",
             dependencies: ["Gatehouse"],
             swiftSettings: swiftSettings
@@ -116,6 +130,7 @@ let package = Package(
                 "GatehousePostgres",
                 "GatehouseHummingbird",
                 "GatehouseMail",
+                "GatehouseUI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -131,6 +146,7 @@ let package = Package(
                 "GatehouseHummingbird",
                 "GatehouseServer",
                 "GatehouseMail",
+                "GatehouseUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -167,12 +183,29 @@ let package = Package(
             dependencies: [
                 "Gatehouse",
                 "GatehouseMail",
+                "GatehouseSQLite",
                 "GatehouseTesting",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatehouseUITests",
+            dependencies: [
+                "Gatehouse",
+                "GatehouseHummingbird",
+                "GatehouseSQLite",
+                "GatehouseUI",
+                "GatehouseTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -3,6 +3,7 @@ import Foundation
 import Gatehouse
 import GatehouseMail
 import GatehouseServer
+import GatehouseUI
 import Logging
 import ServiceLifecycle
 
@@ -249,6 +250,36 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var messageAddressLimit: String?
 
+    @Flag(name: .customLong("no-ui"), help: "Serve no account pages under /ui/. (env: GATEHOUSE_NO_UI=true)")
+    var noUI = false
+
+    @Option(
+        name: .customLong("ui-return-origin"),
+        help: ArgumentHelp(
+            "An origin the login page may send people back to with ?return_to=, besides this server; repeat for more. (env: GATEHOUSE_UI_RETURN_ORIGINS, comma-separated)",
+            valueName: "origin"
+        )
+    )
+    var uiReturnOrigins: [String] = []
+
+    @Option(
+        name: .customLong("ui-brand"),
+        help: ArgumentHelp("The product name on the account pages. (env: GATEHOUSE_UI_BRAND, default: Gatehouse)", valueName: "name")
+    )
+    var uiBrand: String?
+
+    @Option(
+        name: .customLong("ui-accent"),
+        help: ArgumentHelp("The accent colour of the account pages. (env: GATEHOUSE_UI_ACCENT, default: #2f5fd0)", valueName: "#rrggbb")
+    )
+    var uiAccent: String?
+
+    @Option(
+        name: .customLong("ui-logo-url"),
+        help: ArgumentHelp("A logo for the account pages: an https:// URL or a path on this server. (env: GATEHOUSE_UI_LOGO_URL)", valueName: "url")
+    )
+    var uiLogoURL: String?
+
     @Option(
         name: .customLong("cors-origin"),
         help: ArgumentHelp(
@@ -333,6 +364,11 @@ struct ServeCommand: AsyncParsableCommand {
         flags.requireVerifiedEmail = requireVerifiedEmail ? true : nil
         flags.messageEmailLimit = messageEmailLimit
         flags.messageAddressLimit = messageAddressLimit
+        flags.noUI = noUI ? true : nil
+        flags.uiReturnOrigins = uiReturnOrigins
+        flags.uiBrand = uiBrand
+        flags.uiAccent = uiAccent
+        flags.uiLogoURL = uiLogoURL
         flags.corsOrigins = corsOrigins
         flags.maximumBodySize = maximumBodySize
         flags.logLevel = logLevel
@@ -358,6 +394,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             _ = try configuration.mailDestination.transport(secret: configuration.mailSecret)
             _ = try MessageRenderer(templatesDirectory: configuration.templatesDirectory, sender: configuration.mailFrom)
+            try configuration.accountPages?.validate()
         } catch {
             throw ValidationError("\(error)")
         }

@@ -35,13 +35,21 @@ public struct GatehouseMiddleware<Context: GatehouseRequestContextProtocol>: Rou
     public let configuration: GatehouseHTTPConfiguration
     private let cookie: SessionCookie
     private let csrf: CSRFCheck
+    private let checksCrossSiteRequests: Bool
 
     /// A middleware authenticating against `accounts`.
     public init(accounts: Accounts, configuration: GatehouseHTTPConfiguration = GatehouseHTTPConfiguration()) {
+        self.init(accounts: accounts, configuration: configuration, checksCrossSiteRequests: true)
+    }
+
+    /// A middleware for routes that defend against cross-site requests themselves: HTML forms carry a
+    /// CSRF token of their own, and a page that sends no referrer makes the browser send `Origin: null`.
+    package init(accounts: Accounts, configuration: GatehouseHTTPConfiguration, checksCrossSiteRequests: Bool) {
         self.accounts = accounts
         self.configuration = configuration
         self.cookie = SessionCookie(configuration: configuration)
         self.csrf = CSRFCheck(configuration: configuration)
+        self.checksCrossSiteRequests = checksCrossSiteRequests
     }
 
     /// Authenticates `request`, runs `next` with the outcome on the context, and adds the token
@@ -59,7 +67,7 @@ public struct GatehouseMiddleware<Context: GatehouseRequestContextProtocol>: Rou
         } catch {
             throw rejection(error, cookieSent: request.headers[.authorization] == nil && hasSessionCookie(request))
         }
-        if presented?.source == .cookie, CSRFCheck.isStateChanging(request.method) {
+        if checksCrossSiteRequests, presented?.source == .cookie, CSRFCheck.isStateChanging(request.method) {
             do {
                 try csrf.verify(request)
             } catch {

@@ -1,11 +1,12 @@
 import Gatehouse
 import GatehouseHummingbird
+import GatehouseUI
 import Hummingbird
 import Logging
 import ServiceLifecycle
 
-/// Builds the Hummingbird application that `gatehouse serve` runs: the Gatehouse router on the
-/// configured address, with any extra services (the session sweeper, the key refresher) run and shut
+/// Builds the Hummingbird application that `gatehouse serve` runs: the Gatehouse router (and the
+/// account pages unless they are off) on the configured address, with any extra services (the session sweeper, the key refresher) run and shut
 /// down with it.
 public enum ServerApplication {
     /// The application type `gatehouse serve` runs.
@@ -23,8 +24,11 @@ public enum ServerApplication {
         logger: Logger,
         services: [any Service] = [],
         onServerRunning: @escaping @Sendable (ListeningAddress) async -> Void = { _ in }
-    ) -> App {
+    ) throws -> App {
         let router = makeGatehouseRouter(accounts: accounts, configuration: configuration.httpConfiguration, logger: logger)
+        if let pages = configuration.accountPages {
+            try addAccountPages(to: router, accounts: accounts, http: configuration.httpConfiguration, configuration: pages)
+        }
         let host = configuration.host
         let requestedPort = configuration.port
         return Application(

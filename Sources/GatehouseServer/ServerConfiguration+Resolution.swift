@@ -3,6 +3,7 @@ import Gatehouse
 import GatehouseHummingbird
 import GatehouseMail
 import GatehouseSQLite
+import GatehouseUI
 import Logging
 
 extension ServerConfiguration {
@@ -39,6 +40,11 @@ extension ServerConfiguration {
         public static let requireVerifiedEmail = "GATEHOUSE_REQUIRE_VERIFIED_EMAIL"
         public static let messageEmailLimit = "GATEHOUSE_MESSAGE_EMAIL_LIMIT"
         public static let messageAddressLimit = "GATEHOUSE_MESSAGE_ADDRESS_LIMIT"
+        public static let noUI = "GATEHOUSE_NO_UI"
+        public static let uiReturnOrigins = "GATEHOUSE_UI_RETURN_ORIGINS"
+        public static let uiBrand = "GATEHOUSE_UI_BRAND"
+        public static let uiAccent = "GATEHOUSE_UI_ACCENT"
+        public static let uiLogoURL = "GATEHOUSE_UI_LOGO_URL"
         public static let corsOrigins = "GATEHOUSE_CORS_ORIGINS"
         public static let maximumBodySize = "GATEHOUSE_MAX_BODY_SIZE"
         public static let logLevel = "GATEHOUSE_LOG_LEVEL"
@@ -150,6 +156,7 @@ extension ServerConfiguration {
             configuration.signUpLimit = try value.rateLimit()
         }
         try resolveMail(flags: flags, settings: settings, into: &configuration)
+        try resolveAccountPages(flags: flags, settings: settings, into: &configuration)
         let origins = settings.list(flags.corsOrigins, "--cors-origin", EnvironmentKey.corsOrigins)
         configuration.corsOrigins = try origins.map { origin throws(ServerConfigurationError) in
             guard isOrigin(origin.text) else {
@@ -298,6 +305,50 @@ extension ServerConfiguration {
         if let value = settings.value(flags.messageAddressLimit, "--message-address-limit", EnvironmentKey.messageAddressLimit) {
             configuration.messageLimitPerAddress = try value.rateLimit()
         }
+    }
+
+    /// The account pages: on unless `--no-ui` or `--no-cookies`; their look and where a login may
+    /// return to.
+    private static func resolveAccountPages(
+        flags: ServerFlags,
+        settings: Settings,
+        into configuration: inout ServerConfiguration
+    ) throws(ServerConfigurationError) {
+        var off = false
+        if let flag = flags.noUI {
+            off = flag
+        } else if let value = settings.environmentValue(EnvironmentKey.noUI) {
+            off = try value.boolean()
+        }
+        guard !off else {
+            configuration.accountPages = nil
+            return
+        }
+        var pages = AccountPagesConfiguration()
+        pages.templatesDirectory = configuration.templatesDirectory
+        if let value = settings.value(flags.uiBrand, "--ui-brand", EnvironmentKey.uiBrand) {
+            guard (1...64).contains(value.text.count), !value.text.contains(where: { $0.isNewline }) else {
+                throw value.invalid("is not a name of 1 to 64 characters")
+            }
+            pages.brand = value.text
+        }
+        if let value = settings.value(flags.uiAccent, "--ui-accent", EnvironmentKey.uiAccent) {
+            pages.accentColor = value.text
+            guard (try? pages.validate()) != nil else { throw value.invalid("is not a colour such as #2f5fd0") }
+        }
+        if let value = settings.value(flags.uiLogoURL, "--ui-logo-url", EnvironmentKey.uiLogoURL) {
+            pages.logoURL = value.text
+            guard (try? pages.validate()) != nil else { throw value.invalid("is not an https:// URL or a path on this server") }
+        }
+        let origins = settings.list(flags.uiReturnOrigins, "--ui-return-origin", EnvironmentKey.uiReturnOrigins)
+        pages.returnOrigins = try origins.map { origin throws(ServerConfigurationError) in
+            guard isOrigin(origin.text) else {
+                throw origin.invalid("is not an origin such as https://app.example.com (scheme, host and optional port, no path)")
+            }
+            return origin.text
+        }
+        // The pages keep the session in the cookie: a server without cookies serves the API alone.
+        configuration.accountPages = configuration.cookiesEnabled ? pages : nil
     }
 
     /// HS256 keys need 256 bits: a shorter secret is refused rather than padded.

@@ -2,6 +2,7 @@ import Gatehouse
 import GatehouseHummingbird
 import GatehouseMail
 import GatehouseSQLite
+import GatehouseUI
 import Logging
 
 /// Everything `gatehouse serve` can be told, with a default for every field: a server started with
@@ -76,6 +77,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// 20 per hour.
     public var messageLimitPerEmail: RateLimit = RateLimit(count: 5, window: .seconds(3_600))
     public var messageLimitPerAddress: RateLimit = RateLimit(count: 20, window: .seconds(3_600))
+
+    /// The account pages under `/ui/` (brand, accent, logo, return origins); `nil` with `--no-ui`, and
+    /// without cookies, which they keep the session in.
+    /// Their templates come from ``templatesDirectory`` too.
+    public var accountPages: AccountPagesConfiguration? = AccountPagesConfiguration()
 
     /// Where messages are written when no mail URL is given: `./gatehouse-mail`, one `.eml` file each.
     public static let defaultMailDirectory = "gatehouse-mail"

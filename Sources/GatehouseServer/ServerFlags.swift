@@ -37,6 +37,13 @@ public struct ServerFlags: Sendable, Equatable {
     public var requireVerifiedEmail: Bool?
     public var messageEmailLimit: String?
     public var messageAddressLimit: String?
+    /// `true` for `--no-ui`; `nil` when not given.
+    public var noUI: Bool?
+    /// Repeated `--ui-return-origin` values; empty when not given.
+    public var uiReturnOrigins: [String] = []
+    public var uiBrand: String?
+    public var uiAccent: String?
+    public var uiLogoURL: String?
     /// Repeated `--cors-origin` values; empty when not given.
     public var corsOrigins: [String] = []
     public var maximumBodySize: String?

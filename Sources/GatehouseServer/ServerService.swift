@@ -52,7 +52,7 @@ public struct ServerService: Service, CustomStringConvertible {
             // Asked to stop before the server was up: nothing to drain.
             return
         }
-        let app = ServerApplication.make(
+        let app = try ServerApplication.make(
             accounts: accounts,
             configuration: configuration,
             logger: logger,

@@ -23,7 +23,7 @@ struct EndToEndTests {
                 logger: quietLogger
             )
             let accounts = makeAccounts(store: opened.store, ring: ring, configuration: configuration)
-            let app = ServerApplication.make(accounts: accounts, configuration: configuration, logger: quietLogger)
+            let app = try ServerApplication.make(accounts: accounts, configuration: configuration, logger: quietLogger)
             try await app.test(.live) { client in
                 try await signUpLogInMeLogOut(client, username: "ada")
             }

@@ -3,17 +3,17 @@ import Gatehouse
 import HTTPTypes
 
 /// The `Set-Cookie` values of the session cookie.
-struct SessionCookie {
-    let settings: GatehouseHTTPConfiguration.CookieSettings
-    let secure: Bool
+package struct SessionCookie {
+    package let settings: GatehouseHTTPConfiguration.CookieSettings
+    package let secure: Bool
 
-    init(configuration: GatehouseHTTPConfiguration) {
+    package init(configuration: GatehouseHTTPConfiguration) {
         settings = configuration.cookie
         secure = configuration.cookie.secure
     }
 
     /// Sets the cookie to `token`, kept by the browser for `lifetime` seconds when persistent.
-    func setting(_ token: String, lifetime: TimeInterval) -> String {
+    package func setting(_ token: String, lifetime: TimeInterval) -> String {
         var value = "\(settings.name)=\(token)"
         if settings.persistent {
             value += "; Max-Age=\(max(0, Int(lifetime.rounded(.down))))"
@@ -22,7 +22,7 @@ struct SessionCookie {
     }
 
     /// Deletes the cookie.
-    var clearing: String {
+    package var clearing: String {
         "\(settings.name)=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT" + attributes
     }
 
@@ -36,12 +36,12 @@ struct SessionCookie {
 
     /// How long the cookie of a freshly issued token should live: until the token expires, cut at the
     /// session's absolute end.
-    func lifetime(of authentication: Authentication, now: Date) -> TimeInterval {
+    package func lifetime(of authentication: Authentication, now: Date) -> TimeInterval {
         min(authentication.tokenExpiresAt, authentication.session.expiresAt).timeIntervalSince(now)
     }
 
     /// Whether `headers` already set or clear this cookie.
-    func isSet(in headers: HTTPFields) -> Bool {
+    package func isSet(in headers: HTTPFields) -> Bool {
         headers[values: .setCookie].contains { $0.hasPrefix("\(settings.name)=") }
     }
 }

@@ -1,0 +1,68 @@
+import Gatehouse
+import GatehouseHummingbird
+import HTTPTypes
+import Hummingbird
+
+/// Adds the account pages under `/ui/` to a router: server-rendered HTML forms over the same calls as
+/// the JSON API, that work without JavaScript.
+///
+/// | page | what a person does there |
+/// |---|---|
+/// | `/ui/signup` | creates an account |
+/// | `/ui/login` | logs in, then goes back to `?return_to=` when it is safe |
+/// | `/ui/recovery` | asks for a reset link |
+/// | `/ui/reset?token=…` | sets a new password from the link |
+/// | `/ui/verify?token=…` | confirms an e-mail address from the link |
+/// | `/ui/account` | changes the password or the address, deletes the account |
+/// | `/ui/sessions` | sees the devices signed in, ends one or all the others |
+/// | `/ui/logout` | logs out (a `POST`; the `GET` page only shows the button) |
+///
+/// Sessions travel in the `HttpOnly` cookie only, so `http` must have the cookie enabled. Every form
+/// carries a CSRF token tied to the browser and its session; every page carries a strict
+/// Content-Security-Policy, `X-Frame-Options: DENY` and `Referrer-Policy: no-referrer`.
+///
+/// - Throws: ``AccountPagesConfiguration/InvalidConfiguration`` for a bad colour, logo or origin, or
+///   when the cookie is off; a template that does not parse.
+public func addAccountPages<Routes: RouterMethods>(
+    to routes: Routes,
+    accounts: Accounts,
+    http: GatehouseHTTPConfiguration = GatehouseHTTPConfiguration(),
+    configuration: AccountPagesConfiguration = AccountPagesConfiguration()
+) throws where Routes.Context: GatehouseRequestContextProtocol {
+    guard http.cookie.enabled else {
+        throw AccountPagesConfiguration.InvalidConfiguration(description: "the account pages need the session cookie")
+    }
+    let pages = try AccountPages<Routes.Context>(accounts: accounts, http: http, configuration: configuration)
+    let stylesheet = pages.stylesheet
+    routes.group("/ui")
+        .add(middleware: PageMiddleware(pages: pages))
+        .add(middleware: GatehouseMiddleware<Routes.Context>(accounts: accounts, configuration: http, checksCrossSiteRequests: false))
+        .get { _, _ in pages.redirect(to: "/ui/account") }
+        .get("/assets/gatehouse.css") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
+                body: .init(byteBuffer: ByteBuffer(string: stylesheet))
+            )
+        }
+        .get("/signup", use: pages.signUpPage)
+        .post("/signup", use: pages.signUp)
+        .get("/login", use: pages.logInPage)
+        .post("/login", use: pages.logIn)
+        .get("/logout", use: pages.logOutPage)
+        .post("/logout", use: pages.logOut)
+        .get("/recovery", use: pages.recoveryPage)
+        .post("/recovery", use: pages.requestRecovery)
+        .get("/reset", use: pages.resetPage)
+        .post("/reset", use: pages.reset)
+        .get("/verify", use: pages.verifyPage)
+        .post("/verify", use: pages.verify)
+        .get("/account", use: pages.accountPage)
+        .post("/account/password", use: pages.changePassword)
+        .post("/account/email", use: pages.changeEmail)
+        .post("/account/verification", use: pages.sendVerification)
+        .post("/account/delete", use: pages.deleteAccount)
+        .get("/sessions", use: pages.sessionsPage)
+        .post("/sessions/end", use: pages.endSession)
+        .post("/sessions/end-others", use: pages.endOtherSessions)
+}

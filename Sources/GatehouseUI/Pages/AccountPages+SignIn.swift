@@ -1,0 +1,87 @@
+import Gatehouse
+import GatehouseHummingbird
+import Hummingbird
+
+/// Signing up, logging in and out.
+extension AccountPages {
+    func signUpPage(_ request: Request, context: Context) async throws -> Response {
+        page("signup", title: "Create your account", request: request, context: context)
+    }
+
+    /// Creates the account and, unless the e-mail must be confirmed first, signs the person in.
+    func signUp(_ request: Request, context: Context) async throws -> Response {
+        let form = try await form(request, context: context)
+        let state = try state(context)
+        let typed: [String: Any] = ["username_value": form["username"], "email_value": form["email"]]
+        do {
+            _ = try await accounts.signUp(
+                CreateAccountInput(username: form["username"], email: form["email"], password: form["password"]),
+                client: state.client,
+                logger: context.logger
+            )
+        } catch let error as AccountError {
+            return page("signup", title: "Create your account", values: typed, problem: PageProblem(error), request: request, context: context)
+        }
+        do {
+            let login = try await accounts.logIn(username: form["username"], password: form["password"], client: state.client, logger: context.logger)
+            try await endPreviousSession(of: state, context: context)
+            state.tokensDelivered()
+            return redirect(to: "/ui/account?notice=welcome", headers: sessionCookie(login))
+        } catch let error as AccountError where error.code == .emailNotVerified {
+            return redirect(to: "/ui/login?notice=check_email")
+        }
+    }
+
+    func logInPage(_ request: Request, context: Context) async throws -> Response {
+        let returnTo = request.uri.queryParameters.get("return_to").flatMap { returnTarget.accepted(String($0)) }
+        if context.gatehouse?.authentication != nil { return redirect(to: returnTo ?? "/ui/account") }
+        return page("login", title: "Log in", values: ["return_to": returnTo ?? ""], request: request, context: context)
+    }
+
+    /// Logs in and goes back to `return_to` when it is a safe place, to the account page otherwise.
+    func logIn(_ request: Request, context: Context) async throws -> Response {
+        let form = try await form(request, context: context)
+        let state = try state(context)
+        let returnTo = returnTarget.accepted(form["return_to"])
+        do {
+            let login = try await accounts.logIn(username: form["username"], password: form["password"], client: state.client, logger: context.logger)
+            try await endPreviousSession(of: state, context: context)
+            state.tokensDelivered()
+            context.logger.info("login", metadata: ["gatehouse.session_id": "\(login.sessionID)", "gatehouse.account_id": "\(login.accountID)"])
+            return redirect(to: returnTo ?? "/ui/account", headers: sessionCookie(login))
+        } catch let error as AccountError {
+            context.logger.info("login refused", metadata: ["gatehouse.error": "\(error.code)"])
+            let values: [String: Any] = ["username_value": form["username"], "return_to": returnTo ?? ""]
+            return page("login", title: "Log in", values: values, problem: PageProblem(error), request: request, context: context)
+        }
+    }
+
+    /// A page with a button: logging out is a `POST`, so a link or an image cannot do it.
+    func logOutPage(_ request: Request, context: Context) async throws -> Response {
+        guard context.gatehouse?.authentication != nil else { return redirect(to: "/ui/login") }
+        return page("logout", title: "Log out", request: request, context: context)
+    }
+
+    func logOut(_ request: Request, context: Context) async throws -> Response {
+        _ = try await form(request, context: context)
+        let state = try state(context)
+        guard let authentication = state.authentication else { return redirect(to: "/ui/login") }
+        _ = try await accounts.sessions.revokeSessions(
+            .session(id: authentication.sessionID, accountID: authentication.accountID),
+            reason: .logout,
+            logger: context.logger
+        )
+        state.endSession()
+        return redirect(to: "/ui/login?notice=signed_out")
+    }
+
+    /// A browser that logs in again while signed in leaves no session behind.
+    private func endPreviousSession(of state: GatehouseRequestState, context: Context) async throws {
+        guard let previous = state.authentication else { return }
+        _ = try await accounts.sessions.revokeSessions(
+            .session(id: previous.sessionID, accountID: previous.accountID),
+            reason: .logout,
+            logger: context.logger
+        )
+    }
+}
