@@ -3,7 +3,8 @@ import Logging
 extension Accounts {
     /// Changes the password of a signed-in account: the current password is checked (and counted by the
     /// login throttle, like a login), the new one must follow ``AccountsOptions/passwordPolicy``; every
-    /// session of the account but `keptSessionID` ends and outstanding reset links are spent.
+    /// session of the account but `keptSessionID` ends, and outstanding reset links and any pending
+    /// address change are spent.
     public func changePassword(
         accountID: String,
         currentPassword: String,
@@ -17,7 +18,10 @@ extension Accounts {
         _ = try await checkPassword(username: account.username, password: currentPassword, ip: client.ip, logger: logger)
         _ = try options.passwordPolicy.check(newPassword)
         try await setPassword(accountID: accountID, newPassword: newPassword, revoking: .allExcept(sessionID: keptSessionID))
-        _ = try await store.deleteTokens(accountID: accountID, kind: .passwordRecovery)
+        // A pending address change may be an intruder's, made with the old password.
+        for kind in [OneTimeTokenRecord.Kind.passwordRecovery, .emailChange] {
+            _ = try await store.deleteTokens(accountID: accountID, kind: kind)
+        }
     }
 
     /// Starts changing the account's e-mail address to `newEmail`: the password is checked (counted by

@@ -21,6 +21,8 @@ public final class Accounts: Sendable {
     /// A hash of no one's password, verified against when the username is unknown, so that an unknown
     /// username takes as long as a wrong password.
     private let decoyHash = Mutex<String?>(nil)
+    /// Makes a recovery request for an unknown address take as long as one for a known address.
+    let recoveryPacer = ResponsePacer()
 
     public init(store: any AccountStore & SessionStore & TokenStore & ThrottleStore, options: AccountsOptions) {
         self.store = store
