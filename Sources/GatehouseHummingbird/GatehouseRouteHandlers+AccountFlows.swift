@@ -38,7 +38,7 @@ extension GatehouseRouteHandlers {
         return try JSONPayload.response(OKResponse())
     }
 
-    /// `POST /v1/password`: every other session ends; the caller's gets a new token.
+    /// `POST /v1/password`: every other session ends; the caller's token is renewed (once).
     func changePassword(_ request: Request, context: Context) async throws -> Response {
         let caller = try authenticated(context)
         let body = try await JSONPayload.decode(PasswordChangeBody.self, from: request, limit: configuration.maximumBodySize)
@@ -50,15 +50,7 @@ extension GatehouseRouteHandlers {
             client: caller.state.client,
             logger: context.logger
         )
-        guard
-            let renewed = try await sessions.authenticate(
-                token: caller.authentication.token,
-                client: caller.state.client,
-                forceRenewal: true,
-                logger: context.logger
-            )
-        else { throw AccountError.unauthorized }
-        return try tokenDelivered(renewed, to: caller)
+        return try await renewedOnce(caller, context: context)
     }
 
     /// `POST /v1/email`: a confirmation to the new address, a notice to the current one.

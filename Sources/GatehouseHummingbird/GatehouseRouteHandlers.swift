@@ -62,7 +62,13 @@ struct GatehouseRouteHandlers<Context: GatehouseRequestContextProtocol>: Sendabl
     /// renewed here. A token accepted within the grace period stays as it is. A cookie session gets its
     /// token in the cookie only: the body says when it expires, never what it is.
     func refresh(_ request: Request, context: Context) async throws -> Response {
-        let caller = try authenticated(context)
+        try await renewedOnce(try authenticated(context), context: context)
+    }
+
+    /// The answer with the token `caller` ends this request with, renewed exactly once (see
+    /// ``refresh(_:context:)``): a second renewal would leave the client two tokens behind, and a
+    /// retry after a lost response would look like theft.
+    func renewedOnce(_ caller: Caller, context: Context) async throws -> Response {
         let current = caller.authentication
         if !current.isRenewed, case .olderThan = sessions.options.renewal,
             let renewed = try await sessions.authenticate(

@@ -4,15 +4,15 @@ import Hummingbird
 /// An error with headers the response to it must carry. A route that fails after the middleware renewed
 /// the token must still hand the client the new token (or its next request presents a superseded one),
 /// and CORS headers belong on errors too. Wrapping keeps the wrapped error's response and adds to it.
-struct HeaderAddingError: HTTPResponseError {
-    let underlying: any Error
-    let headers: HTTPFields
+package struct HeaderAddingError: HTTPResponseError {
+    package let underlying: any Error
+    package let headers: HTTPFields
 
-    var status: HTTPResponse.Status {
+    package var status: HTTPResponse.Status {
         (underlying as? any HTTPResponseError)?.status ?? .internalServerError
     }
 
-    func response(from request: Request, context: some RequestContext) throws -> Response {
+    package func response(from request: Request, context: some RequestContext) throws -> Response {
         var response =
             if let underlying = underlying as? any HTTPResponseError {
                 try underlying.response(from: request, context: context)
