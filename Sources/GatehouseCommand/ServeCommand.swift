@@ -392,7 +392,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         // A mail destination or template that cannot work is found now, not at the first message.
         do {
-            _ = try configuration.mailDestination.transport(secret: configuration.mailSecret)
+            _ = try configuration.mailDestination.transport(secret: configuration.mailSecret?.value)
             _ = try MessageRenderer(templatesDirectory: configuration.templatesDirectory, sender: configuration.mailFrom)
             try configuration.accountPages?.validate()
         } catch {

@@ -252,7 +252,7 @@ extension ServerConfiguration {
         }
         if let value = settings.value(flags.mailSecret, "--mail-secret", EnvironmentKey.mailSecret) {
             guard value.text.utf8.count >= 16 else { throw ServerConfigurationError("invalid \(value.source): the secret must be at least 16 bytes") }
-            configuration.mailSecret = value.text
+            configuration.mailSecret = RedactedSecret(value.text)
         }
         if case .http = configuration.mailDestination, configuration.mailSecret == nil {
             throw ServerConfigurationError("an https:// mail URL needs --mail-secret (GATEHOUSE_MAIL_SECRET) to sign its requests")
@@ -382,7 +382,19 @@ extension ServerConfiguration {
         var source: String
 
         func invalid(_ reason: String) -> ServerConfigurationError {
-            ServerConfigurationError("invalid \(source): '\(text.prefix(80))' \(reason)")
+            ServerConfigurationError("invalid \(source): '\(shown.prefix(80))' \(reason)")
+        }
+
+        /// The value as an error may quote it: a URL's user name and password are left out.
+        private var shown: String {
+            var shown = text
+            if let scheme = shown.range(of: "://") {
+                let authorityEnd = shown[scheme.upperBound...].firstIndex { "/?#".contains($0) } ?? shown.endIndex
+                if let at = shown[scheme.upperBound..<authorityEnd].lastIndex(of: "@") {
+                    shown.replaceSubrange(scheme.upperBound..<at, with: "…")
+                }
+            }
+            return shown
         }
 
         func duration(positive: Bool, alternatives: String = "") throws(ServerConfigurationError) -> Duration {

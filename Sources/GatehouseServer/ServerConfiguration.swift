@@ -56,7 +56,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// `.eml` files in ``defaultMailDirectory``.
     public var mailDestination: MailDestination = .directory(path: ServerConfiguration.defaultMailDirectory)
     /// The secret that signs messages posted to an `https://` mail URL.
-    public var mailSecret: String? = nil
+    public var mailSecret: RedactedSecret? = nil
     /// Who messages come from. Default `Gatehouse <no-reply@localhost>`.
     public var mailFrom: String = "Gatehouse <no-reply@localhost>"
     /// A directory whose `mail/` folder overrides the built-in message templates. Default: none.

@@ -97,7 +97,7 @@ public struct ServerService: Service, CustomStringConvertible {
 
     /// The courier that delivers the outbox's e-mails to the configured destination.
     func courier() throws -> Courier {
-        let transport = try configuration.mailDestination.transport(secret: configuration.mailSecret)
+        let transport = try configuration.mailDestination.transport(secret: configuration.mailSecret?.value)
         let renderer = try MessageRenderer(templatesDirectory: configuration.templatesDirectory, sender: configuration.mailFrom)
         logger.info(
             "e-mail goes to \(configuration.mailDestination.summary)",

@@ -77,11 +77,15 @@ public struct Courier: Service, CustomStringConvertible {
         let messages = try await store.claimMessages(
             channel: .mail,
             limit: batchSize,
-            leaseUntil: now.addingTimeInterval(Double(lease.components.seconds)),
+            leaseUntil: now.addingTimeInterval(lease.seconds),
             at: now
         )
         for message in messages {
-            await deliver(message)
+            // Claimed messages left when a shutdown comes are delivered once their lease runs out.
+            if Task.isCancelled { break }
+            // A delivery under way is finished and recorded even when the courier is being stopped:
+            // cancelled halfway, it would be sent but not marked, and sent again later.
+            await Task { await deliver(message) }.value
         }
         return messages.count
     }
@@ -106,7 +110,7 @@ public struct Courier: Service, CustomStringConvertible {
                 metadata["gatehouse.error"] = "\(error.reason)"
                 if error.isTemporary, attempt < policy.maximumAttempts {
                     let delay = policy.delay(afterAttempt: attempt)
-                    let next = clock.now().addingTimeInterval(Double(delay.components.seconds))
+                    let next = clock.now().addingTimeInterval(delay.seconds)
                     try await store.markForRetry(id: message.id, attempts: attempt, nextAttemptAt: next, error: error.reason)
                     metadata["gatehouse.retry_in_s"] = "\(delay.components.seconds)"
                     logger.warning("message not delivered; will try again", metadata: metadata)

@@ -65,8 +65,9 @@ public enum MailDestination: Sendable, Equatable {
             if let port = components.port, !(1...65_535).contains(port) {
                 throw InvalidURL(description: "the mail URL's port is out of range")
             }
-            let username = components.percentEncodedUser.flatMap { $0.removingPercentEncoding }
-            let password = components.percentEncodedPassword.flatMap { $0.removingPercentEncoding }
+            // An empty user name or password (`smtp://:pass@host`, `smtp://user:@host`) is none.
+            let username = components.percentEncodedUser.flatMap { $0.removingPercentEncoding }.flatMap { $0.isEmpty ? nil : $0 }
+            let password = components.percentEncodedPassword.flatMap { $0.removingPercentEncoding }.flatMap { $0.isEmpty ? nil : $0 }
             if (username == nil) != (password == nil) {
                 throw InvalidURL(description: "the mail URL gives a user name without a password, or a password without a user name")
             }
@@ -95,6 +96,7 @@ public enum MailDestination: Sendable, Equatable {
             components.user = nil
             components.password = nil
             components.query = nil
+            components.fragment = nil
             return components.string ?? "an HTTP endpoint"
         case .directory(let path):
             return "files in \(URL(fileURLWithPath: path).standardizedFileURL.path)"
@@ -102,7 +104,11 @@ public enum MailDestination: Sendable, Equatable {
     }
 
     static func isLoopback(_ host: String) -> Bool {
-        let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
-        return bare == "localhost" || bare == "::1" || bare.hasPrefix("127.")
+        let bare = (host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host).lowercased()
+        if bare == "localhost" || bare == "::1" { return true }
+        // 127.0.0.0/8 written as an address — not a name such as 127.example.com.
+        let octets = bare.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets.first == "127"
+            && octets.allSatisfy { octet in octet.allSatisfy { ("0"..."9").contains($0) } && UInt8(octet) != nil }
     }
 }

@@ -30,6 +30,10 @@ public struct MessageRenderer: Sendable {
             try Self.register(text, named: name, in: &library)
         }
         if let templatesDirectory {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: templatesDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw RenderingError(description: "the templates directory \(templatesDirectory) does not exist")
+            }
             let folder = URL(fileURLWithPath: templatesDirectory).appendingPathComponent("mail", isDirectory: true)
             let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
             for file in files.sorted() where file.hasSuffix(".mustache") {

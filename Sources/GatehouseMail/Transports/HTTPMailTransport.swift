@@ -56,7 +56,10 @@ public struct HTTPMailTransport: MailTransport {
         request.body = .bytes(ByteBuffer(bytes: body))
         let response: HTTPClientResponse
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: .seconds(Int64(timeout.components.seconds)))
+            response = try await HTTPClient.shared.execute(
+                request,
+                timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
+            )
         } catch {
             throw .temporary("the endpoint could not be reached")
         }
