@@ -5,27 +5,27 @@ import HTTPTypes
 
 /// The CSRF token every form carries, in a hidden `csrf_token` field.
 ///
-/// The browser holds a random secret in its own cookie (`HttpOnly`, `SameSite=Strict`, scoped to the
-/// pages). A form's token is an HMAC of the session it was shown to, keyed by that secret: another site
+/// The browser holds a random secret in its own cookie (`HttpOnly`, `SameSite=Strict`, and `__Host-`
+/// when `Secure`, so that a sibling subdomain cannot plant a secret it knows). A form's token is an HMAC of the session it was shown to, keyed by that secret: another site
 /// can neither read the cookie nor compute the token, and a token shown before a login (or to another
 /// session) is refused after it. Pages a person sees before logging in bind to "no session"; the
 /// cookie, which the pages set whenever it is missing, plays the part of the pre-session secret.
 struct FormCSRF: Sendable {
-    static let cookieName = "gatehouse_ui_csrf"
     static let fieldName = "csrf_token"
 
     /// Whether the cookie is `Secure` (follows the session cookie's setting).
     let secure: Bool
-    /// The path the cookie is sent to.
-    let path: String
+
+    /// `__Host-gatehouse_ui_csrf` when `Secure` (the prefix needs it), `gatehouse_ui_csrf` otherwise.
+    var cookieName: String { secure ? "__Host-gatehouse_ui_csrf" : "gatehouse_ui_csrf" }
 
     /// The secret in the request's cookie, when it has a well-formed one.
     func secret(in headers: HTTPFields) -> String? {
         for header in headers[values: .cookie] {
             for pair in header.split(separator: ";") {
                 let trimmed = pair.trimmingCharacters(in: .whitespaces)
-                guard trimmed.hasPrefix(Self.cookieName + "=") else { continue }
-                let value = String(trimmed.dropFirst(Self.cookieName.count + 1))
+                guard trimmed.hasPrefix(cookieName + "=") else { continue }
+                let value = String(trimmed.dropFirst(cookieName.count + 1))
                 if value.utf8.count == 43, value.utf8.allSatisfy(Self.isBase64URL) { return value }
             }
         }
@@ -41,7 +41,7 @@ struct FormCSRF: Sendable {
 
     /// The `Set-Cookie` value that gives the browser `secret`.
     func setting(_ secret: String) -> String {
-        "\(Self.cookieName)=\(secret); Path=\(path); HttpOnly\(secure ? "; Secure" : ""); SameSite=Strict"
+        "\(cookieName)=\(secret); Path=/; HttpOnly\(secure ? "; Secure" : ""); SameSite=Strict"
     }
 
     /// The token for forms shown to `sessionID` (`nil`: no session) by a browser holding `secret`.

@@ -37,7 +37,7 @@ struct PageProblem: Sendable, Equatable {
         case (.invalidRequest, .email?):
             self.init(field: "email", message: "Enter an e-mail address, such as name@example.com.", status: .badRequest)
         case (.invalidRequest, .password?):
-            self.init(field: passwordField, message: "A password has 8 to 200 characters.", status: .badRequest)
+            self.init(field: passwordField, message: "Use 8 to 200 characters.", status: .badRequest)
         case (.conflict, .usernameTaken?):
             self.init(field: "username", message: "This username is taken. Try another one.", status: .conflict)
         case (.conflict, _):

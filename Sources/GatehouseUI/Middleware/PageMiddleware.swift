@@ -29,20 +29,18 @@ struct PageMiddleware<Context: GatehouseRequestContextProtocol>: RouterMiddlewar
         return response
     }
 
-    private func errorPage(_ error: any Error, request: Request, context: Context) -> Response {
-        switch error {
-        case PageFailure.formExpired:
-            return pages.message(
-                "This form has expired or did not come from this site. Go back, reload the page and try again.",
-                title: "Please try again",
-                status: .forbidden,
-                request: request,
-                context: context
-            )
-        case PageFailure.unreadableForm:
-            return pages.message("The form could not be read.", title: "Please try again", status: .badRequest, request: request, context: context)
-        default:
-            break
+    private func errorPage(_ thrown: any Error, request: Request, context: Context) -> Response {
+        // A route that failed after the session was renewed still hands the browser its new cookie.
+        var response = errorPage(for: (thrown as? HeaderAddingError)?.underlying ?? thrown, request: request, context: context)
+        if let wrapped = thrown as? HeaderAddingError {
+            response.headers.append(contentsOf: wrapped.headers)
+        }
+        return response
+    }
+
+    private func errorPage(for error: any Error, request: Request, context: Context) -> Response {
+        if let failure = error as? PageFailure {
+            return pages.refusedForm(failure, request: request, context: context)
         }
         let failure = GatehouseHTTPError(error)
         // The session in the cookie no longer works: the middleware already clears the cookie.

@@ -22,8 +22,7 @@ extension AccountPages {
     }
 
     func resetPage(_ request: Request, context: Context) async throws -> Response {
-        let token = request.uri.queryParameters.get("token").map { String($0) } ?? ""
-        return page("reset", title: "Choose a new password", values: ["token": token], request: request, context: context)
+        return page("reset", title: "Choose a new password", values: tokenValues(request), request: request, context: context)
     }
 
     /// Sets the new password; every session of the account ends, this browser's too.
@@ -51,8 +50,7 @@ extension AccountPages {
     }
 
     func verifyPage(_ request: Request, context: Context) async throws -> Response {
-        let token = request.uri.queryParameters.get("token").map { String($0) } ?? ""
-        return page("verify", title: "Confirm your e-mail address", values: ["token": token], request: request, context: context)
+        return page("verify", title: "Confirm your e-mail address", values: tokenValues(request), request: request, context: context)
     }
 
     func verify(_ request: Request, context: Context) async throws -> Response {
@@ -65,6 +63,12 @@ extension AccountPages {
         }
         let signedIn = context.gatehouse?.authentication != nil
         return redirect(to: signedIn ? "/ui/account?notice=email_confirmed" : "/ui/login?notice=email_confirmed")
+    }
+
+    /// The link's token for the page's form; none when the link lost it, so the page says so.
+    private func tokenValues(_ request: Request) -> [String: Any] {
+        guard let token = request.uri.queryParameters.get("token"), !token.isEmpty else { return [:] }
+        return ["token": String(token)]
     }
 
     private func expiredLink(_ problem: PageProblem, onwards: (href: String, text: String), request: Request, context: Context) -> Response {

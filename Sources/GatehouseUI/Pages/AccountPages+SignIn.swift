@@ -35,7 +35,8 @@ extension AccountPages {
     func logInPage(_ request: Request, context: Context) async throws -> Response {
         let returnTo = request.uri.queryParameters.get("return_to").flatMap { returnTarget.accepted(String($0)) }
         if context.gatehouse?.authentication != nil { return redirect(to: returnTo ?? "/ui/account") }
-        return page("login", title: "Log in", values: ["return_to": returnTo ?? ""], request: request, context: context)
+        let values: [String: Any] = returnTo.map { ["return_to": $0] } ?? [:]
+        return page("login", title: "Log in", values: values, request: request, context: context)
     }
 
     /// Logs in and goes back to `return_to` when it is a safe place, to the account page otherwise.
@@ -51,7 +52,8 @@ extension AccountPages {
             return redirect(to: returnTo ?? "/ui/account", headers: sessionCookie(login))
         } catch let error as AccountError {
             context.logger.info("login refused", metadata: ["gatehouse.error": "\(error.code)"])
-            let values: [String: Any] = ["username_value": form["username"], "return_to": returnTo ?? ""]
+            var values: [String: Any] = ["username_value": form["username"]]
+            if let returnTo { values["return_to"] = returnTo }
             return page("login", title: "Log in", values: values, problem: PageProblem(error), request: request, context: context)
         }
     }

@@ -26,7 +26,7 @@ struct AccountPages<Context: GatehouseRequestContextProtocol>: Sendable {
         self.configuration = configuration
         self.renderer = try PageRenderer(templatesDirectory: configuration.templatesDirectory)
         self.returnTarget = ReturnTarget(allowedOrigins: configuration.returnOrigins)
-        self.csrf = FormCSRF(secure: http.cookie.secure, path: "/ui")
+        self.csrf = FormCSRF(secure: http.cookie.secure)
         self.cookie = SessionCookie(configuration: http)
         self.stylesheet = renderer.stylesheet(accent: configuration.accentColor)
     }
@@ -106,6 +106,36 @@ struct AccountPages<Context: GatehouseRequestContextProtocol>: Sendable {
     /// The `Set-Cookie` header that hands the browser the session of `authentication`.
     func sessionCookie(_ authentication: Authentication) -> HTTPFields {
         [.setCookie: cookie.setting(authentication.token, lifetime: cookie.lifetime(of: authentication, now: now))]
+    }
+
+    /// The page for a form refused before it was read: an expired or foreign CSRF token (`403`), or a
+    /// body that is not a form (`400`).
+    func refusedForm(_ failure: PageFailure, request: Request, context: Context) -> Response {
+        switch failure {
+        case .formExpired:
+            message(
+                "This form has expired or did not come from this site. Go back, reload the page and try again.",
+                title: "Please try again",
+                status: .forbidden,
+                request: request,
+                context: context
+            )
+        case .unreadableForm:
+            message("The form could not be read.", title: "Please try again", status: .badRequest, request: request, context: context)
+        }
+    }
+
+    /// `handler`, with a refused form answered inside it, where the page still knows who is signed in.
+    func refusingForms(
+        _ handler: @escaping @Sendable (Request, Context) async throws -> Response
+    ) -> @Sendable (Request, Context) async throws -> Response {
+        { request, context in
+            do {
+                return try await handler(request, context)
+            } catch let failure as PageFailure {
+                return refusedForm(failure, request: request, context: context)
+            }
+        }
     }
 
     // MARK: Requests

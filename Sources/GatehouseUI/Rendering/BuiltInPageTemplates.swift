@@ -205,10 +205,10 @@ enum BuiltInPageTemplates {
         let fieldName = name == "delete_password" ? "password" : name
         let value = type == "password" ? "" : #" value="{{\#(name)_value}}""#
         let hintHTML = hint.map { #"<p class="hint" id="\#(id)-hint">\#($0)</p>"# } ?? ""
-        let errorID = "{{#\(name)_error}}\(id)-error{{/\(name)_error}}"
+        let errorID = "{{#\(name)_error}} \(id)-error{{/\(name)_error}}"
         let describedBy =
             hint == nil
-            ? "{{#\(name)_error}} aria-describedby=\"\(id)-error\"{{/\(name)_error}}" : #" aria-describedby="\#(id)-hint \#(errorID)""#
+            ? "{{#\(name)_error}} aria-describedby=\"\(id)-error\"{{/\(name)_error}}" : #" aria-describedby="\#(id)-hint\#(errorID)""#
         return """
             <div class="field{{#\(name)_error}} invalid{{/\(name)_error}}">
             <label for="\(id)">\(label)</label>

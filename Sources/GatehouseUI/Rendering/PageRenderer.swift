@@ -16,6 +16,10 @@ struct PageRenderer: Sendable {
         var library = MustacheLibrary()
         var sources = BuiltInPageTemplates.all
         if let templatesDirectory {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: templatesDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw TemplateError(description: "the templates directory \(templatesDirectory) does not exist")
+            }
             let folder = URL(fileURLWithPath: templatesDirectory).appendingPathComponent("ui", isDirectory: true)
             let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
             for file in files.sorted() where file.hasSuffix(".mustache") {
