@@ -1,17 +1,35 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs what the tests need when it is missing (SQLite headers,
-# PostgreSQL), starts a throwaway PostgreSQL cluster on loopback, builds once, runs every test, stops
-# the cluster again, and then runs the PostgreSQL outage and network-partition tests against the built
-# server.
+# PostgreSQL, openssl for throwaway certificates, Chromium and its driver from Debian; aiosmtpd, Selenium
+# and axe-core from PyPI), starts a throwaway PostgreSQL cluster on loopback, builds once, runs every
+# test, stops the cluster again, and then runs the end-to-end tests against the built server: a
+# PostgreSQL outage, a network partition, the account flows with real mail servers, and the account
+# pages in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing+=(libsqlite3-dev)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || command -v initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing ${missing[*]}"
   apt-get update -qq && apt-get install -y -qq "${missing[@]}"
+fi
+
+# The mail tests talk to a real SMTP server, scripts/smtp_test_server.py, built on aiosmtpd.
+if ! python3 -c "import aiosmtpd" >/dev/null 2>&1; then
+  echo "Installing aiosmtpd"
+  python3 -m pip install --quiet aiosmtpd
+fi
+
+# The account pages are tested in headless Chromium (the Debian packages above) with Selenium, and
+# checked with axe-core, which axe-selenium-python carries: scripts/ui_browser_test.py.
+if ! python3 -c "import selenium, axe_selenium_python, requests" >/dev/null 2>&1; then
+  echo "Installing selenium, axe-selenium-python, requests"
+  python3 -m pip install --quiet selenium axe-selenium-python requests
 fi
 
 state_dir="${GATEHOUSE_TEST_PG_STATE_DIR:-.build-pg}"
@@ -28,3 +46,5 @@ trap - EXIT
 
 python3 scripts/postgres_outage_test.py
 python3 scripts/partition_test.py
+python3 scripts/account_flows_test.py
+python3 scripts/ui_browser_test.py
