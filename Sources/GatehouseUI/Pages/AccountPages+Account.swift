@@ -1,4 +1,5 @@
 import Gatehouse
+import GatehouseHummingbird
 import Hummingbird
 
 /// The account page and its forms: a new password, a new address, a new confirmation link, deletion.
@@ -10,10 +11,8 @@ extension AccountPages {
 
     /// Changes the password; the other sessions end, this one goes on.
     func changePassword(_ request: Request, context: Context) async throws -> Response {
-        let form = try await form(request, context: context)
-        let state = try state(context)
-        guard let authentication = state.authentication else { return toLogin(returningTo: "/ui/account") }
-        do {
+        let fields = PasswordFields(checked: "current_password", wrongMessage: "That is not your current password.", new: "new_password")
+        return try await accountForm(request, context: context, fields: fields) { form, state, authentication in
             try await accounts.changePassword(
                 accountID: authentication.accountID,
                 currentPassword: form["current_password"],
@@ -22,22 +21,18 @@ extension AccountPages {
                 client: state.client,
                 logger: context.logger
             )
-        } catch let error as AccountError {
-            var problem = PageProblem(error, passwordField: "new_password")
-            if error.code == .loginFailed { problem.field = "current_password" }
-            if problem.field == "current_password" { problem.message = "That is not your current password." }
-            return accountPage(with: problem, authentication: authentication, request: request, context: context)
+            // The middleware renews this session's cookie as on any request; a second renewal here
+            // would leave the browser two tokens behind.
+            return redirect(to: "/ui/account?notice=password_changed")
         }
-        // The middleware renews this session's cookie as on any request; a second renewal here would
-        // leave the browser two tokens behind.
-        return redirect(to: "/ui/account?notice=password_changed")
     }
 
     func changeEmail(_ request: Request, context: Context) async throws -> Response {
-        let form = try await form(request, context: context)
-        let state = try state(context)
-        guard let authentication = state.authentication else { return toLogin(returningTo: "/ui/account") }
-        do {
+        let typed: (FormBody) -> [String: Any] = { ["email_value": $0["email"]] }
+        return try await accountForm(request, context: context, fields: PasswordFields(checked: "password"), typed: typed) {
+            form,
+            state,
+            authentication in
             try await accounts.requestEmailChange(
                 accountID: authentication.accountID,
                 to: form["email"],
@@ -45,68 +40,63 @@ extension AccountPages {
                 client: state.client,
                 logger: context.logger
             )
-        } catch let error as AccountError {
-            var problem = PageProblem(error)
-            if error.code == .loginFailed {
-                problem.field = "password"
-                problem.message = "That is not your password."
-            }
-            return accountPage(
-                with: problem,
-                typed: ["email_value": form["email"]],
-                authentication: authentication,
-                request: request,
-                context: context
-            )
+            return redirect(to: "/ui/account?notice=email_change_sent")
         }
-        return redirect(to: "/ui/account?notice=email_change_sent")
     }
 
     func sendVerification(_ request: Request, context: Context) async throws -> Response {
-        _ = try await form(request, context: context)
-        let state = try state(context)
-        guard let authentication = state.authentication else { return toLogin(returningTo: "/ui/account") }
-        do {
+        try await accountForm(request, context: context, fields: PasswordFields(checked: nil)) { _, state, authentication in
             try await accounts.requestEmailVerification(accountID: authentication.accountID, client: state.client, logger: context.logger)
-        } catch let error as AccountError {
-            return accountPage(with: PageProblem(error), authentication: authentication, request: request, context: context)
+            return redirect(to: "/ui/account?notice=verification_sent")
         }
-        return redirect(to: "/ui/account?notice=verification_sent")
     }
 
     /// Deletes the account: every session ends, this browser's cookie is cleared.
     func deleteAccount(_ request: Request, context: Context) async throws -> Response {
-        let form = try await form(request, context: context)
-        let state = try state(context)
-        guard let authentication = state.authentication else { return toLogin(returningTo: "/ui/account") }
-        do {
+        try await accountForm(request, context: context, fields: PasswordFields(checked: "delete_password")) { form, state, authentication in
             try await accounts.deleteAccount(
                 accountID: authentication.accountID,
                 password: form["password"],
                 client: state.client,
                 logger: context.logger
             )
-        } catch let error as AccountError {
-            var problem = PageProblem(error)
-            if error.code == .loginFailed {
-                problem.field = "delete_password"
-                problem.message = "That is not your password."
-            }
-            return accountPage(with: problem, authentication: authentication, request: request, context: context)
+            state.endSession()
+            return redirect(to: "/ui/signup?notice=account_deleted")
         }
-        state.endSession()
-        return redirect(to: "/ui/signup?notice=account_deleted")
     }
 
-    private func accountPage(
-        with problem: PageProblem,
-        typed: [String: Any] = [:],
-        authentication: Authentication,
-        request: Request,
-        context: Context
-    ) -> Response {
-        let values = profile(authentication.account).merging(typed) { _, typed in typed }
-        return page("account", title: "Your account", values: values, problem: problem, request: request, context: context)
+    /// Where a form of the account page shows a password problem: a wrong password next to `checked`
+    /// (`nil`: the form has no password), a weak new one next to `new`.
+    struct PasswordFields {
+        var checked: String?
+        var wrongMessage = "That is not your password."
+        var new = "password"
+    }
+
+    /// Runs one form of the account page for the signed-in account: `change` with the form, the request's
+    /// state and the session; an `AccountError` shows the account page again with the problem next to
+    /// its field and what was typed (`typed`) still in place. Without a session, the login page.
+    private func accountForm(
+        _ request: Request,
+        context: Context,
+        fields: PasswordFields,
+        typed: (FormBody) -> [String: Any] = { _ in [:] },
+        change: (FormBody, GatehouseRequestState, Authentication) async throws -> Response
+    ) async throws -> Response {
+        let form = try await form(request, context: context)
+        let state = try state(context)
+        guard let authentication = state.authentication else { return toLogin(returningTo: "/ui/account") }
+        do {
+            return try await change(form, state, authentication)
+        } catch let error as AccountError {
+            var problem = PageProblem(error, passwordField: fields.new)
+            if error.code == .loginFailed, let checked = fields.checked {
+                problem.field = checked
+                problem.message = fields.wrongMessage
+            }
+            let values = profile(authentication.account).merging(typed(form)) { _, typed in typed }
+            return page("account", title: "Your account", values: values, problem: problem, request: request, context: context)
+        }
     }
 
     private func profile(_ account: Account) -> [String: Any] {
