@@ -47,7 +47,7 @@ import threading
 import time
 import urllib.parse
 
-from testkit import FAILED, PASSED, Cluster, check, free_port, note
+from testkit import FAILED, PASSED, Cluster, check, free_port, json_request, note
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SMTP_SERVER = os.path.join(ROOT, "scripts", "smtp_test_server.py")
@@ -124,20 +124,7 @@ class Reply:
 
 
 def call(port, method, path, body=None, token=None, timeout=30):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    headers = {"User-Agent": USER_AGENT, "Connection": "close"}
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        headers["Content-Type"] = "application/json"
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    try:
-        connection.request(method, path, body=data, headers=headers)
-        response = connection.getresponse()
-        reply = Reply(response.status, response.getheaders(), response.read())
-    finally:
-        connection.close()
+    reply = Reply(*json_request(port, method, path, body=body, token=token, user_agent=USER_AGENT, timeout=timeout))
     for token in (reply.header("Auth-Token"), (reply.json or {}).get("authToken") if isinstance(reply.json, dict) else None):
         if token:
             SEEN_TOKENS.add(token)

@@ -36,7 +36,7 @@ import threading
 import time
 import urllib.parse
 
-from testkit import FAILED, PASSED, Cluster, check, free_port, note
+from testkit import FAILED, PASSED, Cluster, check, free_port, json_request, note
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 cluster = Cluster(os.environ.get("GATEHOUSE_PARTITION_PG_PORT", "54343"), ".build-pg-partition")
@@ -266,18 +266,8 @@ class Reply:
 
 
 def http_call(port, method, path, token=None, body=None, user_agent="partition-test", timeout=REQUEST_TIMEOUT):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    headers = {"User-Agent": user_agent, "Connection": "close"}
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        headers["Content-Type"] = "application/json"
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
     try:
-        connection.request(method, path, body=data, headers=headers)
-        response = connection.getresponse()
-        raw = response.read()
+        status, headers, raw = json_request(port, method, path, body=body, token=token, user_agent=user_agent, timeout=timeout)
         try:
             payload = json.loads(raw) if raw else None
         except ValueError:
@@ -285,7 +275,8 @@ def http_call(port, method, path, token=None, body=None, user_agent="partition-t
         code = None
         if isinstance(payload, dict) and isinstance(payload.get("error"), dict):
             code = payload["error"].get("code")
-        reply = Reply(response.status, code, response.getheader("Auth-Token"))
+        auth_token = next((value for name, value in headers if name.lower() == "auth-token"), None)
+        reply = Reply(status, code, auth_token)
         if isinstance(payload, dict) and "authToken" in payload:
             reply.token = payload["authToken"]
             if isinstance(payload.get("session"), dict):
@@ -295,8 +286,6 @@ def http_call(port, method, path, token=None, body=None, user_agent="partition-t
         return Reply("timeout")
     except (OSError, http.client.HTTPException) as error:
         return Reply("error", detail=f"{type(error).__name__}: {error}")
-    finally:
-        connection.close()
 
 
 # MARK: - What happened

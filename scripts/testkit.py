@@ -1,5 +1,7 @@
 """What the Python end-to-end tests of this repository share: ok/FAILED lines, a throwaway PostgreSQL
 cluster of the test's own (its own port and state folder), and free loopback ports."""
+import http.client
+import json
 import os
 import socket
 import subprocess
@@ -41,3 +43,23 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def json_request(port, method, path, body=None, token=None, user_agent="gatehouse-tests", timeout=30):
+    """One request to the server on 127.0.0.1:port, on a connection of its own: `body` as JSON, `token`
+    as a bearer token. Returns (status, headers as (name, value) pairs, raw body bytes); connection
+    errors and timeouts are raised to the caller."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    headers = {"User-Agent": user_agent, "Connection": "close"}
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    try:
+        connection.request(method, path, body=data, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.getheaders(), response.read()
+    finally:
+        connection.close()
