@@ -235,7 +235,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("message-email-limit"),
         help: ArgumentHelp(
-            "Verification and recovery requests per e-mail address. (env: GATEHOUSE_MESSAGE_EMAIL_LIMIT, default: 5/1h)",
+            "Recovery requests, and apart from them verification requests, per e-mail address. (env: GATEHOUSE_MESSAGE_EMAIL_LIMIT, default: 5/1h)",
             valueName: "count/duration"
         )
     )
@@ -244,7 +244,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("message-address-limit"),
         help: ArgumentHelp(
-            "Verification and recovery requests per client address. (env: GATEHOUSE_MESSAGE_ADDRESS_LIMIT, default: 20/1h)",
+            "Recovery requests, and apart from them verification requests, per client address. (env: GATEHOUSE_MESSAGE_ADDRESS_LIMIT, default: 20/1h)",
             valueName: "count/duration"
         )
     )

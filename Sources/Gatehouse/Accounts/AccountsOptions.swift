@@ -28,10 +28,12 @@ public struct AccountsOptions: Sendable {
     public var links = MessageLinks()
     /// Who messages come from, for the courier that sends them (`Name <address>`).
     public var messageSender = "Gatehouse <no-reply@localhost>"
-    /// Recovery and verification requests per e-mail address (a victim's inbox is not flooded).
-    /// Default 5 per hour.
+    /// Requests per e-mail address (a victim's inbox is not flooded), counted apart for recovery and
+    /// for verification (an address change counts as a verification of the new address). Default 5
+    /// per hour each.
     public var messageLimitPerEmail: RateLimit? = RateLimit(count: 5, window: .seconds(3_600))
-    /// Recovery and verification requests per client address. Default 20 per hour.
+    /// Requests per client address, counted apart for recovery and for verification. Default 20 per
+    /// hour each.
     public var messageLimitPerAddress: RateLimit? = RateLimit(count: 20, window: .seconds(3_600))
 
     public init(sessions: SessionsOptions) {
