@@ -51,7 +51,9 @@ final class NaiveSessionStore: SessionStore {
         Int64((date.timeIntervalSince1970 * 1000).rounded())
     }
 
-    func insertSession(_ session: SessionRecord) async throws { try await base.insertSession(session, requiringAccountEpoch: 0) }
+    func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int) async throws {
+        try await base.insertSession(session, requiringAccountEpoch: epoch)
+    }
     func session(id: String) async throws -> SessionRecord? { try await base.session(id: id) }
     func sessionWithAccount(id: String) async throws -> (session: SessionRecord, account: AccountRecord?)? {
         try await base.sessionWithAccount(id: id)
