@@ -114,9 +114,9 @@ public final class PostgresStore: GatehouseStore, Service {
     /// a graceful shutdown began, new operations fail at once, those in flight finish or time out, and
     /// then the pool closes its connections.
     ///
-    /// The pool runs in a task of its own, waited for at most ``shutdownLimit`` once the operations are
-    /// done: a connection the driver never gives back (see ``PostgresOperation``) must not keep the
-    /// process from stopping.
+    /// The pool runs in a task of its own, waited for at most 3 seconds once the operations are done: a
+    /// connection the driver never gives back (after an operation abandoned at its deadline) must not
+    /// keep the process from stopping.
     public func run() async throws {
         let pool = PostgresOperationOutcome<Void>()
         let client = self.client
