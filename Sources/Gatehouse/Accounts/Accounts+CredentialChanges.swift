@@ -16,12 +16,8 @@ extension Accounts {
         let logger = logger ?? self.logger
         let account = try await requireAccount(accountID)
         _ = try await checkPassword(username: account.username, password: currentPassword, ip: client.ip, logger: logger)
-        _ = try options.passwordPolicy.check(newPassword)
         try await setPassword(accountID: accountID, newPassword: newPassword, revoking: .allExcept(sessionID: keptSessionID))
-        // A pending address change may be an intruder's, made with the old password.
-        for kind in [OneTimeTokenRecord.Kind.passwordRecovery, .emailChange] {
-            _ = try await store.deleteTokens(accountID: accountID, kind: kind)
-        }
+        try await spendLinks(Self.linksVoidedByNewPassword, accountID: accountID)
     }
 
     /// Starts changing the account's e-mail address to `newEmail`: the password is checked (counted by

@@ -56,9 +56,7 @@ extension Accounts {
             throw AccountError.invalidToken
         }
         // Links sent to the old address, or for another change, no longer apply.
-        for kind in [OneTimeTokenRecord.Kind.emailVerification, .emailChange, .passwordRecovery] {
-            _ = try await store.deleteTokens(accountID: record.accountID, kind: kind)
-        }
+        try await spendLinks([.emailVerification, .emailChange, .passwordRecovery], accountID: record.accountID)
         logger.info("e-mail changed", metadata: ["gatehouse.account_id": "\(record.accountID)"])
         return try await requireAccount(record.accountID)
     }

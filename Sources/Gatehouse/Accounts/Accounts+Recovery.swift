@@ -65,10 +65,7 @@ extension Accounts {
             // address is proven: an account that lost its verification link is not locked out.
             if !account.emailVerified { _ = try await verifyEmail(accountID: account.accountID, email: account.email) }
         }
-        // A pending address change could hand the account to whoever asked for it.
-        for kind in [OneTimeTokenRecord.Kind.passwordRecovery, .emailChange] {
-            _ = try await store.deleteTokens(accountID: record.accountID, kind: kind)
-        }
+        try await spendLinks(Self.linksVoidedByNewPassword, accountID: record.accountID)
         logger.info("password reset", metadata: ["gatehouse.account_id": "\(record.accountID)"])
         return record.accountID
     }

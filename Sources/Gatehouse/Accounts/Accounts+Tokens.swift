@@ -50,6 +50,15 @@ extension Accounts {
         try await store.deleteTokens(accountID: accountID, kind: .passwordRecovery)
     }
 
+    /// Deletes the account's outstanding links of these kinds.
+    func spendLinks(_ kinds: [OneTimeTokenRecord.Kind], accountID: String) async throws {
+        for kind in kinds { _ = try await store.deleteTokens(accountID: accountID, kind: kind) }
+    }
+
+    /// The links a new password makes void: reset links, and a pending address change, which whoever
+    /// knew the old password may have asked for (and could otherwise use to take the account).
+    static let linksVoidedByNewPassword: [OneTimeTokenRecord.Kind] = [.passwordRecovery, .emailChange]
+
     /// Creates a token and stores it with the messages `messages` makes of its value, in one write.
     func issue(
         _ kind: OneTimeTokenRecord.Kind,
