@@ -37,6 +37,7 @@ extension AccountError {
         public static let databaseURL = Detail("database_url", "The database URL is not valid.")
         public static let authorizationHeader = Detail("authorization", "The Authorization header must be `Bearer <one token>`.")
         public static let sessionCookie = Detail("cookie", "The session cookie is malformed.")
+        public static let audience = Detail("audience", "An audience is 1 to 256 printable ASCII characters.")
 
         // Token checks.
         public static let tokenMalformed = Detail("token_malformed", "The token is not a well-formed token.")
@@ -46,6 +47,8 @@ extension AccountError {
         public static let tokenExpired = Detail("token_expired", "The token has expired.")
         public static let tokenNotYetValid = Detail("token_not_yet_valid", "The token is not valid yet.")
         public static let unknownKey = Detail("unknown_key", "The token was signed with an unknown key.")
+        public static let tokenIssuer = Detail("token_issuer", "The token was issued by another issuer.")
+        public static let tokenAudience = Detail("token_audience", "The token is meant for another audience.")
         public static let otherAccount = Detail("other_account", "The session belongs to another account.")
 
         // Session checks.
@@ -66,6 +69,8 @@ extension AccountError {
 
         // Store and configuration.
         public static let keyRing = Detail("key_ring", "Sessions needs a key ring or a token secret supplier.")
+        public static let accessTokens = Detail("access_tokens", "Access tokens need access-token options and a key ring.")
+        public static let accessTokenLifetime = Detail("access_token_lifetime", "An access token lives 1 second to 1 hour.")
         public static let newerSchema = Detail("newer_schema", "The database was migrated by a newer version of Gatehouse.")
         public static let unreadableRow = Detail("unreadable_row", "A stored row could not be read.")
         public static let busy = Detail("busy", "The database is busy.")

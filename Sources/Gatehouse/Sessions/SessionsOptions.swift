@@ -30,6 +30,9 @@ public struct SessionsOptions: Sendable {
     public var random: any RandomSource = SystemRandomSource()
     /// The token codec (length limit, allowed clock skew).
     public var codec = AuthTokenCodec()
+    /// Ed25519 access tokens for other services; `nil` (the default) issues none. They are signed with
+    /// keys the ``keyRing`` derives, so they need one.
+    public var accessTokens: AccessTokenOptions? = nil
     /// Where the session layer logs when a call is given no logger of its own. Its handler is the
     /// process's (`LoggingSystem`); Gatehouse never installs one.
     public var logger = Logger(label: "gatehouse.sessions")

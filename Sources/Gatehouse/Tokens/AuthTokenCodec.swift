@@ -49,12 +49,12 @@ public struct AuthTokenCodec: Sendable {
         payload.append(contentsOf: #","sub":"#.utf8)
         JSONStringLiteral.append(claims.accountID, to: &payload)
         payload.append(contentsOf: #","iat":"#.utf8)
-        Self.appendDecimal(claims.issuedAt, to: &payload)
+        CompactJWS.appendDecimal(claims.issuedAt, to: &payload)
         payload.append(contentsOf: #","exp":"#.utf8)
-        Self.appendDecimal(claims.expiresAt, to: &payload)
+        CompactJWS.appendDecimal(claims.expiresAt, to: &payload)
         if let notBefore = claims.notBefore {
             payload.append(contentsOf: #","nbf":"#.utf8)
-            Self.appendDecimal(notBefore, to: &payload)
+            CompactJWS.appendDecimal(notBefore, to: &payload)
         }
         payload.append(contentsOf: #","rnd":""#.utf8)
         claims.secret.withUnsafeBytes { Base64URL.append($0, to: &payload) }
@@ -78,21 +78,6 @@ public struct AuthTokenCodec: Sendable {
         return String(decoding: token, as: UTF8.self)
     }
 
-    private static func appendDecimal(_ value: Int64, to output: inout [UInt8]) {
-        if value < 0 { output.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            } while magnitude > 0
-            for index in stride(from: count - 1, through: 0, by: -1) { output.append(buffer[index]) }
-        }
-    }
-
     // MARK: Verification
 
     /// Checks the token's shape and header. No key is used and no MAC is computed.
@@ -105,77 +90,20 @@ public struct AuthTokenCodec: Sendable {
     }
 
     private func parse(_ bytes: UnsafeBufferPointer<UInt8>, token: String) -> Result<ParsedToken, AccountError> {
-        guard !bytes.isEmpty else { return .failure(AccountError.tokenVerificationFailed(.tokenMalformed)) }
-        guard bytes.count <= maximumTokenLength else { return .failure(AccountError.tokenVerificationFailed(.tokenMalformed)) }
-
-        var firstDot = -1
-        var secondDot = -1
-        for index in bytes.indices where bytes[index] == UInt8(ascii: ".") {
-            if firstDot < 0 {
-                firstDot = index
-            } else if secondDot < 0 {
-                secondDot = index
-            } else {
-                return .failure(AccountError.tokenVerificationFailed(.tokenMalformed))
-            }
-        }
-        guard secondDot >= 0 else { return .failure(AccountError.tokenVerificationFailed(.tokenMalformed)) }
-        let headerRange = 0..<firstDot
-        let payloadRange = (firstDot + 1)..<secondDot
-        let signatureRange = (secondDot + 1)..<bytes.count
-        guard !headerRange.isEmpty, !payloadRange.isEmpty, !signatureRange.isEmpty else {
+        guard let parts = CompactJWS(bytes, maximumLength: maximumTokenLength) else {
             return .failure(AccountError.tokenVerificationFailed(.tokenMalformed))
         }
-        guard headerRange.count <= 512 else { return .failure(AccountError.tokenVerificationFailed(.tokenMalformed)) }
-
-        let header = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 384) { buffer -> HeaderCheck in
-            guard let length = Base64URL.decode(UnsafeBufferPointer(rebasing: bytes[headerRange]), into: buffer),
-                let header = FlatJSONObject(parsing: UnsafeBufferPointer(rebasing: buffer[0..<length]))
-            else { return .malformed }
-            return Self.check(header)
+        guard let kid = CompactJWS.keyID(in: UnsafeBufferPointer(rebasing: bytes[parts.header]), algorithm: "HS256") else {
+            return .failure(AccountError.tokenVerificationFailed(.tokenHeader))
         }
-        let kid: String
-        switch header {
-        case .valid(let name): kid = name
-        case .malformed: return .failure(AccountError.tokenVerificationFailed(.tokenHeader))
-        case .unsupportedField: return .failure(AccountError.tokenVerificationFailed(.tokenHeader))
-        case .algorithm: return .failure(AccountError.tokenVerificationFailed(.tokenHeader))
-        case .type: return .failure(AccountError.tokenVerificationFailed(.tokenHeader))
-        case .keyID: return .failure(AccountError.tokenVerificationFailed(.tokenHeader))
-        }
-
         var signature = MACBytes()
         let signatureValid = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: SHA256.byteCount) { buffer -> Bool in
-            guard Base64URL.decode(UnsafeBufferPointer(rebasing: bytes[signatureRange]), into: buffer) == SHA256.byteCount else { return false }
+            guard Base64URL.decode(UnsafeBufferPointer(rebasing: bytes[parts.signature]), into: buffer) == SHA256.byteCount else { return false }
             withUnsafeMutableBytes(of: &signature.words) { $0.copyMemory(from: UnsafeRawBufferPointer(buffer)) }
             return true
         }
         guard signatureValid else { return .failure(AccountError.tokenVerificationFailed(.tokenMalformed)) }
-        return .success(ParsedToken(kid: kid, token: token, signedLength: secondDot, signature: signature, payloadRange: payloadRange))
-    }
-
-    private enum HeaderCheck {
-        case valid(kid: String)
-        case malformed, unsupportedField, algorithm, type, keyID
-    }
-
-    /// Only `alg` (exactly `HS256`), `typ` (`JWT` when present) and a well-formed `kid`.
-    private static func check(_ header: FlatJSONObject) -> HeaderCheck {
-        var algorithm: FlatJSONObject.Value?
-        var type: FlatJSONObject.Value?
-        var kid: FlatJSONObject.Value?
-        for member in header.members {
-            switch member.key {
-            case "alg": algorithm = member.value
-            case "typ": type = member.value
-            case "kid": kid = member.value
-            default: return .unsupportedField
-            }
-        }
-        guard algorithm == .string("HS256") else { return .algorithm }
-        if let type, type != .string("JWT") { return .type }
-        guard case .string(let name)? = kid, SigningKey.isValidKeyID(name) else { return .keyID }
-        return .valid(kid: name)
+        return .success(ParsedToken(kid: kid, token: token, signedLength: parts.signedLength, signature: signature, payloadRange: parts.payload))
     }
 
     /// Authenticates a parsed token with `key` (constant-time MAC comparison), then checks its claims
@@ -208,11 +136,8 @@ public struct AuthTokenCodec: Sendable {
         now: Int64,
         ignoringExpiry: Bool
     ) -> Result<VerifiedAuthToken, AccountError> {
-        guard let capacity = Base64URL.decodedCount(encoded.count) else { return .failure(AccountError.tokenVerificationFailed(.tokenClaims)) }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, capacity)) { buffer in
-            guard let length = Base64URL.decode(encoded, into: buffer),
-                let payload = FlatJSONObject(parsing: UnsafeBufferPointer(rebasing: buffer[0..<length]))
-            else { return .failure(AccountError.tokenVerificationFailed(.tokenClaims)) }
+        CompactJWS.withDecodedObject(encoded) { payload in
+            guard let payload else { return .failure(AccountError.tokenVerificationFailed(.tokenClaims)) }
 
             var sessionID: String?
             var accountID: String?

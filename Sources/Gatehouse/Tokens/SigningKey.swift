@@ -15,6 +15,8 @@ public struct SigningKey: Sendable {
     /// message costs two compression rounds less than setting up the key for every token.
     package let tokenMAC: HMAC<SHA256>
     package let userAgentMAC: HMAC<SHA256>
+    /// The Ed25519 key this key derives for access tokens, under the same key id.
+    public let accessTokenKey: AccessTokenSigningKey
 
     /// Creates a key from raw secret bytes. Throws ``AccountError/Code/invalidConfiguration`` for an
     /// empty secret or a malformed key id.
@@ -29,6 +31,7 @@ public struct SigningKey: Sendable {
         self.userAgentKey = SymmetricKey(data: Array(derived))
         self.tokenMAC = HMAC<SHA256>(key: key)
         self.userAgentMAC = HMAC<SHA256>(key: userAgentKey)
+        self.accessTokenKey = try AccessTokenSigningKey(derivedFrom: key, kid: kid)
         var header = Array(#"{"alg":"HS256","typ":"JWT","kid":"#.utf8)
         JSONStringLiteral.append(kid, to: &header)
         header.append(UInt8(ascii: "}"))
