@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs what the tests need when it is missing (SQLite headers,
-# PostgreSQL, openssl for throwaway certificates, Chromium and its driver from Debian; aiosmtpd, Selenium
-# and axe-core from PyPI), starts a throwaway PostgreSQL cluster on loopback, builds once, runs every
-# test, stops the cluster again, and then runs the end-to-end tests against the built server: a
-# PostgreSQL outage, a network partition, the account flows with real mail servers, and the account
-# pages in headless Chromium.
+# PostgreSQL, openssl for throwaway certificates, Chromium and its driver from Debian; aiosmtpd, PyJWT,
+# cryptography, Selenium and axe-core from PyPI), starts a throwaway PostgreSQL cluster on loopback,
+# builds once, runs every test, stops the cluster again, and then runs the end-to-end tests against the
+# built server: a PostgreSQL outage, a network partition, the account flows with real mail servers,
+# access tokens checked with PyJWT against the JWKS alone, and the account pages in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +23,13 @@ fi
 if ! python3 -c "import aiosmtpd" >/dev/null 2>&1; then
   echo "Installing aiosmtpd"
   python3 -m pip install --quiet aiosmtpd
+fi
+
+# Access tokens are checked as another service would check them, with PyJWT (EdDSA through
+# cryptography) and nothing but the JWKS: scripts/access_token_test.py.
+if ! python3 -c "import jwt, cryptography" >/dev/null 2>&1; then
+  echo "Installing pyjwt, cryptography"
+  python3 -m pip install --quiet pyjwt cryptography
 fi
 
 # The account pages are tested in headless Chromium (the Debian packages above) with Selenium, and
@@ -47,4 +54,5 @@ trap - EXIT
 python3 scripts/postgres_outage_test.py
 python3 scripts/partition_test.py
 python3 scripts/account_flows_test.py
+python3 scripts/access_token_test.py
 python3 scripts/ui_browser_test.py

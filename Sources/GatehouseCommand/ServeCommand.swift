@@ -330,6 +330,22 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var keyRefreshInterval: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "The iss of access tokens: the URL other services know this server by. (env: GATEHOUSE_ISSUER, default: the public URL)",
+            valueName: "url"
+        )
+    )
+    var issuer: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "How long an access token from POST /v1/token is valid, at most 1h. (env: GATEHOUSE_ACCESS_TOKEN_LIFETIME, default: 5m)",
+            valueName: "duration"
+        )
+    )
+    var accessTokenLifetime: String?
+
     /// The flags as typed, for ``ServerConfiguration/resolve(flags:environment:)``.
     var flags: ServerFlags {
         var flags = ServerFlags()
@@ -376,6 +392,8 @@ struct ServeCommand: AsyncParsableCommand {
         flags.sweepInterval = sweepInterval
         flags.sessionRetention = sessionRetention
         flags.keyRefreshInterval = keyRefreshInterval
+        flags.issuer = issuer
+        flags.accessTokenLifetime = accessTokenLifetime
         return flags
     }
 

@@ -29,6 +29,7 @@ public func makeGatehouseRouter(
 /// | route | answer |
 /// |---|---|
 /// | `GET /health` | `{"status":"ok"}`; never looks at tokens |
+/// | `GET /.well-known/jwks.json` | `{"keys":[…]}`: the public keys of access tokens |
 /// | `POST /v1/accounts` | `201 {"account"}` |
 /// | `POST /v1/login` | `{"authToken","session","account"}` and the cookie |
 /// | `GET /v1/me` | `{"account","session"}` |
@@ -44,6 +45,7 @@ public func makeGatehouseRouter(
 /// | `POST /v1/password` | `{"authToken","expiresAt"}` |
 /// | `POST /v1/email` | `202 {"ok":true}` |
 /// | `DELETE /v1/accounts/me` | `{"ok":true}` |
+/// | `POST /v1/token` | `{"accessToken","expiresAt"}`: an Ed25519 access token for other services |
 ///
 /// The `/v1` routes run behind a ``GatehouseMiddleware`` (one already in front of `routes` is reused,
 /// not run twice). Errors are ``GatehouseHTTPError``s; add ``GatehouseErrorMiddleware`` to the router
@@ -55,6 +57,7 @@ public func addGatehouseRoutes<Routes: RouterMethods>(
 ) where Routes.Context: GatehouseRequestContextProtocol {
     let handlers = GatehouseRouteHandlers<Routes.Context>(accounts: accounts, configuration: configuration)
     routes.get("/health", use: handlers.health)
+    routes.get("/.well-known/jwks.json", use: handlers.keySet)
     routes.group("/v1")
         .add(middleware: GatehouseMiddleware<Routes.Context>(accounts: accounts, configuration: configuration))
         .post("/accounts", use: handlers.createAccount)
@@ -72,4 +75,5 @@ public func addGatehouseRoutes<Routes: RouterMethods>(
         .post("/password", use: handlers.changePassword)
         .post("/email", use: handlers.requestEmailChange)
         .delete("/accounts/me", use: handlers.deleteAccount)
+        .post("/token", use: handlers.accessToken)
 }

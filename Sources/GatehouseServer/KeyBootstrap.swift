@@ -30,6 +30,7 @@ public enum KeyBootstrap {
         for source: SigningKeySource,
         store: any SigningKeyStore,
         activationDelay: Duration,
+        accessTokenLifetime: Duration = AccessTokenOptions.maximumLifetime,
         clock: any WallClock = SystemWallClock(),
         random: any RandomSource = SystemRandomSource(),
         logger: Logger
@@ -40,14 +41,24 @@ public enum KeyBootstrap {
         case .keyFile(let path):
             return try ring(forSecret: readKeyFile(at: path), logger: logger)
         case .database:
-            return try await loadOrGenerate(store: store, activationDelay: activationDelay, clock: clock, random: random, logger: logger)
+            return try await loadOrGenerate(
+                store: store,
+                activationDelay: activationDelay,
+                accessTokenLifetime: accessTokenLifetime,
+                clock: clock,
+                random: random,
+                logger: logger
+            )
         }
     }
 
     /// Loads the database's keys, generating and storing a signing key first when there is none.
+    /// Retired keys that may have signed access tokens still valid stay published (see
+    /// ``publicationEnd(ofRetired:among:activationDelay:accessTokenLifetime:)``).
     public static func loadOrGenerate(
         store: any SigningKeyStore,
         activationDelay: Duration,
+        accessTokenLifetime: Duration = AccessTokenOptions.maximumLifetime,
         clock: any WallClock = SystemWallClock(),
         random: any RandomSource = SystemRandomSource(),
         logger: Logger
@@ -64,6 +75,13 @@ public enum KeyBootstrap {
             throw ServerConfigurationError("the database holds no usable signing key")
         }
         let ring = KeyRing(signingKey: try signingKey(selection.signing), verificationKeys: try selection.verification.map(signingKey))
+        try keepRetiredKeysPublished(
+            in: ring,
+            stored: stored,
+            now: clock.now(),
+            activationDelay: activationDelay,
+            accessTokenLifetime: accessTokenLifetime
+        )
         logger.info(
             "signing keys loaded",
             metadata: [
@@ -91,26 +109,34 @@ public enum KeyBootstrap {
     /// Chooses the signing key among `stored`: the one marked signing, unless it is younger than
     /// `activationDelay` — then the newest key that is at least that old keeps signing for now, so
     /// that even two quick rotations never sign with a key another server may not know yet. When no
-    /// key is that old (a first start), the marked key signs at once. Retired keys are left out.
-    /// `nil` when no key is usable.
+    /// key is that old (a first start, or a rotation right after it), the oldest key signs: on a
+    /// first start that is the only key, and every server picks the same one. Retired keys are left
+    /// out. `nil` when no key is usable.
     public static func select(from stored: [StoredSigningKey], now: Date, activationDelay: Duration) -> Selection? {
         let usable = stored.filter { !$0.retired }
         guard let designated = usable.last(where: \.isSigning) ?? usable.max(by: { $0.createdAt < $1.createdAt }) else { return nil }
         let settled = now.addingTimeInterval(-activationDelay.timeInterval)
         var signing = designated
-        if designated.createdAt > settled,
-            let established = usable.filter({ $0.createdAt <= settled }).max(by: { $0.createdAt < $1.createdAt })
-        {
-            signing = established
+        if designated.createdAt > settled {
+            let established = usable.filter { $0.createdAt <= settled }.max { $0.createdAt < $1.createdAt }
+            let oldest = usable.min { ($0.createdAt, $0.kid) < ($1.createdAt, $1.kid) }
+            signing = established ?? oldest ?? designated
         }
         return Selection(signing: signing, verification: usable.filter { $0.kid != signing.kid })
     }
 
     /// Brings `ring` in line with the stored keys: adds keys it does not know (verification first),
     /// switches the signing key when the selection says so, and drops keys that were retired or
-    /// removed. Returns whether anything changed.
+    /// removed. A retired key's access-token half stays published while access tokens it signed may
+    /// still be valid. Returns whether the keys that sign or verify session tokens changed.
     @discardableResult
-    public static func synchronize(_ ring: KeyRing, with stored: [StoredSigningKey], now: Date, activationDelay: Duration) throws -> Bool {
+    public static func synchronize(
+        _ ring: KeyRing,
+        with stored: [StoredSigningKey],
+        now: Date,
+        activationDelay: Duration,
+        accessTokenLifetime: Duration = AccessTokenOptions.maximumLifetime
+    ) throws -> Bool {
         guard let selection = select(from: stored, now: now, activationDelay: activationDelay) else { return false }
         var changed = false
         for key in selection.verification where ring.key(kid: key.kid) == nil {
@@ -122,9 +148,45 @@ public enum KeyBootstrap {
         }
         let kept = Set([selection.signing.kid] + selection.verification.map(\.kid))
         for kid in ring.keyIDs where !kept.contains(kid) {
-            changed = ring.retire(kid: kid) || changed
+            let until = stored.first { $0.kid == kid }.flatMap {
+                publicationEnd(ofRetired: $0, among: stored, activationDelay: activationDelay, accessTokenLifetime: accessTokenLifetime)
+            }
+            changed = ring.retire(kid: kid, keepPublishedUntil: until) || changed
         }
+        try keepRetiredKeysPublished(in: ring, stored: stored, now: now, activationDelay: activationDelay, accessTokenLifetime: accessTokenLifetime)
         return changed
+    }
+
+    /// Until when a retired key's access-token half must stay published: the latest expiry of an
+    /// access token it may have signed. A key signs until the next newer key has passed its activation
+    /// delay, and a server may notice that up to another delay later; its last tokens then live for
+    /// `accessTokenLifetime`. `nil` for a key with no newer key (it never stopped signing).
+    public static func publicationEnd(
+        ofRetired key: StoredSigningKey,
+        among stored: [StoredSigningKey],
+        activationDelay: Duration,
+        accessTokenLifetime: Duration
+    ) -> Date? {
+        guard let successor = stored.filter({ $0.createdAt > key.createdAt }).min(by: { $0.createdAt < $1.createdAt }) else { return nil }
+        return successor.createdAt.addingTimeInterval((activationDelay * 2 + accessTokenLifetime).timeInterval)
+    }
+
+    /// Publishes the retired keys whose access tokens may still be valid at `now`.
+    private static func keepRetiredKeysPublished(
+        in ring: KeyRing,
+        stored: [StoredSigningKey],
+        now: Date,
+        activationDelay: Duration,
+        accessTokenLifetime: Duration
+    ) throws {
+        for key in stored where key.retired {
+            guard
+                let until = publicationEnd(ofRetired: key, among: stored, activationDelay: activationDelay, accessTokenLifetime: accessTokenLifetime),
+                until > now
+            else { continue }
+            // A damaged retired key cannot be published; it signs nothing either.
+            if let key = try? signingKey(key) { ring.keepPublished(key, until: until) }
+        }
     }
 
     /// Reads a secret from a file; trailing white space (the newline an editor adds) is not part of it.

@@ -12,6 +12,7 @@ public struct KeyRingRefresher: Service, CustomStringConvertible {
     private let ring: KeyRing
     private let store: any SigningKeyStore
     private let activationDelay: Duration
+    private let accessTokenLifetime: Duration
     private let clock: any WallClock
     private let logger: Logger
 
@@ -20,9 +21,11 @@ public struct KeyRingRefresher: Service, CustomStringConvertible {
         store: any SigningKeyStore,
         interval: Duration,
         activationDelay: Duration,
+        accessTokenLifetime: Duration = AccessTokenOptions.maximumLifetime,
         clock: any WallClock = SystemWallClock(),
         logger: Logger
     ) {
+        self.accessTokenLifetime = accessTokenLifetime
         self.ring = ring
         self.store = store
         self.interval = max(interval, .milliseconds(1))
@@ -48,7 +51,13 @@ public struct KeyRingRefresher: Service, CustomStringConvertible {
     public func refreshOnce() async throws -> Bool {
         let stored = try await store.signingKeys()
         let before = ring.signingKey.kid
-        let changed = try KeyBootstrap.synchronize(ring, with: stored, now: clock.now(), activationDelay: activationDelay)
+        let changed = try KeyBootstrap.synchronize(
+            ring,
+            with: stored,
+            now: clock.now(),
+            activationDelay: activationDelay,
+            accessTokenLifetime: accessTokenLifetime
+        )
         if changed {
             logger.notice(
                 "signing keys updated from the database",

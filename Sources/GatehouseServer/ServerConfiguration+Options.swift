@@ -12,6 +12,8 @@ extension ServerConfiguration {
         options.idleTimeout = idleTimeout
         options.absoluteLifetime = absoluteLifetime
         options.logger = logger
+        // Both values were checked when the configuration was resolved.
+        options.accessTokens = try? AccessTokenOptions(issuer: accessTokenIssuer, lifetime: accessTokenLifetime)
         return options
     }
 

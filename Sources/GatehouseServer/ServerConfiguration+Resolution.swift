@@ -52,6 +52,8 @@ extension ServerConfiguration {
         public static let sweepInterval = "GATEHOUSE_SWEEP_INTERVAL"
         public static let sessionRetention = "GATEHOUSE_SESSION_RETENTION"
         public static let keyRefreshInterval = "GATEHOUSE_KEY_REFRESH_INTERVAL"
+        public static let issuer = "GATEHOUSE_ISSUER"
+        public static let accessTokenLifetime = "GATEHOUSE_ACCESS_TOKEN_LIFETIME"
     }
 
     /// Builds a configuration from command-line flags and environment variables: a flag wins over its
@@ -191,6 +193,19 @@ extension ServerConfiguration {
         }
         if let value = settings.value(flags.keyRefreshInterval, "--key-refresh-interval", EnvironmentKey.keyRefreshInterval) {
             configuration.keyRefreshInterval = try value.duration(atLeast: .seconds(1))
+        }
+        if let value = settings.value(flags.issuer, "--issuer", EnvironmentKey.issuer) {
+            guard let parsed = URL(string: value.text), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host?.isEmpty == false,
+                parsed.query == nil, parsed.fragment == nil, parsed.user == nil, value.text.utf8.count <= 1024
+            else {
+                throw value.invalid("is not a URL such as https://auth.example.com")
+            }
+            configuration.issuer = value.text
+        }
+        if let value = settings.value(flags.accessTokenLifetime, "--access-token-lifetime", EnvironmentKey.accessTokenLifetime) {
+            let lifetime = try value.duration(atLeast: .seconds(1))
+            guard lifetime <= AccessTokenOptions.maximumLifetime else { throw value.invalid("must be at most 1h") }
+            configuration.accessTokenLifetime = lifetime
         }
         return configuration
     }

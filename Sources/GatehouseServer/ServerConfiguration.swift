@@ -22,6 +22,12 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Where the token signing key comes from. Default: generated and kept in the database.
     public var signingKeys: SigningKeySource = .database
 
+    /// The `iss` of access tokens (`--issuer`): the URL other services know this server by. Default:
+    /// ``publicURL``, else the server's own address.
+    public var issuer: String? = nil
+    /// How long an access token is valid (`--access-token-lifetime`). Default 5 minutes, at most 1 hour.
+    public var accessTokenLifetime: Duration = AccessTokenOptions.defaultLifetime
+
     /// Lifetime of each token. Default 7 days, as in Powership.
     public var tokenDuration: Duration = SessionsOptions().tokenDuration
     /// When a presented token is replaced by a new one. Default: on every request.
@@ -93,6 +99,9 @@ public struct ServerConfiguration: Sendable, Equatable {
         let reachable = ["0.0.0.0", "::", ""].contains(host) ? "localhost" : host
         return "http://\(reachable.contains(":") ? "[\(reachable)]" : reachable):\(port)"
     }
+
+    /// The issuer access tokens carry: ``issuer``, else ``linkBaseURL``.
+    public var accessTokenIssuer: String { issuer ?? linkBaseURL }
 
     /// What a power loss may undo of an SQLite database's commits (see `SQLiteStore.Durability`).
     /// Default `normal`; ignored for PostgreSQL.

@@ -52,6 +52,8 @@ public struct ServerFlags: Sendable, Equatable {
     public var sweepInterval: String?
     public var sessionRetention: String?
     public var keyRefreshInterval: String?
+    public var issuer: String?
+    public var accessTokenLifetime: String?
 
     /// No flags.
     public init() {}

@@ -70,6 +70,7 @@ public struct ServerService: Service, CustomStringConvertible {
             for: configuration.signingKeys,
             store: opened.store,
             activationDelay: configuration.keyActivationDelay,
+            accessTokenLifetime: configuration.accessTokenLifetime,
             logger: logger
         )
         let accounts = Accounts(
@@ -88,6 +89,7 @@ public struct ServerService: Service, CustomStringConvertible {
                     store: opened.store,
                     interval: configuration.keyRefreshInterval,
                     activationDelay: configuration.keyActivationDelay,
+                    accessTokenLifetime: configuration.accessTokenLifetime,
                     logger: logger
                 )
             )

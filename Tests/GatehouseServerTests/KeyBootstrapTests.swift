@@ -127,6 +127,20 @@ struct KeyBootstrapTests {
         // The only key signs at once, however young: a first start must be able to log people in.
         #expect(KeyBootstrap.select(from: [new], now: new.createdAt, activationDelay: .seconds(60))?.signing.kid == "new")
         #expect(KeyBootstrap.select(from: [retired], now: start, activationDelay: .zero) == nil)
+        // A rotation right after a first start: neither key is settled, and the first one keeps
+        // signing until the rotated one is, rather than the rotated one signing at once.
+        let first = StoredSigningKey(kid: "first", secret: old.secret, createdAt: new.createdAt, isSigning: false)
+        let rotated = StoredSigningKey(kid: "rotated", secret: newest.secret, createdAt: new.createdAt.addingTimeInterval(1), isSigning: true)
+        for seconds in [1.0, 30, 60] {
+            #expect(
+                KeyBootstrap.select(from: [first, rotated], now: rotated.createdAt.addingTimeInterval(seconds - 1), activationDelay: .seconds(60))?
+                    .signing.kid == "first"
+            )
+        }
+        #expect(
+            KeyBootstrap.select(from: [first, rotated], now: rotated.createdAt.addingTimeInterval(60), activationDelay: .seconds(60))?.signing.kid
+                == "rotated"
+        )
 
         let ring = KeyRing(signingKey: try SigningKey(kid: "old", secret: old.secret))
         #expect(try KeyBootstrap.synchronize(ring, with: stored, now: new.createdAt.addingTimeInterval(10), activationDelay: .seconds(60)))

@@ -27,7 +27,8 @@ struct AccessTokenCodecTests {
         )
     }
 
-    func verify(_ token: String, with publicKey: AccessTokenPublicKey? = nil, at time: Int64 = AccessTokenCodecTests.now) throws -> AccessTokenClaims {
+    func verify(_ token: String, with publicKey: AccessTokenPublicKey? = nil, at time: Int64 = AccessTokenCodecTests.now) throws -> AccessTokenClaims
+    {
         try codec.verify(codec.parse(token), with: publicKey ?? key.publicKey, expecting: expectations, now: time)
     }
 
@@ -112,20 +113,32 @@ struct AccessTokenCodecTests {
             ("crit header", forge(header: #"{"alg":"EdDSA","kid":"k1","crit":"exp"}"#, payload: p), .tokenHeader),
             ("typ at+jwt", forge(header: #"{"alg":"EdDSA","typ":"at+jwt","kid":"k1"}"#, payload: p), .tokenHeader),
             ("signed by another key", forge(header: h, payload: p, privateKey: stranger), .tokenSignature),
-            ("tampered sub", parts[0] + "." + base64url(p.replacingOccurrences(of: #""sub":"A1""#, with: #""sub":"A2""#)) + "." + parts[2], .tokenSignature),
+            (
+                "tampered sub", parts[0] + "." + base64url(p.replacingOccurrences(of: #""sub":"A1""#, with: #""sub":"A2""#)) + "." + parts[2],
+                .tokenSignature
+            ),
             ("signature truncated", parts[0] + "." + parts[1] + "." + String(parts[2].dropLast(4)), .tokenMalformed),
-            ("signature flipped", parts[0] + "." + parts[1] + "." + String(parts[2].dropLast()) + (parts[2].hasSuffix("A") ? "Q" : "A"), .tokenSignature),
+            (
+                "signature flipped", parts[0] + "." + parts[1] + "." + String(parts[2].dropLast()) + (parts[2].hasSuffix("A") ? "Q" : "A"),
+                .tokenSignature
+            ),
             ("expired", forge(header: h, payload: payload(exp: now - 31, iat: now - 331)), .tokenExpired),
             ("not yet valid", forge(header: h, payload: payload(#""aud":"billing","nbf":\#(now + 31)"#)), .tokenNotYetValid),
             ("issued in the future", forge(header: h, payload: payload(exp: now + 1_000, iat: now + 31)), .tokenNotYetValid),
             ("wrong iss", forge(header: h, payload: payload(iss: "https://evil.example")), .tokenIssuer),
             ("iss with a trailing slash", forge(header: h, payload: payload(iss: issuer + "/")), .tokenIssuer),
             ("wrong aud", forge(header: h, payload: payload(#""aud":"payroll""#)), .tokenAudience),
-            ("no aud", forge(header: h, payload: #"{"iss":"\#(issuer)","sub":"A1","sid":"S1","iat":\#(now),"exp":\#(now + 300),"jti":"J1"}"#), .tokenClaims),
+            (
+                "no aud", forge(header: h, payload: #"{"iss":"\#(issuer)","sub":"A1","sid":"S1","iat":\#(now),"exp":\#(now + 300),"jti":"J1"}"#),
+                .tokenClaims
+            ),
             ("aud as array", forge(header: h, payload: payload(#""aud":["billing"]"#)), .tokenClaims),
             ("duplicate sub", forge(header: h, payload: payload(#""aud":"billing","sub":"A2""#)), .tokenClaims),
             ("unknown claim", forge(header: h, payload: payload(#""aud":"billing","role":"admin""#)), .tokenClaims),
-            ("exp as string", forge(header: h, payload: payload().replacingOccurrences(of: #""exp":\#(now + 300)"#, with: #""exp":"\#(now + 300)""#)), .tokenClaims),
+            (
+                "exp as string",
+                forge(header: h, payload: payload().replacingOccurrences(of: #""exp":\#(now + 300)"#, with: #""exp":"\#(now + 300)""#)), .tokenClaims
+            ),
             ("exp before iat", forge(header: h, payload: payload(exp: now - 1, iat: now)), .tokenClaims),
             ("payload not JSON", forge(header: h, payload: "{sub:1}"), .tokenClaims),
             ("1 MiB token", String(repeating: "A", count: 1 << 20), .tokenMalformed),
@@ -192,7 +205,11 @@ struct JSONWebKeySetTests {
     @Test func publishedDocumentReadsBack() throws {
         let document = try JSONEncoder().encode(JSONWebKeySet(publishing: [key]))
         let object = try #require(try JSONSerialization.jsonObject(with: document) as? [String: [[String: String]]])
-        #expect(object["keys"]?.first == ["kty": "OKP", "crv": "Ed25519", "x": Base64URL.encode(key.rawRepresentation), "kid": "k1", "alg": "EdDSA", "use": "sig"])
+        #expect(
+            object["keys"]?.first == [
+                "kty": "OKP", "crv": "Ed25519", "x": Base64URL.encode(key.rawRepresentation), "kid": "k1", "alg": "EdDSA", "use": "sig",
+            ]
+        )
         let read = try JSONWebKeySet.ed25519Keys(in: document)
         #expect(read.keys.sorted() == ["k1"])
         #expect(read["k1"]?.rawRepresentation == key.rawRepresentation)

@@ -102,7 +102,12 @@ public struct AccessTokenCodec: Sendable {
     }
 
     /// Checks the signature with `key`, then the claims against `expectations` and `now` (Unix seconds).
-    public func verify(_ token: ParsedToken, with key: AccessTokenPublicKey, expecting expectations: Expectations, now: Int64) throws(AccountError)
+    public func verify(
+        _ token: ParsedToken,
+        with key: AccessTokenPublicKey,
+        expecting expectations: Expectations,
+        now: Int64
+    ) throws(AccountError)
         -> AccessTokenClaims
     {
         guard key.kid == token.kid else { throw AccountError.tokenVerificationFailed(.unknownKey) }
@@ -164,7 +169,8 @@ public struct AccessTokenCodec: Sendable {
         )
     }
 
-    private static func check(_ claims: AccessTokenClaims, against expectations: Expectations, now: Int64) -> Result<AccessTokenClaims, AccountError> {
+    private static func check(_ claims: AccessTokenClaims, against expectations: Expectations, now: Int64) -> Result<AccessTokenClaims, AccountError>
+    {
         guard claims.issuer == expectations.issuer else { return .failure(AccountError.tokenVerificationFailed(.tokenIssuer)) }
         guard claims.audience == expectations.audience else { return .failure(AccountError.tokenVerificationFailed(.tokenAudience)) }
         let leeway = expectations.leeway

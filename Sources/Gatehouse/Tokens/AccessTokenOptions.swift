@@ -16,7 +16,11 @@ public struct AccessTokenOptions: Sendable, Equatable {
 
     /// Throws ``AccountError/Code/invalidConfiguration`` for an empty issuer or a lifetime outside
     /// 1 second to 1 hour.
-    public init(issuer: String, lifetime: Duration = AccessTokenOptions.defaultLifetime, codec: AccessTokenCodec = AccessTokenCodec()) throws(AccountError) {
+    public init(
+        issuer: String,
+        lifetime: Duration = AccessTokenOptions.defaultLifetime,
+        codec: AccessTokenCodec = AccessTokenCodec()
+    ) throws(AccountError) {
         guard !issuer.isEmpty, issuer.utf8.count <= 1024 else { throw AccountError.invalidConfiguration(.accessTokens) }
         guard lifetime >= .seconds(1), lifetime <= Self.maximumLifetime else { throw AccountError.invalidConfiguration(.accessTokenLifetime) }
         self.issuer = issuer

@@ -49,3 +49,8 @@ struct EmailChangeBody: Decodable {
 struct PasswordBody: Decodable {
     var password: String
 }
+
+/// `POST /v1/token`: an optional audience.
+struct AccessTokenBody: Decodable {
+    var audience: String?
+}

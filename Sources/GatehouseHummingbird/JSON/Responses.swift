@@ -112,3 +112,9 @@ struct ErrorBody: Encodable {
         (try? JSONPayload.encode(self)) ?? Array(#"{"error":{"code":"InternalError","message":"error"}}"#.utf8)
     }
 }
+
+/// `{"accessToken","expiresAt"}` (`POST /v1/token`).
+struct AccessTokenResponse: Encodable {
+    var accessToken: String
+    var expiresAt: Date
+}
