@@ -19,6 +19,12 @@ enum FuzzInput {
         case headers = 5
         /// The JSON bodies of sign-up and login, and the input rules behind them.
         case bodies = 6
+        /// A whole compact access token, verified with the fuzzing Ed25519 key.
+        case accessToken = 7
+        /// An access-token payload (JSON), signed with the fuzzing Ed25519 key, then verified.
+        case signedAccessPayload = 8
+        /// A JWKS document, as a verifier downstream reads it.
+        case keySet = 9
     }
 
     static func run(_ data: UnsafePointer<UInt8>?, _ size: Int) {
@@ -38,6 +44,9 @@ enum FuzzInput {
         case .base64URL: EncodingProperties.base64URL(rest)
         case .headers: HeaderProperties.headers(rest)
         case .bodies: BodyProperties.bodies(rest)
+        case .accessToken: AccessTokenProperties.rawToken(rest)
+        case .signedAccessPayload: AccessTokenProperties.signedPayload(rest)
+        case .keySet: AccessTokenProperties.keySet(rest)
         }
     }
 }
