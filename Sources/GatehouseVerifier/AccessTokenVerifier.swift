@@ -102,7 +102,7 @@ public final class AccessTokenVerifier: Sendable {
 
     /// Verifies `token` and returns its claims.
     ///
-    /// - Throws: ``AccountError`` with ``AccountError/Code/tokenVerificationFailed`` and the failed check
+    /// - Throws: `AccountError` with the code `TokenVerificationFailed` and the failed check
     ///   as its detail (malformed, header, unknown key, signature, claims, issuer, audience, expired,
     ///   not yet valid); ``KeySetUnavailable`` when no key set could be had at all.
     public func verify(_ token: String) async throws -> AccessTokenClaims {
