@@ -78,9 +78,11 @@ struct GatehouseBench: AsyncParsableCommand {
 }
 
 enum BenchmarkKind: String, CaseIterable, ExpressibleByArgument, Sendable {
-    case verify, rotate, http, scale, logins, allocations, postgres
+    // The report numbers figures in this order: `access` comes after those already published so that
+    // their numbers stay the same.
+    case verify, rotate, http, scale, logins, allocations, access, postgres
 
-    static let runOrder: [BenchmarkKind] = [.verify, .rotate, .http, .scale, .allocations, .postgres, .logins]
+    static let runOrder: [BenchmarkKind] = [.verify, .access, .rotate, .http, .scale, .allocations, .postgres, .logins]
 
     var summary: String {
         switch self {
@@ -90,6 +92,7 @@ enum BenchmarkKind: String, CaseIterable, ExpressibleByArgument, Sendable {
         case .scale: "rotation latency with few vs many stored sessions"
         case .logins: "GET /health latency during a burst of logins"
         case .allocations: "heap allocations per login, renewal and verification"
+        case .access: "Ed25519 access-token verification vs raw Ed25519 signature verification"
         case .postgres: "rotations through Sessions.authenticate on PostgreSQL, 64 clients vs one at a time"
         }
     }
@@ -102,6 +105,7 @@ enum BenchmarkKind: String, CaseIterable, ExpressibleByArgument, Sendable {
         case .scale: [try await StoredSessionsBenchmark(plan: plan, workspace: workspace).run()]
         case .logins: [try await LoginBurstBenchmark(plan: plan, workspace: workspace).run()]
         case .allocations: try await AllocationBenchmark(plan: plan, workspace: workspace).run()
+        case .access: [try AccessTokenVerificationBenchmark(plan: plan).run()]
         case .postgres:
             if let postgres {
                 [try await PostgresRotationBenchmark(plan: plan, url: postgres).run()]
