@@ -5,6 +5,8 @@ import GatehouseMail
 import GatehouseServer
 import GatehouseUI
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 
 /// `gatehouse serve`: the HTTP server.
@@ -346,6 +348,14 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var accessTokenLifetime: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Serve Prometheus metrics at http://ADDRESS/metrics, such as 127.0.0.1:9464. (env: GATEHOUSE_METRICS_ADDRESS, default: off)",
+            valueName: "host:port"
+        )
+    )
+    var metricsAddress: String?
+
     /// The flags as typed, for ``ServerConfiguration/resolve(flags:environment:)``.
     var flags: ServerFlags {
         var flags = ServerFlags()
@@ -394,6 +404,7 @@ struct ServeCommand: AsyncParsableCommand {
         flags.keyRefreshInterval = keyRefreshInterval
         flags.issuer = issuer
         flags.accessTokenLifetime = accessTokenLifetime
+        flags.metricsAddress = metricsAddress
         return flags
     }
 
@@ -418,6 +429,13 @@ struct ServeCommand: AsyncParsableCommand {
         }
 
         let logger = CommandLogging.logger(level: configuration.logLevel)
+        // One metrics system per process, chosen by the executable: Prometheus when asked for.
+        var metricsRegistry: PrometheusCollectorRegistry?
+        if configuration.metricsAddress != nil {
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+            metricsRegistry = registry
+        }
         let opened = try StoreOpener.open(configuration.database, sqliteDurability: configuration.sqliteDurability, logger: logger)
         logger.info(
             "starting",
@@ -425,7 +443,7 @@ struct ServeCommand: AsyncParsableCommand {
                 "gatehouse.database": "\(configuration.database)", "gatehouse.keys": "\(configuration.signingKeys)",
             ]
         )
-        let server = ServerService(configuration: configuration, store: opened, logger: logger) { address in
+        let server = ServerService(configuration: configuration, store: opened, logger: logger, metricsRegistry: metricsRegistry) { address in
             Output.immediately("Gatehouse listening on \(address.url)")
         }
         // The store's services come first so they are shut down last, after the server has drained.

@@ -5,7 +5,8 @@ import Logging
 import Metrics
 
 /// Answers every error as `{"error":{"code","message"}}` and counts every response in
-/// `gatehouse_http_responses_total{status,code}`.
+/// `gatehouse_http_responses_total{status,code}` and `gatehouse_http_requests_total{route,method,status}`,
+/// with its duration in the histogram `gatehouse_http_request_duration_seconds{route,method}`.
 ///
 /// ``makeGatehouseRouter(accounts:configuration:logger:)`` installs it first, so it sees every response
 /// once; add it to your own router the same way if you mount the routes with
@@ -24,9 +25,11 @@ public struct GatehouseErrorMiddleware<Context: RequestContext>: RouterMiddlewar
 
     /// Runs `next`, turning any error it throws into a JSON error response, and counts the response.
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
         do {
             let response = try await next(request, context)
             metrics.count(status: response.status, code: response.status.code < 400 ? "OK" : "None")
+            metrics.request(route: context.endpointPath, method: request.method, status: response.status, nanoseconds: Self.nanoseconds(since: start))
             return response
         } catch {
             let failure = GatehouseHTTPError(error)
@@ -41,8 +44,14 @@ public struct GatehouseErrorMiddleware<Context: RequestContext>: RouterMiddlewar
                 )
             }
             metrics.count(status: failure.status, code: failure.code)
+            metrics.request(route: context.endpointPath, method: request.method, status: failure.status, nanoseconds: Self.nanoseconds(since: start))
             return try failure.response(from: request, context: context)
         }
+    }
+
+    private static func nanoseconds(since start: ContinuousClock.Instant) -> Int64 {
+        let elapsed = ContinuousClock.now - start
+        return elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
     }
 
     private static func isAccountError(_ error: any Error) -> Bool {

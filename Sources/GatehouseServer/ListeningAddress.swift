@@ -10,6 +10,22 @@ public struct ListeningAddress: Sendable, Equatable, CustomStringConvertible {
         self.port = port
     }
 
+    /// `host:port` (`[v6]:port` for an IPv6 address), as `--metrics-address` takes it; `nil` for anything
+    /// else, and for port 0 or above 65535.
+    public init?(parsing text: String) {
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        var host = String(text[..<colon])
+        guard let port = Int(text[text.index(after: colon)...]), (1...65_535).contains(port) else { return nil }
+        if host.hasPrefix("[") {
+            guard host.hasSuffix("]"), host.count > 2 else { return nil }
+            host = String(host.dropFirst().dropLast())
+        } else if host.contains(":") {
+            return nil
+        }
+        guard !host.isEmpty, !host.contains(where: { $0.isWhitespace || $0 == "/" || $0 == "[" || $0 == "]" }) else { return nil }
+        self.init(host: host, port: port)
+    }
+
     /// `http://host:port`, with IPv6 hosts in brackets.
     public var url: String {
         let bracketed = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host

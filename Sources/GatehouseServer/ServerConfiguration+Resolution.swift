@@ -54,6 +54,7 @@ extension ServerConfiguration {
         public static let keyRefreshInterval = "GATEHOUSE_KEY_REFRESH_INTERVAL"
         public static let issuer = "GATEHOUSE_ISSUER"
         public static let accessTokenLifetime = "GATEHOUSE_ACCESS_TOKEN_LIFETIME"
+        public static let metricsAddress = "GATEHOUSE_METRICS_ADDRESS"
     }
 
     /// Builds a configuration from command-line flags and environment variables: a flag wins over its
@@ -206,6 +207,12 @@ extension ServerConfiguration {
             let lifetime = try value.duration(atLeast: .seconds(1))
             guard lifetime <= AccessTokenOptions.maximumLifetime else { throw value.invalid("must be at most 1h") }
             configuration.accessTokenLifetime = lifetime
+        }
+        if let value = settings.value(flags.metricsAddress, "--metrics-address", EnvironmentKey.metricsAddress) {
+            guard let address = ListeningAddress(parsing: value.text) else {
+                throw value.invalid("is not an address and port such as 127.0.0.1:9464 or [::1]:9464")
+            }
+            configuration.metricsAddress = address
         }
         return configuration
     }

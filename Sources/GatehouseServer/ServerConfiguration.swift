@@ -107,6 +107,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Default `normal`; ignored for PostgreSQL.
     public var sqliteDurability: SQLiteStore.Durability = .normal
 
+    /// Where Prometheus scrapes `GET /metrics` (`--metrics-address`), a listener of its own so that the
+    /// metrics need not be reachable where the API is. Default `nil`: no metrics endpoint.
+    public var metricsAddress: ListeningAddress? = nil
+
     /// The lowest level that is logged. Default `info`.
     public var logLevel: Logger.Level = .info
     /// Time between two sweeps of ended sessions. Default 1 hour.

@@ -54,6 +54,7 @@ public struct ServerFlags: Sendable, Equatable {
     public var keyRefreshInterval: String?
     public var issuer: String?
     public var accessTokenLifetime: String?
+    public var metricsAddress: String?
 
     /// No flags.
     public init() {}

@@ -2,6 +2,7 @@ import Gatehouse
 import GatehouseMail
 import GatehouseSQLite
 import Logging
+import Prometheus
 import ServiceLifecycle
 
 /// The whole of `gatehouse serve` as one service: brings the schema up to date, loads (or on first
@@ -21,6 +22,7 @@ public struct ServerService: Service, CustomStringConvertible {
     private let opened: OpenedStore
     private let logger: Logger
     private let passwordHasher: any PasswordHasher
+    private let metricsRegistry: PrometheusCollectorRegistry?
     private let onServerRunning: @Sendable (ListeningAddress) async -> Void
 
     /// - Parameters:
@@ -28,18 +30,22 @@ public struct ServerService: Service, CustomStringConvertible {
     ///   - store: The opened store; its service, if any, must run in the same group.
     ///   - logger: The server's logger.
     ///   - passwordHasher: How passwords are hashed (scrypt with Powership's parameters by default).
+    ///   - metricsRegistry: The registry the process bootstrapped swift-metrics with; with it and a
+    ///     ``ServerConfiguration/metricsAddress``, a ``MetricsEndpoint`` serves it.
     ///   - onServerRunning: Called once the socket is bound, with the actual address.
     public init(
         configuration: ServerConfiguration,
         store: OpenedStore,
         logger: Logger,
         passwordHasher: any PasswordHasher = ScryptPasswordHasher(),
+        metricsRegistry: PrometheusCollectorRegistry? = nil,
         onServerRunning: @escaping @Sendable (ListeningAddress) async -> Void = { _ in }
     ) {
         self.configuration = configuration
         self.opened = store
         self.logger = logger
         self.passwordHasher = passwordHasher
+        self.metricsRegistry = metricsRegistry
         self.onServerRunning = onServerRunning
     }
 
@@ -82,6 +88,10 @@ public struct ServerService: Service, CustomStringConvertible {
             RecordSweeper(store: opened.store, interval: configuration.sweepInterval, logger: logger),
         ]
         services.append(try courier())
+        if let metricsRegistry, let address = configuration.metricsAddress {
+            MetricsEndpoint.recordBuildInfo()
+            services.append(MetricsEndpoint(address: address, registry: metricsRegistry, logger: logger))
+        }
         if configuration.signingKeys == .database {
             services.append(
                 KeyRingRefresher(

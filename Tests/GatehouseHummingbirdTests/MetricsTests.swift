@@ -32,4 +32,30 @@ struct MetricsTests {
         #expect(metrics.total(label, [("status", "404"), ("code", "NotFound")]) == 1)
         #expect(metrics.sum(label) == 6)
     }
+
+    @Test("Every request is counted by its route pattern, method and status, with its duration")
+    func requestsCountedByRoute() async throws {
+        let harness = try Harness()
+        try await harness.createAccount()
+        let metrics = RecordingMetrics()
+        let router = Router(context: GatehouseRequestContext.self)
+        router.add(middleware: GatehouseErrorMiddleware(logger: harness.logs.logger(label: "errors"), metricsFactory: metrics))
+        addGatehouseRoutes(to: router, accounts: harness.accounts)
+        try await Application(router: router).test(.router) { client in
+            var token = try await client.token()
+            for _ in 0..<3 {
+                let me = try await client.send(.get, "/v1/me", .bearer(token))
+                token = try #require(me.renewedToken)
+            }
+            _ = try await client.send(.delete, "/v1/sessions/01UNKNOWNSESSION", .bearer(token))
+            _ = try await client.send(.get, "/nowhere/\(token)")
+        }
+        let label = "gatehouse_http_requests_total"
+        #expect(metrics.total(label, [("route", "/v1/login"), ("method", "POST"), ("status", "200")]) == 1)
+        #expect(metrics.total(label, [("route", "/v1/me"), ("method", "GET"), ("status", "200")]) == 3)
+        #expect(metrics.total(label, [("route", "/v1/sessions/{id}"), ("method", "DELETE"), ("status", "404")]) == 1)
+        #expect(metrics.total(label, [("route", "unmatched"), ("method", "GET"), ("status", "404")]) == 1)
+        #expect(metrics.sum(label) == 6)
+        #expect(metrics.total("gatehouse_http_request_duration_seconds", [("route", "/v1/me"), ("method", "GET")]) == 3)
+    }
 }

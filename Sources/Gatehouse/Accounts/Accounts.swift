@@ -115,9 +115,24 @@ public final class Accounts: Sendable {
     /// give ``AccountError/Code/tooManyAttempts``.
     public func logIn(username: String, password: String, client: ConnectionInfo, logger: Logger? = nil) async throws -> Authentication {
         let logger = logger ?? self.logger
-        let record = try await checkPassword(username: username, password: password, ip: client.ip, logger: logger)
-        try checkLoginAllowed(record)
-        return try await sessions.startSession(for: Account(record), client: client, logger: logger)
+        return try await countingLogin {
+            let record = try await checkPassword(username: username, password: password, ip: client.ip, logger: logger)
+            try checkLoginAllowed(record)
+            return try await sessions.startSession(for: Account(record), client: client, logger: logger)
+        }
+    }
+
+    /// Runs a login and counts how it ended in `gatehouse_logins_total{outcome}`: `ok`, `throttled`
+    /// (``AccountError/Code/tooManyAttempts``) or `failed` (anything else).
+    func countingLogin<Result>(_ login: () async throws -> Result) async throws -> Result {
+        do {
+            let result = try await login()
+            SessionMetrics.login(.ok)
+            return result
+        } catch {
+            SessionMetrics.login((error as? AccountError)?.code == .tooManyAttempts ? .throttled : .failed)
+            throw error
+        }
     }
 
     /// Refuses a login the account may not make yet: with ``AccountsOptions/requiresVerifiedEmail``, an

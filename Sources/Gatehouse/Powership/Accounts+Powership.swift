@@ -31,9 +31,11 @@ extension Accounts {
     /// ``logIn(username:password:client:logger:)`` with the client read from `request`, and the new
     /// session put on it.
     public func userByPasswordLogin(username: String, password: String, request: SessionRequest) async throws -> LoginResult {
-        let record = try await checkPassword(username: username, password: password, ip: request.requestIp ?? "", logger: logger)
-        try checkLoginAllowed(record)
-        return try await sessions.upsertRefreshTokenAndSessionDocument(.insert(account: Account(record)), request: request)
+        try await countingLogin {
+            let record = try await checkPassword(username: username, password: password, ip: request.requestIp ?? "", logger: logger)
+            try checkLoginAllowed(record)
+            return try await sessions.upsertRefreshTokenAndSessionDocument(.insert(account: Account(record)), request: request)
+        }
     }
 
     /// Creates a session for a user authenticated elsewhere (no password check).

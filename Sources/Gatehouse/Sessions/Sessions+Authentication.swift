@@ -127,6 +127,7 @@ extension Sessions {
             case .theft:
                 try await revokeForTheft(session, client: client, now: now, logger: logger)
             case .accept(let touch):
+                if !SecretDigest.constantTimeEquals(presentedHash, session.currentHash) { SessionMetrics.graceAcceptance() }
                 var record = session
                 if let touch, try await store.updateSessions([touch]).first == true {
                     record = session.applying(touch)
@@ -146,7 +147,7 @@ extension Sessions {
                 let record = session.applying(update)
                 let issued = issueToken(for: record, secret: secret, key: key, client: client, now: now, userAgentBinding: userAgentBinding)
                 guard try await store.updateSessions([update]).first == true else { continue }
-                SessionMetrics.renewal()
+                SessionMetrics.rotation(replacingLostResponse: renewal.replacesLostResponse)
                 return Authentication(
                     account: Account(accountRecord),
                     session: SessionDocument(record),
@@ -167,8 +168,9 @@ extension Sessions {
     }
 
     private func revokeForTheft(_ session: SessionRecord, client: ConnectionInfo, now: Date, logger: Logger) async throws -> Never {
-        _ = try await store.revokeSessions(.session(id: session.id, accountID: session.accountID), reason: .tokenTheft, at: now)
+        let revoked = try await store.revokeSessions(.session(id: session.id, accountID: session.accountID), reason: .tokenTheft, at: now)
         SessionMetrics.theftDetected()
+        SessionMetrics.revoked(revoked, reason: .tokenTheft)
         logger.warning(
             "superseded token replayed; session revoked",
             metadata: [

@@ -44,7 +44,7 @@ extension Sessions {
             logger.error("session could not be created", metadata: ["gatehouse.account_id": "\(account.accountID)", "gatehouse.error": "\(error)"])
             throw AccountError.authenticationFailed()
         }
-        SessionMetrics.login()
+        SessionMetrics.sessionStarted()
         logger.info("session created", metadata: ["gatehouse.session_id": "\(record.id)", "gatehouse.account_id": "\(account.accountID)"])
         return Authentication(
             account: account,

@@ -7,7 +7,7 @@ extension Sessions {
     @discardableResult
     public func revokeSessions(_ scope: RevocationScope, reason: RevocationReason = .logout, logger: Logger? = nil) async throws -> Int {
         let count = try await store.revokeSessions(scope, reason: reason, at: options.clock.now())
-        SessionMetrics.logout(count)
+        SessionMetrics.revoked(count, reason: reason)
         (logger ?? options.logger).info(
             "sessions invalidated",
             metadata: [

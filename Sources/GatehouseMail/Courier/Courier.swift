@@ -1,5 +1,6 @@
 import Gatehouse
 import Logging
+import Metrics
 import ServiceLifecycle
 
 /// Delivers the outbox's e-mails: a `Service` that claims due messages, renders and sends them, and
@@ -101,6 +102,7 @@ public struct Courier: Service, CustomStringConvertible {
                 mail = try renderer.render(message)
             } catch {
                 try await store.markFailed(id: message.id, attempts: attempt, error: "\(error)", at: clock.now())
+                Self.count(.failed)
                 logger.error("a message could not be rendered; marked failed", metadata: metadata)
                 return
             }
@@ -112,19 +114,36 @@ public struct Courier: Service, CustomStringConvertible {
                     let delay = policy.delay(afterAttempt: attempt)
                     let next = clock.now().addingTimeInterval(delay.seconds)
                     try await store.markForRetry(id: message.id, attempts: attempt, nextAttemptAt: next, error: error.reason)
+                    Self.count(.retry)
                     metadata["gatehouse.retry_in_s"] = "\(delay.components.seconds)"
                     logger.warning("message not delivered; will try again", metadata: metadata)
                 } else {
                     try await store.markFailed(id: message.id, attempts: attempt, error: error.reason, at: clock.now())
+                    Self.count(.failed)
                     logger.error("message not delivered; marked failed", metadata: metadata)
                 }
                 return
             }
             try await store.markSent(id: message.id, at: clock.now())
+            Self.count(.sent)
             logger.info("message delivered", metadata: metadata)
         } catch {
             // The outbox could not record the outcome: the lease runs out and the message comes again.
             logger.warning("the outcome of a delivery could not be recorded", metadata: ["gatehouse.message_id": "\(message.id)"])
         }
+    }
+
+    /// How a delivery attempt ended, for `gatehouse_mail_deliveries_total{outcome}`.
+    enum DeliveryOutcome: String {
+        /// The transport accepted the message.
+        case sent
+        /// A temporary failure; the message is tried again later.
+        case retry
+        /// A permanent failure, or the last attempt: the message is marked failed.
+        case failed
+    }
+
+    static func count(_ outcome: DeliveryOutcome) {
+        Counter(label: "gatehouse_mail_deliveries_total", dimensions: [("outcome", outcome.rawValue)]).increment()
     }
 }

@@ -1,7 +1,8 @@
 import CoreMetrics
 import Synchronization
 
-/// A metrics factory that keeps counter totals by label and dimensions, for one test.
+/// A metrics factory that keeps counter totals (and, for timers, how many durations were recorded) by
+/// label and dimensions, for one test.
 final class RecordingMetrics: MetricsFactory {
     private let totals = Mutex<[String: Int64]>([:])
 
@@ -49,7 +50,7 @@ final class RecordingMetrics: MetricsFactory {
         totals.withLock { $0[key, default: 0] += amount }
     }
 
-    /// Counts integer increments; every other kind of measurement is ignored.
+    /// Counts integer increments and timer recordings; every other kind of measurement is ignored.
     private final class Handler: CounterHandler, FloatingPointCounterHandler, MeterHandler, RecorderHandler, TimerHandler {
         let key: String
         let totals: RecordingMetrics
@@ -67,6 +68,6 @@ final class RecordingMetrics: MetricsFactory {
         func set(_ value: Double) {}
         func record(_ value: Int64) {}
         func record(_ value: Double) {}
-        func recordNanoseconds(_ duration: Int64) {}
+        func recordNanoseconds(_ duration: Int64) { totals.add(1, to: key) }
     }
 }
