@@ -72,22 +72,23 @@ public struct ServerService: Service, CustomStringConvertible {
     func prepare() async throws -> (Accounts, [any Service]) {
         try await opened.migrate()
         logger.info("database ready", metadata: ["gatehouse.database": "\(opened.location)"])
+        let store = self.store
         let ring = try await KeyBootstrap.keyRing(
             for: configuration.signingKeys,
-            store: opened.store,
+            store: store,
             activationDelay: configuration.keyActivationDelay,
             accessTokenLifetime: configuration.accessTokenLifetime,
             logger: logger
         )
         let accounts = Accounts(
-            store: opened.store,
+            store: store,
             options: configuration.accountsOptions(keyRing: ring, logger: logger, passwordHasher: passwordHasher)
         )
         var services: [any Service] = [
-            SessionSweeper(store: opened.store, interval: configuration.sweepInterval, retention: configuration.sessionRetention, logger: logger),
-            RecordSweeper(store: opened.store, interval: configuration.sweepInterval, logger: logger),
+            SessionSweeper(store: store, interval: configuration.sweepInterval, retention: configuration.sessionRetention, logger: logger),
+            RecordSweeper(store: store, interval: configuration.sweepInterval, logger: logger),
         ]
-        services.append(try courier())
+        services.append(try courier(store: store))
         if let metricsRegistry, let address = configuration.metricsAddress {
             MetricsEndpoint.recordBuildInfo()
             services.append(MetricsEndpoint(address: address, registry: metricsRegistry, logger: logger))
@@ -96,7 +97,7 @@ public struct ServerService: Service, CustomStringConvertible {
             services.append(
                 KeyRingRefresher(
                     ring: ring,
-                    store: opened.store,
+                    store: store,
                     interval: configuration.keyRefreshInterval,
                     activationDelay: configuration.keyActivationDelay,
                     accessTokenLifetime: configuration.accessTokenLifetime,
@@ -107,8 +108,15 @@ public struct ServerService: Service, CustomStringConvertible {
         return (accounts, services)
     }
 
+    /// The store the server works on: the opened one, timed operation by operation when metrics are on
+    /// (the process has bootstrapped its metrics system by then, so the timers report to it).
+    var store: any GatehouseStore {
+        metricsRegistry == nil ? opened.store : InstrumentedStore(opened.store)
+    }
+
     /// The courier that delivers the outbox's e-mails to the configured destination.
-    func courier() throws -> Courier {
+    func courier(store: (any GatehouseStore)? = nil) throws -> Courier {
+        let store = store ?? self.store
         let transport = try configuration.mailDestination.transport(secret: configuration.mailSecret?.value)
         let renderer = try MessageRenderer(templatesDirectory: configuration.templatesDirectory, sender: configuration.mailFrom)
         logger.info(
@@ -118,7 +126,7 @@ public struct ServerService: Service, CustomStringConvertible {
         if configuration.publicURL == nil {
             logger.notice("links in e-mails point to this server's address; set --public-url to the address users reach")
         }
-        return Courier(store: opened.store, transport: transport, renderer: renderer, logger: logger)
+        return Courier(store: store, transport: transport, renderer: renderer, logger: logger)
     }
 
     /// A short name for service logs; the configuration is not spelled out.
