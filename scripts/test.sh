@@ -4,7 +4,8 @@
 # cryptography, Selenium and axe-core from PyPI), starts a throwaway PostgreSQL cluster on loopback,
 # builds once, runs every test, stops the cluster again, and then runs the end-to-end tests against the
 # built server: a PostgreSQL outage, a network partition, the account flows with real mail servers,
-# access tokens checked with PyJWT against the JWKS alone, and the account pages in headless Chromium.
+# access tokens checked with PyJWT against the JWKS alone, the Prometheus metrics (every counter moved by
+# exactly what a scripted flow did), and the account pages in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -55,4 +56,5 @@ python3 scripts/postgres_outage_test.py
 python3 scripts/partition_test.py
 python3 scripts/account_flows_test.py
 python3 scripts/access_token_test.py
+python3 scripts/metrics_test.py
 python3 scripts/ui_browser_test.py
