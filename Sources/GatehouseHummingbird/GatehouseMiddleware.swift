@@ -107,6 +107,11 @@ public struct GatehouseMiddleware<Context: GatehouseRequestContextProtocol>: Rou
         }
         var edited = response
         edited.headers.append(contentsOf: tokenHeaders(for: state, alreadySet: response.headers))
+        // A response that hands over a token must not be kept by any cache on the way (RFC 9111: a
+        // shared cache could serve it to someone else; a browser could keep it on disk).
+        if edited.headers[.authToken] != nil || cookie.isSet(in: edited.headers), edited.headers[.cacheControl] == nil {
+            edited.headers[.cacheControl] = "no-store"
+        }
         return edited
     }
 

@@ -192,3 +192,26 @@ struct AccessTokenRouteTests {
         }
     }
 }
+
+@Suite("Responses that carry a token are not cached")
+struct NoStoreTests {
+    @Test("login, refresh and renewed responses say Cache-Control: no-store; /health does not")
+    func tokenResponsesAreNotStored() async throws {
+        let harness = try Harness()
+        try await harness.createAccount()
+        try await harness.test { client in
+            let login = try await client.logIn()
+            #expect(login.headers[.cacheControl] == "no-store")
+            let token = try #require(login.object["authToken"] as? String)
+            let me = try await client.send(.get, "/v1/me", .bearer(token))
+            #expect(me.renewedToken != nil)
+            #expect(me.headers[.cacheControl] == "no-store")
+            let refreshed = try await client.send(.post, "/v1/refresh", .bearer(try #require(me.renewedToken)))
+            #expect(refreshed.headers[.cacheControl] == "no-store")
+            let cookieLogin = try await client.logIn(headers: [.transport: "cookie"])
+            #expect(cookieLogin.headers[.cacheControl] == "no-store")
+            let health = try await client.send(.get, "/health")
+            #expect(health.headers[.cacheControl] == nil)
+        }
+    }
+}
