@@ -49,7 +49,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 
 try:
     import jwt
@@ -57,7 +56,7 @@ try:
 except ImportError:
     raise SystemExit("access token test: needs PyJWT and cryptography: python3 -m pip install pyjwt cryptography")
 
-from testkit import FAILED, PASSED, check, free_port, json_request, note
+from testkit import FAILED, PASSED, check, free_port, json_request, note, run, server_environment, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.path.abspath(os.environ["GATEHOUSE_ACCESS_BINARY"]) if os.environ.get("GATEHOUSE_ACCESS_BINARY") \
@@ -231,12 +230,6 @@ def utc_seconds(iso):
 
 # MARK: - Processes
 
-def server_environment(**settings):
-    """This process's environment without GATEHOUSE_* settings (the flags alone say what a server does),
-    plus `settings`."""
-    return {**{k: v for k, v in os.environ.items() if not k.startswith("GATEHOUSE_")}, **settings}
-
-
 class Server:
     """One `gatehouse serve` on a free loopback port, on a SQLite file of its own, its standard output and
     error in a log file."""
@@ -304,18 +297,6 @@ def stop(process):
         note(f"process {process.pid} still running 15 s after SIGTERM: killed")
         process.kill()
         process.wait(timeout=15)
-
-
-def wait_for(probe, limit, interval=0.2):
-    """The first true value `probe` returns within `limit` seconds, else None."""
-    deadline = time.monotonic() + limit
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            return None
-        time.sleep(interval)
 
 
 # MARK: - Scenarios
@@ -681,18 +662,6 @@ def scenario_logs(servers):
 
 
 # MARK: - Running
-
-def run(function, *arguments):
-    """Runs one scenario; an exception is a failed check rather than the end of the run."""
-    began = time.monotonic()
-    try:
-        function(*arguments)
-    except Exception as error:   # noqa: BLE001 — reported as a failure, the run goes on
-        where = [f"line {frame.lineno}" for frame in traceback.extract_tb(error.__traceback__)
-                 if frame.filename == os.path.abspath(__file__)]
-        check(f"{function.__name__} ran to its end", False, f"{type(error).__name__} at {', '.join(where[-2:])}: {error}")
-    note(f"{function.__name__}: {time.monotonic() - began:.1f} s")
-
 
 def main():
     # A SIGTERM (a CI timeout) still stops the servers in the `finally` below.

@@ -50,9 +50,8 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 
-from testkit import FAILED, PASSED, check, free_port, json_request, note
+from testkit import FAILED, PASSED, check, free_port, json_request, note, run, server_environment, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.path.abspath(os.environ["GATEHOUSE_METRICS_BINARY"]) if os.environ.get("GATEHOUSE_METRICS_BINARY") \
@@ -85,12 +84,6 @@ STORE_HISTOGRAM = "gatehouse_store_operation_duration_seconds"
 SECRETS = {PASSWORD, WRONG_PASSWORD, USERNAME, EMAIL}   # none may be in a scrape; tokens and ids join it
 PROCESSES = []
 SKIPPED = []
-
-
-def server_environment(**settings):
-    """This process's environment without GATEHOUSE_* settings (the flags alone say what a server does),
-    plus `settings`."""
-    return {**{k: v for k, v in os.environ.items() if not k.startswith("GATEHOUSE_")}, **settings}
 
 
 def skip(name, why):
@@ -382,18 +375,6 @@ class Server:
 
     def log_tail(self, lines=20):
         return "\n".join(self.log().splitlines()[-lines:])
-
-
-def wait_for(probe, limit, interval=0.2):
-    """The first true value `probe` returns within `limit` seconds, else None."""
-    deadline = time.monotonic() + limit
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            return None
-        time.sleep(interval)
 
 
 # MARK: - Scenarios
@@ -711,18 +692,6 @@ def scenario_without_metrics():
 
 
 # MARK: - Running
-
-def run(function, *arguments):
-    """Runs one scenario; an exception is a failed check rather than the end of the run."""
-    began = time.monotonic()
-    try:
-        function(*arguments)
-    except Exception as error:   # noqa: BLE001 — reported as a failure, the run goes on
-        where = [f"line {frame.lineno}" for frame in traceback.extract_tb(error.__traceback__)
-                 if frame.filename == os.path.abspath(__file__)]
-        check(f"{function.__name__} ran to its end", False, f"{type(error).__name__} at {', '.join(where[-2:])}: {error}")
-    note(f"{function.__name__}: {time.monotonic() - began:.1f} s")
-
 
 def has_metrics_flag():
     result = subprocess.run([BINARY, "serve", "--help"], capture_output=True, text=True, timeout=60, env=server_environment())

@@ -5,6 +5,8 @@ import json
 import os
 import socket
 import subprocess
+import time
+import traceback
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLUSTER_SCRIPT = os.path.join(ROOT, "scripts", "postgres-test-cluster.sh")
@@ -63,3 +65,33 @@ def json_request(port, method, path, body=None, token=None, user_agent="gatehous
         return response.status, response.getheaders(), response.read()
     finally:
         connection.close()
+
+
+def run(function, *arguments):
+    """Runs one scenario; an exception is a failed check rather than the end of the run."""
+    began = time.monotonic()
+    try:
+        function(*arguments)
+    except Exception as error:   # noqa: BLE001 — reported as a failure, the run goes on
+        where = [f"line {frame.lineno}" for frame in traceback.extract_tb(error.__traceback__)
+                 if frame.filename == function.__code__.co_filename]
+        check(f"{function.__name__} ran to its end", False, f"{type(error).__name__} at {', '.join(where[-2:])}: {error}")
+    note(f"{function.__name__}: {time.monotonic() - began:.1f} s")
+
+
+def server_environment(**settings):
+    """This process's environment without GATEHOUSE_* settings (the flags alone say what a server does),
+    plus `settings`."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("GATEHOUSE_")}, **settings}
+
+
+def wait_for(probe, limit, interval=0.2):
+    """The first true value `probe` returns within `limit` seconds, else None."""
+    deadline = time.monotonic() + limit
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(interval)
