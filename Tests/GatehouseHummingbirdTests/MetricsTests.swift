@@ -8,15 +8,24 @@ import Testing
 
 @Suite("Metrics")
 struct MetricsTests {
-    @Test("Every response is counted once, by status and error code")
-    func responsesCounted() async throws {
+    /// Runs `body` against the Gatehouse routes behind an error middleware that counts into `metrics`,
+    /// with Alice's account created.
+    static func withRoutes(
+        countingInto metrics: RecordingMetrics,
+        _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
         let harness = try Harness()
         try await harness.createAccount()
-        let metrics = RecordingMetrics()
         let router = Router(context: GatehouseRequestContext.self)
         router.add(middleware: GatehouseErrorMiddleware(logger: harness.logs.logger(label: "errors"), metricsFactory: metrics))
         addGatehouseRoutes(to: router, accounts: harness.accounts)
-        try await Application(router: router).test(.router) { client in
+        try await Application(router: router).test(.router, body)
+    }
+
+    @Test("Every response is counted once, by status and error code")
+    func responsesCounted() async throws {
+        let metrics = RecordingMetrics()
+        try await Self.withRoutes(countingInto: metrics) { client in
             let token = try await client.token()
             _ = try await client.send(.get, "/v1/me", .bearer(token))
             _ = try await client.send(.get, "/v1/me")
@@ -35,13 +44,8 @@ struct MetricsTests {
 
     @Test("Every request is counted by its route pattern, method and status, with its duration")
     func requestsCountedByRoute() async throws {
-        let harness = try Harness()
-        try await harness.createAccount()
         let metrics = RecordingMetrics()
-        let router = Router(context: GatehouseRequestContext.self)
-        router.add(middleware: GatehouseErrorMiddleware(logger: harness.logs.logger(label: "errors"), metricsFactory: metrics))
-        addGatehouseRoutes(to: router, accounts: harness.accounts)
-        try await Application(router: router).test(.router) { client in
+        try await Self.withRoutes(countingInto: metrics) { client in
             var token = try await client.token()
             for _ in 0..<3 {
                 let me = try await client.send(.get, "/v1/me", .bearer(token))
