@@ -15,12 +15,22 @@ struct BenchmarkServer {
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
-    static func start(databasePath: String, passwordHasher: any PasswordHasher = ScryptPasswordHasher()) async throws -> BenchmarkServer {
-        try await start(store: SQLiteStore(path: databasePath, logger: Fixtures.logger), passwordHasher: passwordHasher)
+    static func start(
+        databasePath: String,
+        passwordHasher: any PasswordHasher = ScryptPasswordHasher(),
+        renewal: RenewalPolicy = .everyRequest
+    ) async throws -> BenchmarkServer {
+        try await start(store: SQLiteStore(path: databasePath, logger: Fixtures.logger), passwordHasher: passwordHasher, renewal: renewal)
     }
 
-    static func start(store: any GatehouseStore, passwordHasher: any PasswordHasher = ScryptPasswordHasher()) async throws -> BenchmarkServer {
-        let accounts = Accounts(store: store, options: Fixtures.accountsOptions(ring: try Fixtures.keyRing(), passwordHasher: passwordHasher))
+    static func start(
+        store: any GatehouseStore,
+        passwordHasher: any PasswordHasher = ScryptPasswordHasher(),
+        renewal: RenewalPolicy = .everyRequest
+    ) async throws -> BenchmarkServer {
+        var options = Fixtures.accountsOptions(ring: try Fixtures.keyRing(), passwordHasher: passwordHasher)
+        options.sessions.renewal = renewal
+        let accounts = Accounts(store: store, options: options)
         let router = makeGatehouseRouter(accounts: accounts, configuration: GatehouseHTTPConfiguration(), logger: Fixtures.logger)
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(

@@ -11,7 +11,7 @@ struct GatehouseBench: AsyncParsableCommand {
         discussion: """
             Build in release mode, from the repository root: \
             swift run --package-path Benchmarks -c release gatehouse-bench. The default run takes under \
-            three minutes, --quick under thirty seconds. Benchmarks: \(BenchmarkKind.allCases.map(\.rawValue).joined(separator: ", ")) \
+            three minutes, --quick under forty seconds. Benchmarks: \(BenchmarkKind.allCases.map(\.rawValue).joined(separator: ", ")) \
             (postgres only with --postgres).
             """
     )
@@ -19,7 +19,7 @@ struct GatehouseBench: AsyncParsableCommand {
     @Flag(help: "Print the results as JSON instead of a table.")
     var json = false
 
-    @Flag(help: "A short run (under 30 s): fewer rounds, shorter windows, 100,000 instead of 1,000,000 stored sessions.")
+    @Flag(help: "A short run (under 40 s): fewer rounds, shorter windows, 100,000 instead of 1,000,000 stored sessions.")
     var quick = false
 
     @Option(name: .customLong("only"), parsing: .upToNextOption, help: "Run only these benchmarks.")
@@ -78,11 +78,13 @@ struct GatehouseBench: AsyncParsableCommand {
 }
 
 enum BenchmarkKind: String, CaseIterable, ExpressibleByArgument, Sendable {
-    // The report numbers figures in this order: `access` comes after those already published so that
-    // their numbers stay the same.
+    // The report numbers figures in this order: `access`, then `me-read` and `hb-auth`, come after those
+    // already published so that their numbers stay the same.
     case verify, rotate, http, scale, logins, allocations, access, postgres
+    case meRead = "me-read"
+    case hbAuth = "hb-auth"
 
-    static let runOrder: [BenchmarkKind] = [.verify, .access, .rotate, .http, .scale, .allocations, .postgres, .logins]
+    static let runOrder: [BenchmarkKind] = [.verify, .access, .rotate, .http, .scale, .allocations, .meRead, .hbAuth, .postgres, .logins]
 
     var summary: String {
         switch self {
@@ -94,6 +96,8 @@ enum BenchmarkKind: String, CaseIterable, ExpressibleByArgument, Sendable {
         case .allocations: "heap allocations per login, renewal and verification"
         case .access: "Ed25519 access-token verification vs raw Ed25519 signature verification"
         case .postgres: "rotations through Sessions.authenticate on PostgreSQL, 64 clients vs one at a time"
+        case .meRead: "GET /v1/me without renewal (verify and read) vs GET /health over loopback"
+        case .hbAuth: "GET /v1/me without renewal vs hummingbird-auth's in-memory sessions answering GET /me"
         }
     }
 
@@ -106,6 +110,8 @@ enum BenchmarkKind: String, CaseIterable, ExpressibleByArgument, Sendable {
         case .logins: [try await LoginBurstBenchmark(plan: plan, workspace: workspace).run()]
         case .allocations: try await AllocationBenchmark(plan: plan, workspace: workspace).run()
         case .access: [try AccessTokenVerificationBenchmark(plan: plan).run()]
+        case .meRead: [try await MeReadThroughputBenchmark(plan: plan, workspace: workspace).run()]
+        case .hbAuth: [try await HummingbirdAuthBenchmark(plan: plan, workspace: workspace).run()]
         case .postgres:
             if let postgres {
                 [try await PostgresRotationBenchmark(plan: plan, url: postgres).run()]
@@ -132,6 +138,12 @@ struct BenchmarkPlan: Sendable {
 
     var httpRounds: Int { quick ? 1 : 3 }
     var httpSeconds: Double { quick ? 1.0 : 2.5 }
+
+    /// Rounds of Gatehouse against hummingbird-auth; each measures four windows (both servers' `/me` and
+    /// `/health`), so they are shorter than `httpSeconds`.
+    var comparisonRounds: Int { quick ? 1 : 3 }
+    var comparisonSeconds: Double { quick ? 0.55 : 1.25 }
+    var comparisonWarmUpSeconds: Double { quick ? 0.15 : 0.25 }
 
     var fewSessions: Int { 1_000 }
     var manySessions: Int { quick ? 100_000 : 1_000_000 }

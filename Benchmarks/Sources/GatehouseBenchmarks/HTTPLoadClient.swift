@@ -304,6 +304,52 @@ final class RotatingTokenScript: ConnectionScript {
     }
 }
 
+/// The same authenticated request over and over until stopped (or a cap), its credential never
+/// replaced: each response must be 200 and must not carry `credentialHeader`, whose presence would mean
+/// that the server issued a new credential, and so wrote one.
+final class FixedCredentialScript: ConnectionScript {
+    private let request: LoadRequest
+    private let credentialHeader: String
+    private let stop: StopSignal
+    private let bodyLength: BodyLength?
+    private var remaining: Int
+
+    init(
+        request: LoadRequest,
+        credentialHeader: String,
+        stop: StopSignal,
+        bodyLength: BodyLength? = nil,
+        cap: Int = ScriptedConnection.maximumSamples
+    ) {
+        self.request = request
+        self.credentialHeader = credentialHeader
+        self.stop = stop
+        self.bodyLength = bodyLength
+        self.remaining = cap
+    }
+
+    func nextRequest(now: NIODeadline) -> LoadRequest? {
+        guard !stop.isSet, remaining > 0 else { return nil }
+        remaining -= 1
+        return request
+    }
+
+    func received(status: HTTPResponseStatus, headers: HTTPHeaders) throws {
+        guard status == .ok else { throw BenchmarkError("\(request.uri) answered \(status.code)") }
+        guard !headers.contains(name: credentialHeader) else {
+            throw BenchmarkError("\(request.uri) answered with a new credential in \(credentialHeader)")
+        }
+        if let bodyLength, let length = headers.first(name: "Content-Length").flatMap({ Int($0) }) { bodyLength.record(length) }
+    }
+}
+
+/// The `Content-Length` of the latest response a script saw, for the report.
+final class BodyLength: Sendable {
+    private let bytes = Atomic<Int>(0)
+    var value: Int { bytes.load(ordering: .relaxed) }
+    func record(_ length: Int) { bytes.store(length, ordering: .relaxed) }
+}
+
 /// One request and its answer.
 final class SingleRequestScript: ConnectionScript {
     private var request: LoadRequest?

@@ -151,3 +151,31 @@ struct HTTPThroughputBenchmark {
         )
     }
 }
+
+extension HTTPThroughputBenchmark {
+    /// Opens `count` connections, each driven by the script `script(index, stop)` makes, and measures
+    /// one window of `seconds`.
+    static func load(
+        client: HTTPLoadClient,
+        count: Int,
+        seconds: Double,
+        script: @escaping @Sendable (Int, StopSignal) -> any ConnectionScript
+    ) async throws -> Throughput {
+        let stop = StopSignal()
+        let connections = try await client.connect(count: count) { index in script(index, stop) }
+        return try await measure(client: client, connections: connections, stop: stop, seconds: seconds).0
+    }
+
+    /// `GET /health`, without a credential, on `count` connections for `seconds`.
+    static func healthLoad(client: HTTPLoadClient, count: Int, seconds: Double) async throws -> Throughput {
+        let request = LoadRequest(method: .GET, uri: "/health", headers: client.baseHeaders(userAgent: Fixtures.userAgent), body: nil)
+        return try await load(client: client, count: count, seconds: seconds) { _, stop in RepeatingScript(request: request, stop: stop) }
+    }
+
+    /// "p50 …, p99 …" of latencies in seconds.
+    static func latencySummary(_ samples: [Double]) -> String {
+        let sorted = samples.sorted()
+        return
+            "p50 \(Format.microseconds(Statistics.percentile(50, ofSorted: sorted) ?? 0)), p99 \(Format.microseconds(Statistics.percentile(99, ofSorted: sorted) ?? 0))"
+    }
+}
