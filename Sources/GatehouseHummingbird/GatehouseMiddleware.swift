@@ -101,15 +101,17 @@ public struct GatehouseMiddleware<Context: GatehouseRequestContextProtocol>: Rou
         do {
             response = try await next(request, context)
         } catch {
-            let headers = tokenHeaders(for: state, alreadySet: [:])
+            var headers = tokenHeaders(for: state, alreadySet: [:])
             if headers.isEmpty { throw error }
+            headers[.cacheControl] = "no-store"
             throw HeaderAddingError(underlying: error, headers: headers)
         }
         var edited = response
         edited.headers.append(contentsOf: tokenHeaders(for: state, alreadySet: response.headers))
         // A response that hands over a token must not be kept by any cache on the way (RFC 9111: a
-        // shared cache could serve it to someone else; a browser could keep it on disk).
-        if edited.headers[.authToken] != nil || cookie.isSet(in: edited.headers), edited.headers[.cacheControl] == nil {
+        // shared cache could serve it to someone else; a browser could keep it on disk), whatever
+        // caching the route itself chose for its content.
+        if edited.headers[.authToken] != nil || cookie.isSet(in: edited.headers) {
             edited.headers[.cacheControl] = "no-store"
         }
         return edited

@@ -81,7 +81,9 @@ struct GatehouseRouteHandlers<Context: GatehouseRequestContextProtocol>: Sendabl
             return try tokenDelivered(renewed, to: caller)
         }
         let body = TokenResponse(authToken: caller.state.credential == .cookie ? nil : current.token, expiresAt: current.tokenExpiresAt)
-        return try JSONPayload.response(body)
+        // A token accepted inside the grace period goes back in the body alone, with no header that
+        // tells the middleware to keep this answer out of caches.
+        return try JSONPayload.response(body, headers: [.cacheControl: "no-store"])
     }
 
     func logout(_ request: Request, context: Context) async throws -> Response {
