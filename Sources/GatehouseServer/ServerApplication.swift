@@ -25,10 +25,7 @@ public enum ServerApplication {
         services: [any Service] = [],
         onServerRunning: @escaping @Sendable (ListeningAddress) async -> Void = { _ in }
     ) throws -> App {
-        let router = makeGatehouseRouter(accounts: accounts, configuration: configuration.httpConfiguration, logger: logger)
-        if let pages = configuration.accountPages {
-            try addAccountPages(to: router, accounts: accounts, http: configuration.httpConfiguration, configuration: pages)
-        }
+        let router = try makeRouter(accounts: accounts, configuration: configuration, logger: logger)
         let host = configuration.host
         let requestedPort = configuration.port
         return Application(
@@ -40,5 +37,24 @@ public enum ServerApplication {
             },
             logger: logger
         )
+    }
+
+    /// The router of ``make(accounts:configuration:logger:services:onServerRunning:)``: the Gatehouse
+    /// routes, the account pages unless they are off, and `GET /openapi.json`.
+    static func makeRouter(accounts: Accounts, configuration: ServerConfiguration, logger: Logger) throws -> Router<GatehouseRequestContext> {
+        let router = makeGatehouseRouter(accounts: accounts, configuration: configuration.httpConfiguration, logger: logger)
+        if let pages = configuration.accountPages {
+            try addAccountPages(to: router, accounts: accounts, http: configuration.httpConfiguration, configuration: pages)
+        }
+        // Built once: every answer shares the same bytes.
+        let document = ByteBuffer(string: OpenAPIDocument.json)
+        router.get("/openapi.json") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "application/json", .cacheControl: "public, max-age=300"],
+                body: ResponseBody(byteBuffer: document)
+            )
+        }
+        return router
     }
 }
