@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs what the tests need when it is missing (SQLite headers,
 # PostgreSQL, openssl for throwaway certificates, Chromium and its driver from Debian; aiosmtpd, PyJWT,
-# cryptography, Selenium and axe-core from PyPI), starts a throwaway PostgreSQL cluster on loopback,
-# builds once, runs every test, stops the cluster again, and then runs the end-to-end tests against the
-# built server: a PostgreSQL outage, a network partition, the account flows with real mail servers,
-# access tokens checked with PyJWT against the JWKS alone, the Prometheus metrics (every counter moved by
+# cryptography, schemathesis, openapi-spec-validator, Selenium and axe-core from PyPI), starts a
+# throwaway PostgreSQL cluster on loopback, builds once, runs every test, stops the cluster again, and
+# then runs the end-to-end tests against the built server: a PostgreSQL outage, a network partition, the
+# account flows with real mail servers, access tokens checked with PyJWT against the JWKS alone, the HTTP
+# contract (openapi.json) checked with schemathesis, the Prometheus metrics (every counter moved by
 # exactly what a scripted flow did), and the account pages in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +34,13 @@ if ! python3 -c "import jwt, cryptography" >/dev/null 2>&1; then
   python3 -m pip install --quiet pyjwt cryptography
 fi
 
+# The server is held to its OpenAPI document, openapi.json, with schemathesis (its 4.x command line);
+# openapi-spec-validator checks the document itself: scripts/openapi_test.py.
+if ! python3 -c "import importlib.metadata as m, openapi_spec_validator; assert m.version('schemathesis').startswith('4.')" >/dev/null 2>&1; then
+  echo "Installing schemathesis 4, openapi-spec-validator"
+  python3 -m pip install --quiet "schemathesis>=4.32,<5" openapi-spec-validator
+fi
+
 # The account pages are tested in headless Chromium (the Debian packages above) with Selenium, and
 # checked with axe-core, which axe-selenium-python carries: scripts/ui_browser_test.py.
 if ! python3 -c "import selenium, axe_selenium_python, requests" >/dev/null 2>&1; then
@@ -56,5 +64,6 @@ python3 scripts/postgres_outage_test.py
 python3 scripts/partition_test.py
 python3 scripts/account_flows_test.py
 python3 scripts/access_token_test.py
+python3 scripts/openapi_test.py
 python3 scripts/metrics_test.py
 python3 scripts/ui_browser_test.py
