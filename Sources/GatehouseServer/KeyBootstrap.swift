@@ -75,7 +75,7 @@ public enum KeyBootstrap {
             throw ServerConfigurationError("the database holds no usable signing key")
         }
         let ring = KeyRing(signingKey: try signingKey(selection.signing), verificationKeys: try selection.verification.map(signingKey))
-        try keepRetiredKeysPublished(
+        keepRetiredKeysPublished(
             in: ring,
             stored: stored,
             now: clock.now(),
@@ -153,7 +153,7 @@ public enum KeyBootstrap {
             }
             changed = ring.retire(kid: kid, keepPublishedUntil: until) || changed
         }
-        try keepRetiredKeysPublished(in: ring, stored: stored, now: now, activationDelay: activationDelay, accessTokenLifetime: accessTokenLifetime)
+        keepRetiredKeysPublished(in: ring, stored: stored, now: now, activationDelay: activationDelay, accessTokenLifetime: accessTokenLifetime)
         return changed
     }
 
@@ -178,7 +178,7 @@ public enum KeyBootstrap {
         now: Date,
         activationDelay: Duration,
         accessTokenLifetime: Duration
-    ) throws {
+    ) {
         for key in stored where key.retired {
             guard
                 let until = publicationEnd(ofRetired: key, among: stored, activationDelay: activationDelay, accessTokenLifetime: accessTokenLifetime),
