@@ -56,7 +56,7 @@ try:
 except ImportError:
     raise SystemExit("access token test: needs PyJWT and cryptography: python3 -m pip install pyjwt cryptography")
 
-from testkit import FAILED, PASSED, check, free_port, json_request, note, run, server_environment, wait_for
+from testkit import FAILED, PASSED, check, free_port, json_request, note, run, server_environment, stop, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.path.abspath(os.environ["GATEHOUSE_ACCESS_BINARY"]) if os.environ.get("GATEHOUSE_ACCESS_BINARY") \
@@ -285,18 +285,6 @@ class Server:
         reply = self.jwks()
         keys = reply.field("keys")
         return [key.get("kid") for key in keys] if reply.status == 200 and isinstance(keys, list) else None
-
-
-def stop(process):
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        note(f"process {process.pid} still running 15 s after SIGTERM: killed")
-        process.kill()
-        process.wait(timeout=15)
 
 
 # MARK: - Scenarios

@@ -51,7 +51,7 @@ import sys
 import tempfile
 import time
 
-from testkit import FAILED, PASSED, check, free_port, json_request, note, run, server_environment, wait_for
+from testkit import FAILED, PASSED, check, free_port, json_request, note, run, server_environment, stop, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.path.abspath(os.environ["GATEHOUSE_METRICS_BINARY"]) if os.environ.get("GATEHOUSE_METRICS_BINARY") \
@@ -325,19 +325,6 @@ def spawn(arguments, **options):
             if error.errno != errno.ETXTBSY or time.monotonic() >= deadline:
                 raise
             time.sleep(0.5)
-
-
-def stop(process):
-    """SIGTERM, then SIGKILL if it is still running 15 s later."""
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        note(f"process {process.pid} still running 15 s after SIGTERM: killed")
-        process.kill()
-        process.wait(timeout=15)
 
 
 class Server:

@@ -3,6 +3,7 @@ cluster of the test's own (its own port and state folder), and free loopback por
 import http.client
 import json
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -95,3 +96,16 @@ def wait_for(probe, limit, interval=0.2):
         if time.monotonic() >= deadline:
             return None
         time.sleep(interval)
+
+
+def stop(process):
+    """SIGTERM to a process this script started, then SIGKILL if it is still running 15 s later."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        note(f"process {process.pid} still running 15 s after SIGTERM: killed")
+        process.kill()
+        process.wait(timeout=15)
