@@ -1,6 +1,5 @@
 import Gatehouse
 import Logging
-import Metrics
 import ServiceLifecycle
 
 /// Delivers the outbox's e-mails: a `Service` that claims due messages, renders and sends them, and
@@ -12,20 +11,26 @@ import ServiceLifecycle
 /// receiver tell). Each claim leases the messages it takes: several servers on one database never send
 /// a message at the same time. Log lines name messages by id and kind — never their content, their
 /// links or their recipients.
+///
+/// The claiming, leasing and retrying are the outbox's own `OutboxDispatcher`'s, on the `.mail`
+/// channel; attempts are counted in `gatehouse_mail_deliveries_total{outcome=sent|retry|failed}`. A
+/// message that cannot be rendered is marked failed without being tried again.
 public struct Courier: Service, CustomStringConvertible {
-    private let store: any OutboxStore
-    private let transport: any MailTransport
-    private let renderer: MessageRenderer
-    private let policy: RetryPolicy
-    private let clock: any WallClock
-    private let logger: Logger
-    /// How often the outbox is looked at when it had nothing due.
-    public let pollInterval: Duration
-    /// How long a claimed message is this courier's; past it another courier may send it.
-    public let lease: Duration
-    /// How many messages one claim takes.
-    public let batchSize: Int
+    /// The label of the counter of delivery attempts.
+    static let metricsLabel = "gatehouse_mail_deliveries_total"
 
+    private let dispatcher: OutboxDispatcher
+
+    /// - Parameters:
+    ///   - store: The outbox.
+    ///   - transport: Where rendered messages go.
+    ///   - renderer: Turns a message's kind and payload into an e-mail.
+    ///   - policy: How often, and how far apart, a temporary failure is tried again.
+    ///   - clock: The source of "now" for claims, leases and backoffs.
+    ///   - pollInterval: The wait after a look that found nothing due.
+    ///   - lease: How long a claimed message is this courier's.
+    ///   - batchSize: How many messages one claim takes (at least 1).
+    ///   - logger: Receives a line per attempt, naming the message by id and kind.
     public init(
         store: any OutboxStore,
         transport: any MailTransport,
@@ -37,113 +42,39 @@ public struct Courier: Service, CustomStringConvertible {
         batchSize: Int = 10,
         logger: Logger
     ) {
-        self.store = store
-        self.transport = transport
-        self.renderer = renderer
-        self.policy = policy
-        self.clock = clock
-        self.pollInterval = pollInterval
-        self.lease = lease
-        self.batchSize = max(1, batchSize)
-        self.logger = logger
+        dispatcher = OutboxDispatcher(
+            store: store,
+            channel: .mail,
+            delivery: MailOutboxDelivery(transport: transport, renderer: renderer),
+            policy: policy,
+            clock: clock,
+            pollInterval: pollInterval,
+            lease: lease,
+            batchSize: batchSize,
+            metricsLabel: Self.metricsLabel,
+            logger: logger
+        )
     }
 
+    /// How often the outbox is looked at when it had nothing due.
+    public var pollInterval: Duration { dispatcher.pollInterval }
+    /// How long a claimed message is this courier's; past it another courier may send it.
+    public var lease: Duration { dispatcher.lease }
+    /// How many messages one claim takes.
+    public var batchSize: Int { dispatcher.batchSize }
+
+    /// A short name for service logs.
     public var description: String { "Courier" }
 
     /// Delivers until a graceful shutdown or cancellation; a message being sent when it comes is
     /// finished first.
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                let handled: Int
-                do {
-                    handled = try await deliverDueMessages()
-                } catch is CancellationError {
-                    return
-                } catch {
-                    logger.warning("the outbox could not be read; trying again", metadata: ["gatehouse.error": "\(error)"])
-                    handled = 0
-                }
-                if handled == 0 {
-                    do { try await Task.sleep(for: pollInterval) } catch { return }
-                }
-            }
-        }
+        await dispatcher.run()
     }
 
     /// Claims one batch of due messages and delivers each; returns how many were handled.
     @discardableResult
     public func deliverDueMessages() async throws -> Int {
-        let now = clock.now()
-        let messages = try await store.claimMessages(
-            channel: .mail,
-            limit: batchSize,
-            leaseUntil: now.addingTimeInterval(lease.seconds),
-            at: now
-        )
-        for message in messages {
-            // Claimed messages left when a shutdown comes are delivered once their lease runs out.
-            if Task.isCancelled { break }
-            // A delivery under way is finished and recorded even when the courier is being stopped:
-            // cancelled halfway, it would be sent but not marked, and sent again later.
-            await Task { await deliver(message) }.value
-        }
-        return messages.count
-    }
-
-    private func deliver(_ message: OutboxMessage) async {
-        let attempt = message.attempts + 1
-        var metadata: Logger.Metadata = [
-            "gatehouse.message_id": "\(message.id)", "gatehouse.message_kind": "\(message.kind)", "gatehouse.attempt": "\(attempt)",
-        ]
-        do {
-            let mail: MailMessage
-            do {
-                mail = try renderer.render(message)
-            } catch {
-                try await store.markFailed(id: message.id, attempts: attempt, error: "\(error)", at: clock.now())
-                Self.count(.failed)
-                logger.error("a message could not be rendered; marked failed", metadata: metadata)
-                return
-            }
-            do {
-                try await transport.send(mail)
-            } catch {
-                metadata["gatehouse.error"] = "\(error.reason)"
-                if error.isTemporary, attempt < policy.maximumAttempts {
-                    let delay = policy.delay(afterAttempt: attempt)
-                    let next = clock.now().addingTimeInterval(delay.seconds)
-                    try await store.markForRetry(id: message.id, attempts: attempt, nextAttemptAt: next, error: error.reason)
-                    Self.count(.retry)
-                    metadata["gatehouse.retry_in_s"] = "\(delay.components.seconds)"
-                    logger.warning("message not delivered; will try again", metadata: metadata)
-                } else {
-                    try await store.markFailed(id: message.id, attempts: attempt, error: error.reason, at: clock.now())
-                    Self.count(.failed)
-                    logger.error("message not delivered; marked failed", metadata: metadata)
-                }
-                return
-            }
-            try await store.markSent(id: message.id, at: clock.now())
-            Self.count(.sent)
-            logger.info("message delivered", metadata: metadata)
-        } catch {
-            // The outbox could not record the outcome: the lease runs out and the message comes again.
-            logger.warning("the outcome of a delivery could not be recorded", metadata: ["gatehouse.message_id": "\(message.id)"])
-        }
-    }
-
-    /// How a delivery attempt ended, for `gatehouse_mail_deliveries_total{outcome}`.
-    enum DeliveryOutcome: String {
-        /// The transport accepted the message.
-        case sent
-        /// A temporary failure; the message is tried again later.
-        case retry
-        /// A permanent failure, or the last attempt: the message is marked failed.
-        case failed
-    }
-
-    static func count(_ outcome: DeliveryOutcome) {
-        Counter(label: "gatehouse_mail_deliveries_total", dimensions: [("outcome", outcome.rawValue)]).increment()
+        try await dispatcher.deliverDueMessages()
     }
 }
