@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "GatehousePostgres", targets: ["GatehousePostgres"]),
         .library(name: "GatehouseHummingbird", targets: ["GatehouseHummingbird"]),
         .library(name: "GatehouseMail", targets: ["GatehouseMail"]),
+        .library(name: "GatehouseWebhooks", targets: ["GatehouseWebhooks"]),
         .library(name: "GatehouseUI", targets: ["GatehouseUI"]),
         .library(name: "GatehouseVerifier", targets: ["GatehouseVerifier"]),
         .library(name: "GatehouseTesting", targets: ["GatehouseTesting"]),
@@ -119,6 +120,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "GatehouseWebhooks",
+            dependencies: [
+                "Gatehouse",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "GatehouseUI",
             dependencies: [
                 "Gatehouse",
@@ -148,6 +162,7 @@ let package = Package(
                 "GatehouseHummingbird",
                 "GatehouseMail",
                 "GatehouseUI",
+                "GatehouseWebhooks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -212,6 +227,23 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatehouseWebhooksTests",
+            dependencies: [
+                "Gatehouse",
+                "GatehouseWebhooks",
+                "GatehouseTesting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -285,6 +317,7 @@ let package = Package(
                 "GatehouseHummingbird",
                 "GatehouseServer",
                 "GatehouseTesting",
+                "GatehouseWebhooks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
