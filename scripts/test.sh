@@ -66,4 +66,5 @@ python3 scripts/account_flows_test.py
 python3 scripts/access_token_test.py
 python3 scripts/openapi_test.py
 python3 scripts/metrics_test.py
+python3 scripts/webhook_test.py
 python3 scripts/ui_browser_test.py

@@ -4,7 +4,7 @@ import ArgumentParser
 struct AccountsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "accounts",
-        abstract: "Create, deactivate and list accounts.",
-        subcommands: [Create.self, Deactivate.self, List.self]
+        abstract: "Create, deactivate, reactivate and list accounts.",
+        subcommands: [Create.self, Deactivate.self, Reactivate.self, List.self]
     )
 }

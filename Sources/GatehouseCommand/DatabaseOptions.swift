@@ -37,7 +37,8 @@ struct DatabaseOptions: ParsableArguments {
         let opened = try StoreOpener.open(location, logger: logger)
         return try await opened.withRunningStore(logger: logger) { store in
             try await opened.migrate()
-            return try await body(Administration(store: store, logger: logger))
+            let webhooks = try Administration.webhookEndpoints(environment: ProcessInfo.processInfo.environment)
+            return try await body(Administration(store: store, webhookEndpoints: webhooks, logger: logger))
         }
     }
 }

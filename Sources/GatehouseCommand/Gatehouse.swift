@@ -27,6 +27,7 @@ struct GatehouseCommand: AsyncParsableCommand {
             SessionsCommand.self,
             KeysCommand.self,
             MailCommand.self,
+            AuditCommand.self,
         ]
     )
 

@@ -326,6 +326,14 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
+            "How long audit events (logins, revocations, password changes…) are kept, at least 1h. (env: GATEHOUSE_AUDIT_RETENTION, default: 90d)",
+            valueName: "duration"
+        )
+    )
+    var auditRetention: String?
+
+    @Option(
+        help: ArgumentHelp(
             "How often keys kept in the database are re-read, to pick up `gatehouse keys rotate|retire`. (env: GATEHOUSE_KEY_REFRESH_INTERVAL, default: 30s)",
             valueName: "duration"
         )
@@ -355,6 +363,33 @@ struct ServeCommand: AsyncParsableCommand {
         )
     )
     var metricsAddress: String?
+
+    @Option(
+        name: .customLong("webhook-url"),
+        help: ArgumentHelp(
+            "An http:// or https:// endpoint every security event is posted to, signed as Standard Webhooks say; repeat for more. Needs --webhook-secret. (env: GATEHOUSE_WEBHOOK_URLS, comma-separated, default: none)",
+            valueName: "url"
+        )
+    )
+    var webhookURLs: [String] = []
+
+    @Option(
+        name: .customLong("webhook-secret"),
+        help: ArgumentHelp(
+            "The key webhooks are signed with, shared with the receivers: whsec_ and the base64 of 24 to 64 random bytes. (env: GATEHOUSE_WEBHOOK_SECRET)",
+            valueName: "whsec_…"
+        )
+    )
+    var webhookSecret: String?
+
+    @Option(
+        name: .customLong("webhook-retry-delay"),
+        help: ArgumentHelp(
+            "The wait before a failed webhook is posted again, doubled after each failure up to 1h, for 8 attempts in all. (env: GATEHOUSE_WEBHOOK_RETRY_DELAY, default: 10s)",
+            valueName: "duration"
+        )
+    )
+    var webhookRetryDelay: String?
 
     /// The flags as typed, for ``ServerConfiguration/resolve(flags:environment:)``.
     var flags: ServerFlags {
@@ -401,10 +436,14 @@ struct ServeCommand: AsyncParsableCommand {
         flags.sqliteDurability = sqliteDurability
         flags.sweepInterval = sweepInterval
         flags.sessionRetention = sessionRetention
+        flags.auditRetention = auditRetention
         flags.keyRefreshInterval = keyRefreshInterval
         flags.issuer = issuer
         flags.accessTokenLifetime = accessTokenLifetime
         flags.metricsAddress = metricsAddress
+        flags.webhookURLs = webhookURLs
+        flags.webhookSecret = webhookSecret
+        flags.webhookRetryDelay = webhookRetryDelay
         return flags
     }
 

@@ -87,9 +87,13 @@ public struct GatehouseMiddleware<Context: GatehouseRequestContextProtocol>: Rou
             ),
             userAgent: request.headers[.userAgent] ?? ""
         )
+        // Audit events recorded while the request runs (a theft detected, a logout, a password change)
+        // name this client and the session it came with.
         let authentication: Authentication?
         do {
-            authentication = try await accounts.sessions.authenticate(token: presented?.token, client: client, logger: context.logger)
+            authentication = try await AuditContext.$current.withValue(AuditContext(client: client)) {
+                try await accounts.sessions.authenticate(token: presented?.token, client: client, logger: context.logger)
+            }
         } catch {
             throw rejection(error, cookieSent: presented?.source == .cookie)
         }
@@ -99,7 +103,9 @@ public struct GatehouseMiddleware<Context: GatehouseRequestContextProtocol>: Rou
         context.gatehouse = state
         let response: Response
         do {
-            response = try await next(request, context)
+            response = try await AuditContext.$current.withValue(AuditContext(client: client, sessionID: authentication?.session.id)) {
+                try await next(request, context)
+            }
         } catch {
             var headers = tokenHeaders(for: state, alreadySet: [:])
             if headers.isEmpty { throw error }

@@ -66,6 +66,7 @@ public func addGatehouseRoutes<Routes: RouterMethods>(
         .post("/refresh", use: handlers.refresh)
         .post("/logout", use: handlers.logout)
         .get("/sessions", use: handlers.listSessions)
+        .get("/activity", use: handlers.activity)
         .delete("/sessions/{id}", use: handlers.deleteSession)
         .delete("/sessions", use: handlers.deleteSessions)
         .post("/verification", use: handlers.requestVerification)

@@ -182,5 +182,31 @@ enum PostgresSchema {
                 "CREATE INDEX IF NOT EXISTS outbox_account_idx ON outbox (account_id) WHERE account_id IS NOT NULL",
             ]
         ),
+        Migration(
+            name: "0004_audit_events",
+            statements: [
+                // Security events, written in the transaction of the change they record. `account_id` has
+                // no foreign key: an account's events outlive it, until the retention sweep. `details` is
+                // a JSON object of strings, kept as text.
+                """
+                CREATE TABLE IF NOT EXISTS audit_events (
+                    id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    occurred_at BIGINT NOT NULL,
+                    account_id TEXT,
+                    session_id TEXT,
+                    actor TEXT NOT NULL,
+                    client_address TEXT,
+                    user_agent TEXT,
+                    details TEXT NOT NULL,
+                    CONSTRAINT audit_events_pkey PRIMARY KEY (id)
+                )
+                """,
+                // An account's events, newest first.
+                "CREATE INDEX IF NOT EXISTS audit_events_account_idx ON audit_events (account_id, id) WHERE account_id IS NOT NULL",
+                // The retention sweep.
+                "CREATE INDEX IF NOT EXISTS audit_events_time_idx ON audit_events (occurred_at)",
+            ]
+        ),
     ]
 }

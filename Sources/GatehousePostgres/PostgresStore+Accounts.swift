@@ -8,7 +8,7 @@ extension PostgresStore {
     /// Inserts the account and its contacts in one transaction. Uniqueness of the username and of
     /// each `(kind, value)` contact is the database's: a clash throws `AccountError.Code.conflict`
     /// naming what is taken (never its value), and nothing is left behind.
-    public func createAccount(_ account: AccountRecord, passwordHash: String, contacts: [ContactRecord]) async throws {
+    public func createAccount(_ account: AccountRecord, passwordHash: String, contacts: [ContactRecord], audit: AuditTrail) async throws {
         try await withConnection("create_account") { connection in
             try await Self.transaction(on: connection) { connection in
                 do {
@@ -44,6 +44,7 @@ extension PostgresStore {
                         throw AccountError.conflict(.contactTaken)
                     }
                 }
+                try await Self.insertAudit(audit, on: connection)
             }
         }
     }
@@ -100,28 +101,32 @@ extension PostgresStore {
     }
 
     /// Replaces the password hash; returns whether the account exists.
-    public func setPasswordHash(accountID: String, hash: String, at date: Date) async throws -> Bool {
+    public func setPasswordHash(accountID: String, hash: String, at date: Date, audit: AuditTrail) async throws -> Bool {
         try await withConnection("set_password_hash") { connection in
-            try await Self.count(
-                """
-                UPDATE accounts SET password_hash = \(hash), updated_at = \(PostgresTime.millis(date)), session_epoch = session_epoch + 1
-                WHERE account_id = \(accountID) RETURNING 1
-                """,
-                on: connection
-            ) > 0
+            try await Self.auditing(audit, on: connection, tookEffect: { $0 }) { connection in
+                try await Self.count(
+                    """
+                    UPDATE accounts SET password_hash = \(hash), updated_at = \(PostgresTime.millis(date)), session_epoch = session_epoch + 1
+                    WHERE account_id = \(accountID) RETURNING 1
+                    """,
+                    on: connection
+                ) > 0
+            }
         }
     }
 
     /// Sets or clears the deactivation flag; returns whether the account exists.
-    public func setDeactivated(accountID: String, _ deactivated: Bool, at date: Date) async throws -> Bool {
+    public func setDeactivated(accountID: String, _ deactivated: Bool, at date: Date, audit: AuditTrail) async throws -> Bool {
         try await withConnection("set_deactivated") { connection in
-            try await Self.count(
-                """
-                UPDATE accounts SET deactivated = \(deactivated), updated_at = \(PostgresTime.millis(date)), session_epoch = session_epoch + 1
-                WHERE account_id = \(accountID) RETURNING 1
-                """,
-                on: connection
-            ) > 0
+            try await Self.auditing(audit, on: connection, tookEffect: { $0 }) { connection in
+                try await Self.count(
+                    """
+                    UPDATE accounts SET deactivated = \(deactivated), updated_at = \(PostgresTime.millis(date)), session_epoch = session_epoch + 1
+                    WHERE account_id = \(accountID) RETURNING 1
+                    """,
+                    on: connection
+                ) > 0
+            }
         }
     }
 
@@ -139,17 +144,19 @@ extension PostgresStore {
     }
 
     /// Marks one contact of the account verified and returns it; `nil` when the account has no such contact.
-    public func markContactVerified(accountID: String, kind: ContactRecord.Kind, value: String) async throws -> ContactRecord? {
+    public func markContactVerified(accountID: String, kind: ContactRecord.Kind, value: String, audit: AuditTrail) async throws -> ContactRecord? {
         try await withConnection("mark_contact_verified") { connection in
-            try await Self.records(
-                """
-                UPDATE contacts SET verified = TRUE
-                WHERE account_id = \(accountID) AND kind = \(kind.rawValue) AND value = \(value)
-                RETURNING \(unescaped: PostgresCodec.contact)
-                """,
-                on: connection,
-                PostgresCodec.contact
-            ).first
+            try await Self.auditing(audit, on: connection, tookEffect: { $0 != nil }) { connection in
+                try await Self.records(
+                    """
+                    UPDATE contacts SET verified = TRUE
+                    WHERE account_id = \(accountID) AND kind = \(kind.rawValue) AND value = \(value)
+                    RETURNING \(unescaped: PostgresCodec.contact)
+                    """,
+                    on: connection,
+                    PostgresCodec.contact
+                ).first
+            }
         }
     }
 
@@ -174,7 +181,7 @@ extension PostgresStore {
     /// `AccountError.Code.conflict` (`contactTaken`), and changes nothing.
     ///
     /// The account row is locked first, so that two changes of one account run one after the other.
-    public func changePrimaryEmail(accountID: String, to email: String, at date: Date) async throws -> Bool {
+    public func changePrimaryEmail(accountID: String, to email: String, at date: Date, audit: AuditTrail) async throws -> Bool {
         let now = PostgresTime.millis(date)
         return try await withConnection("change_primary_email") { connection in
             try await Self.transaction(on: connection) { connection in
@@ -208,6 +215,7 @@ extension PostgresStore {
                     "UPDATE accounts SET email = \(email), email_verified = TRUE, updated_at = \(now) WHERE account_id = \(accountID)",
                     logger: Self.queryLogger
                 )
+                try await Self.insertAudit(audit, on: connection)
                 return true
             }
         }
@@ -217,7 +225,7 @@ extension PostgresStore {
     /// (the foreign keys cascade), its password hash with its row, and its messages not yet sent are
     /// deleted here; its sent messages, which no longer carry a payload, stay until they are swept.
     /// Returns whether the account existed.
-    public func deleteAccount(accountID: String) async throws -> Bool {
+    public func deleteAccount(accountID: String, audit: AuditTrail) async throws -> Bool {
         try await withConnection("delete_account") { connection in
             try await Self.transaction(on: connection) { connection in
                 guard try await Self.count("DELETE FROM accounts WHERE account_id = \(accountID) RETURNING 1", on: connection) > 0 else {
@@ -227,6 +235,7 @@ extension PostgresStore {
                     "DELETE FROM outbox WHERE account_id = \(accountID) AND status <> 'sent'",
                     logger: Self.queryLogger
                 )
+                try await Self.insertAudit(audit, on: connection)
                 return true
             }
         }

@@ -7,32 +7,34 @@ import struct Foundation.Date
 extension PostgresStore {
     /// Throws `AccountError.Code.conflict` for an existing id and `AccountError.Code.userNotFound`
     /// when the account does not exist.
-    public func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int) async throws {
+    public func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int, audit: AuditTrail) async throws {
         try await withConnection("insert_session") { connection in
             let inserted: Int
             do {
                 // The account row is share-locked while the session is written: a concurrent change of its
                 // epoch either commits first (and this insert sees it and writes nothing) or waits for it.
-                inserted = try await Self.count(
-                    """
-                    WITH account AS (
-                        SELECT account_id FROM accounts
-                        WHERE account_id = \(session.accountID) AND NOT deactivated AND session_epoch = \(Int64(epoch))
-                        FOR SHARE
+                inserted = try await Self.auditing(audit, on: connection, tookEffect: { $0 > 0 }) { connection in
+                    try await Self.count(
+                        """
+                        WITH account AS (
+                            SELECT account_id FROM accounts
+                            WHERE account_id = \(session.accountID) AND NOT deactivated AND session_epoch = \(Int64(epoch))
+                            FOR SHARE
+                        )
+                        INSERT INTO sessions (id, account_id, current_hash, previous_hash, rotated_at, older_secrets, current_presented,
+                                              created_at, last_used_at, expires_at, valid, revoked_reason, ip, user_agent)
+                        SELECT \(session.id), account_id, \(ByteBuffer(bytes: session.currentHash)),
+                               \(session.previousHash.map { ByteBuffer(bytes: $0) }), \(session.rotatedAt.map(PostgresTime.millis)),
+                               \(ByteBuffer(bytes: SupersededSecret.pack(session.olderSecrets))), \(session.currentPresented),
+                               \(PostgresTime.millis(session.createdAt)), \(PostgresTime.millis(session.lastUsedAt)),
+                               \(PostgresTime.millis(session.expiresAt)), \(session.valid), \(session.revokedReason?.rawValue),
+                               \(session.ip), \(session.userAgent)
+                        FROM account
+                        RETURNING 1
+                        """,
+                        on: connection
                     )
-                    INSERT INTO sessions (id, account_id, current_hash, previous_hash, rotated_at, older_secrets, current_presented,
-                                          created_at, last_used_at, expires_at, valid, revoked_reason, ip, user_agent)
-                    SELECT \(session.id), account_id, \(ByteBuffer(bytes: session.currentHash)),
-                           \(session.previousHash.map { ByteBuffer(bytes: $0) }), \(session.rotatedAt.map(PostgresTime.millis)),
-                           \(ByteBuffer(bytes: SupersededSecret.pack(session.olderSecrets))), \(session.currentPresented),
-                           \(PostgresTime.millis(session.createdAt)), \(PostgresTime.millis(session.lastUsedAt)),
-                           \(PostgresTime.millis(session.expiresAt)), \(session.valid), \(session.revokedReason?.rawValue),
-                           \(session.ip), \(session.userAgent)
-                    FROM account
-                    RETURNING 1
-                    """,
-                    on: connection
-                )
+                }
             } catch let error where PostgresFailure.isUniqueViolation(error) {
                 throw AccountError.conflict(.idTaken)
             }
@@ -97,7 +99,7 @@ extension PostgresStore {
 
     /// Marks valid sessions of the account invalid in one statement (only `sessionID` when given, never
     /// `exceptSessionID`); returns how many changed. Once this returns, no instance accepts their tokens.
-    public func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date) async throws -> Int {
+    public func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date, audit: AuditTrail) async throws -> Int {
         try await withConnection("revoke_sessions") { connection in
             let accountID = scope.accountID
             let reason = reason.rawValue
@@ -110,7 +112,11 @@ extension PostgresStore {
                 case .allSessionsExcept(let keptSessionID, _):
                     "UPDATE sessions SET valid = FALSE, revoked_reason = \(reason) WHERE account_id = \(accountID) AND id <> \(keptSessionID) AND valid RETURNING 1"
                 }
-            guard scope.onlySessionID == nil else { return try await Self.count(query, on: connection) }
+            guard scope.onlySessionID == nil else {
+                return try await Self.auditing(audit, on: connection, tookEffect: { $0 > 0 }) { connection in
+                    try await Self.count(query, on: connection)
+                }
+            }
             // The epoch first: its row lock waits for a login that is writing its session, so the
             // revocation that follows sees that session and ends it too.
             return try await Self.transaction(on: connection) { connection in
@@ -118,7 +124,9 @@ extension PostgresStore {
                     "UPDATE accounts SET session_epoch = session_epoch + 1 WHERE account_id = \(accountID)",
                     logger: Self.queryLogger
                 )
-                return try await Self.count(query, on: connection)
+                let count = try await Self.count(query, on: connection)
+                if count > 0 { try await Self.insertAudit(audit, on: connection) }
+                return count
             }
         }
     }

@@ -20,7 +20,7 @@ extension PostgresStore {
     /// When two servers add a signing key at the same moment, neither sees the other's new row when
     /// it demotes; the unique index on the signing flag stops the second insert, and the second
     /// server starts over, now demoting the first one's key.
-    public func insertSigningKey(_ key: StoredSigningKey) async throws {
+    public func insertSigningKey(_ key: StoredSigningKey, audit: AuditTrail) async throws {
         try await withConnection("insert_signing_key") { connection in
             var attempt = 1
             while true {
@@ -36,6 +36,7 @@ extension PostgresStore {
                             """,
                             logger: Self.queryLogger
                         )
+                        try await Self.insertAudit(audit, on: connection)
                     }
                     return
                 } catch let error where PostgresFailure.isUniqueViolation(error, constraint: "signing_keys_signing_idx") && attempt < 5 {
@@ -50,14 +51,16 @@ extension PostgresStore {
     }
 
     /// Retires a verification-only key; returns whether one was retired (the signing key never is).
-    public func retireSigningKey(kid: String) async throws -> Bool {
+    public func retireSigningKey(kid: String, audit: AuditTrail) async throws -> Bool {
         try await withConnection("retire_signing_key") { connection in
-            try await Self.count(
-                """
-                UPDATE signing_keys SET retired = TRUE WHERE kid = \(kid) AND NOT is_signing AND NOT retired RETURNING 1
-                """,
-                on: connection
-            ) > 0
+            try await Self.auditing(audit, on: connection, tookEffect: { $0 }) { connection in
+                try await Self.count(
+                    """
+                    UPDATE signing_keys SET retired = TRUE WHERE kid = \(kid) AND NOT is_signing AND NOT retired RETURNING 1
+                    """,
+                    on: connection
+                ) > 0
+            }
         }
     }
 }

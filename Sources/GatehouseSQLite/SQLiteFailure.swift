@@ -20,6 +20,7 @@ enum SQLiteFailure {
         ("signing_keys.kid", .keyIDTaken),
         ("signing_keys.is_signing", .concurrentKeyChange),
         ("outbox.id", .idTaken),
+        ("audit_events.id", .idTaken),
     ]
 
     static func translate(_ error: any Error, operation: StaticString, logger: Logger) -> any Error {

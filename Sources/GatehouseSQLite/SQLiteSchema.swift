@@ -11,6 +11,7 @@ enum SQLiteSchema {
         migrator.registerMigration("v1", migrate: createTables)
         migrator.registerMigration("v2", migrate: addSessionEpochAndThrottles)
         migrator.registerMigration("v3", migrate: addOutbox)
+        migrator.registerMigration("v4", migrate: addAuditEvents)
         return migrator
     }
 
@@ -153,6 +154,30 @@ enum SQLiteSchema {
                 CREATE INDEX outbox_status ON outbox(status, id);
                 -- The unsent messages of a deleted account.
                 CREATE INDEX outbox_account ON outbox(account_id) WHERE account_id IS NOT NULL;
+                """
+        )
+    }
+
+    /// `account_id` has no foreign key: an account's events outlive it, until the retention sweep.
+    /// `details` is a JSON object of strings.
+    private static func addAuditEvents(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE audit_events (
+                    id TEXT NOT NULL PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    occurred_at INTEGER NOT NULL,
+                    account_id TEXT,
+                    session_id TEXT,
+                    actor TEXT NOT NULL,
+                    client_address TEXT,
+                    user_agent TEXT,
+                    details TEXT NOT NULL
+                );
+                -- An account's events, newest first.
+                CREATE INDEX audit_events_account ON audit_events(account_id, id) WHERE account_id IS NOT NULL;
+                -- The retention sweep.
+                CREATE INDEX audit_events_time ON audit_events(occurred_at);
                 """
         )
     }

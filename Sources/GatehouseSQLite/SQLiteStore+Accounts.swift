@@ -8,7 +8,7 @@ extension SQLiteStore {
     /// The database's unique constraints decide: a taken username or contact throws
     /// `AccountError.Code.conflict` naming what is taken (never the value), and the transaction is
     /// rolled back, so nothing of the account is left behind.
-    public func createAccount(_ account: AccountRecord, passwordHash: String, contacts: [ContactRecord]) async throws {
+    public func createAccount(_ account: AccountRecord, passwordHash: String, contacts: [ContactRecord], audit: AuditTrail) async throws {
         let permissions = try SQLiteCodec.encodePermissions(account.permissions)
         try await write("create_account") { db in
             do {
@@ -41,6 +41,7 @@ extension SQLiteStore {
                     throw AccountError.conflict(.contactTaken)
                 }
             }
+            try Self.insertAudit(audit, in: db)
         }
     }
 
@@ -82,25 +83,29 @@ extension SQLiteStore {
     }
 
     /// Replaces the password hash; returns whether the account exists.
-    public func setPasswordHash(accountID: String, hash: String, at date: Date) async throws -> Bool {
+    public func setPasswordHash(accountID: String, hash: String, at date: Date, audit: AuditTrail) async throws -> Bool {
         try await write("set_password_hash") { db in
             try db.execute(
                 sql: "UPDATE accounts SET password_hash = ?, updated_at = ?, session_epoch = session_epoch + 1 WHERE id = ?",
                 arguments: [hash, SQLiteCodec.millis(date), accountID]
             )
-            return db.changesCount == 1
+            guard db.changesCount == 1 else { return false }
+            try Self.insertAudit(audit, in: db)
+            return true
         }
     }
 
     /// Sets or clears the deactivated flag and moves the account to its next session epoch; returns
     /// whether the account exists.
-    public func setDeactivated(accountID: String, _ deactivated: Bool, at date: Date) async throws -> Bool {
+    public func setDeactivated(accountID: String, _ deactivated: Bool, at date: Date, audit: AuditTrail) async throws -> Bool {
         try await write("set_deactivated") { db in
             try db.execute(
                 sql: "UPDATE accounts SET deactivated = ?, updated_at = ?, session_epoch = session_epoch + 1 WHERE id = ?",
                 arguments: [deactivated, SQLiteCodec.millis(date), accountID]
             )
-            return db.changesCount == 1
+            guard db.changesCount == 1 else { return false }
+            try Self.insertAudit(audit, in: db)
+            return true
         }
     }
 
@@ -116,11 +121,12 @@ extension SQLiteStore {
     }
 
     /// Marks one contact verified and returns it; `nil` when the account has no such contact.
-    public func markContactVerified(accountID: String, kind: ContactRecord.Kind, value: String) async throws -> ContactRecord? {
+    public func markContactVerified(accountID: String, kind: ContactRecord.Kind, value: String, audit: AuditTrail) async throws -> ContactRecord? {
         try await write("mark_contact_verified") { db in
             let arguments: StatementArguments = [accountID, kind.rawValue, value]
             try db.execute(sql: "UPDATE contacts SET verified = 1 WHERE account_id = ? AND kind = ? AND value = ?", arguments: arguments)
             guard db.changesCount == 1 else { return nil }
+            try Self.insertAudit(audit, in: db)
             return try Row.fetchOne(
                 db,
                 sql: "SELECT \(SQLiteCodec.contactColumns) FROM contacts WHERE account_id = ? AND kind = ? AND value = ?",
@@ -144,7 +150,7 @@ extension SQLiteStore {
     /// contact goes, and so does the account's non-primary contact with this address, which the new
     /// primary one replaces. Returns whether the account exists; an address another account has is
     /// `AccountError.Code.conflict` (`contactTaken`), and changes nothing.
-    public func changePrimaryEmail(accountID: String, to email: String, at date: Date) async throws -> Bool {
+    public func changePrimaryEmail(accountID: String, to email: String, at date: Date, audit: AuditTrail) async throws -> Bool {
         let now = SQLiteCodec.millis(date)
         return try await write("change_primary_email") { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE id = ?", arguments: [accountID]) ?? false else { return false }
@@ -162,6 +168,7 @@ extension SQLiteStore {
                 sql: "UPDATE accounts SET email = ?, email_verified = 1, updated_at = ? WHERE id = ?",
                 arguments: [email, now, accountID]
             )
+            try Self.insertAudit(audit, in: db)
             return true
         }
     }
@@ -170,11 +177,12 @@ extension SQLiteStore {
     /// (the foreign keys cascade), its password hash with its row, and its messages not yet sent are
     /// deleted here; its sent messages, which no longer carry a payload, stay until they are swept.
     /// Returns whether the account existed.
-    public func deleteAccount(accountID: String) async throws -> Bool {
+    public func deleteAccount(accountID: String, audit: AuditTrail) async throws -> Bool {
         try await write("delete_account") { db in
             try db.execute(sql: "DELETE FROM accounts WHERE id = ?", arguments: [accountID])
             guard db.changesCount == 1 else { return false }
             try db.execute(sql: "DELETE FROM outbox WHERE account_id = ? AND status <> 'sent'", arguments: [accountID])
+            try Self.insertAudit(audit, in: db)
             return true
         }
     }

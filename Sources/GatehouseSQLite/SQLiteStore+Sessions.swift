@@ -6,7 +6,7 @@ import Logging
 extension SQLiteStore {
     /// Stores a new session. Throws `AccountError.Code.conflict` when the id exists and
     /// `AccountError.Code.userNotFound` when its account does not.
-    public func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int) async throws {
+    public func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int, audit: AuditTrail) async throws {
         try await write("insert_session") { db in
             // One statement: the account's state is read and the row written under the same write lock.
             try db.execute(
@@ -24,7 +24,10 @@ extension SQLiteStore {
                     session.accountID, epoch,
                 ]
             )
-            guard db.changesCount == 0 else { return }
+            guard db.changesCount == 0 else {
+                try Self.insertAudit(audit, in: db)
+                return
+            }
             let state = try Row.fetchOne(db, sql: "SELECT deactivated FROM accounts WHERE id = ?", arguments: [session.accountID])
             guard let state else { throw AccountError.userNotFound }
             if state[0] as Bool { throw AccountError.userDeactivated }
@@ -87,7 +90,7 @@ extension SQLiteStore {
     }
 
     /// Marks the valid sessions in `scope` invalid and returns how many changed.
-    public func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date) async throws -> Int {
+    public func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date, audit: AuditTrail) async throws -> Int {
         try await write("revoke_sessions") { db in
             try db.execute(
                 sql: """
@@ -103,6 +106,7 @@ extension SQLiteStore {
             if scope.onlySessionID == nil {
                 try db.execute(sql: "UPDATE accounts SET session_epoch = session_epoch + 1 WHERE id = ?", arguments: [scope.accountID])
             }
+            if count > 0 { try Self.insertAudit(audit, in: db) }
             return count
         }
     }

@@ -16,6 +16,14 @@ extension Administration {
         return (try await self.account(username: username), open)
     }
 
+    /// Lets a deactivated account log in again (its ended sessions stay ended); returns the account as
+    /// it is now. Throws ``AccountError/Code/userNotFound`` for an unknown username.
+    public func reactivateAccount(username: String) async throws -> Account {
+        let account = try await account(username: username)
+        try await accounts.reactivateAccount(accountID: account.accountID)
+        return try await self.account(username: username)
+    }
+
     /// Accounts in order of creation.
     public func listAccounts(limit: Int, offset: Int) async throws -> [Account] {
         try await store.accounts(limit: limit, offset: offset).map(Account.init)

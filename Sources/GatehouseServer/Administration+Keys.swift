@@ -11,14 +11,15 @@ extension Administration {
     /// Returns the new key and the one it replaces, if any.
     public func rotateSigningKey() async throws -> (new: SigningKeySummary, previous: SigningKeySummary?) {
         let previous = try await store.signingKeys().last { $0.isSigning && !$0.retired }
-        let key = try await KeyBootstrap.generate(store: store, clock: clock)
+        let key = try await KeyBootstrap.generate(store: store, clock: clock, auditLog: auditLog, actor: .operator)
         return (SigningKeySummary(key), previous.map(SigningKeySummary.init))
     }
 
     /// Retires a verification-only key: tokens signed with it stop working on every server after its
     /// next key refresh. The signing key cannot be retired (rotate first).
     public func retireSigningKey(kid: String) async throws {
-        guard try await !store.retireSigningKey(kid: kid) else { return }
+        let audit = auditLog.trail(.signingKeyRetired, accountID: nil, actor: .operator, details: ["kid": kid], at: clock.now(), random: random)
+        guard try await !store.retireSigningKey(kid: kid, audit: audit) else { return }
         let key = try await store.signingKeys().first { $0.kid == kid }
         switch key {
         case nil:

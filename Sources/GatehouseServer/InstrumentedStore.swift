@@ -87,6 +87,10 @@ public struct InstrumentedStore: GatehouseStore {
         case message = "message"
         case retryMessage = "retry_message"
         case deleteMessages = "delete_messages"
+        // AuditStore
+        case recordAudit = "record_audit"
+        case auditEvents = "audit_events"
+        case deleteAuditEvents = "delete_audit_events"
     }
 
     /// The store every call goes to.
@@ -135,8 +139,8 @@ public struct InstrumentedStore: GatehouseStore {
 
     // MARK: AccountStore
 
-    public func createAccount(_ account: AccountRecord, passwordHash: String, contacts: [ContactRecord]) async throws {
-        try await timed(.createAccount) { try await inner.createAccount(account, passwordHash: passwordHash, contacts: contacts) }
+    public func createAccount(_ account: AccountRecord, passwordHash: String, contacts: [ContactRecord], audit: AuditTrail) async throws {
+        try await timed(.createAccount) { try await inner.createAccount(account, passwordHash: passwordHash, contacts: contacts, audit: audit) }
     }
 
     public func account(id: String) async throws -> AccountRecord? {
@@ -155,38 +159,38 @@ public struct InstrumentedStore: GatehouseStore {
         try await timed(.passwordHash) { try await inner.passwordHash(accountID: accountID) }
     }
 
-    public func setPasswordHash(accountID: String, hash: String, at date: Date) async throws -> Bool {
-        try await timed(.setPasswordHash) { try await inner.setPasswordHash(accountID: accountID, hash: hash, at: date) }
+    public func setPasswordHash(accountID: String, hash: String, at date: Date, audit: AuditTrail) async throws -> Bool {
+        try await timed(.setPasswordHash) { try await inner.setPasswordHash(accountID: accountID, hash: hash, at: date, audit: audit) }
     }
 
-    public func setDeactivated(accountID: String, _ deactivated: Bool, at date: Date) async throws -> Bool {
-        try await timed(.setDeactivated) { try await inner.setDeactivated(accountID: accountID, deactivated, at: date) }
+    public func setDeactivated(accountID: String, _ deactivated: Bool, at date: Date, audit: AuditTrail) async throws -> Bool {
+        try await timed(.setDeactivated) { try await inner.setDeactivated(accountID: accountID, deactivated, at: date, audit: audit) }
     }
 
     public func contacts(accountID: String) async throws -> [ContactRecord] {
         try await timed(.contacts) { try await inner.contacts(accountID: accountID) }
     }
 
-    public func markContactVerified(accountID: String, kind: ContactRecord.Kind, value: String) async throws -> ContactRecord? {
-        try await timed(.markContactVerified) { try await inner.markContactVerified(accountID: accountID, kind: kind, value: value) }
+    public func markContactVerified(accountID: String, kind: ContactRecord.Kind, value: String, audit: AuditTrail) async throws -> ContactRecord? {
+        try await timed(.markContactVerified) { try await inner.markContactVerified(accountID: accountID, kind: kind, value: value, audit: audit) }
     }
 
     public func accounts(limit: Int, offset: Int) async throws -> [AccountRecord] {
         try await timed(.accounts) { try await inner.accounts(limit: limit, offset: offset) }
     }
 
-    public func changePrimaryEmail(accountID: String, to email: String, at date: Date) async throws -> Bool {
-        try await timed(.changePrimaryEmail) { try await inner.changePrimaryEmail(accountID: accountID, to: email, at: date) }
+    public func changePrimaryEmail(accountID: String, to email: String, at date: Date, audit: AuditTrail) async throws -> Bool {
+        try await timed(.changePrimaryEmail) { try await inner.changePrimaryEmail(accountID: accountID, to: email, at: date, audit: audit) }
     }
 
-    public func deleteAccount(accountID: String) async throws -> Bool {
-        try await timed(.deleteAccount) { try await inner.deleteAccount(accountID: accountID) }
+    public func deleteAccount(accountID: String, audit: AuditTrail) async throws -> Bool {
+        try await timed(.deleteAccount) { try await inner.deleteAccount(accountID: accountID, audit: audit) }
     }
 
     // MARK: SessionStore
 
-    public func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int) async throws {
-        try await timed(.insertSession) { try await inner.insertSession(session, requiringAccountEpoch: epoch) }
+    public func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int, audit: AuditTrail) async throws {
+        try await timed(.insertSession) { try await inner.insertSession(session, requiringAccountEpoch: epoch, audit: audit) }
     }
 
     public func session(id: String) async throws -> SessionRecord? {
@@ -201,8 +205,8 @@ public struct InstrumentedStore: GatehouseStore {
         try await timed(.updateSessions) { try await inner.updateSessions(updates) }
     }
 
-    public func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date) async throws -> Int {
-        try await timed(.revokeSessions) { try await inner.revokeSessions(scope, reason: reason, at: date) }
+    public func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date, audit: AuditTrail) async throws -> Int {
+        try await timed(.revokeSessions) { try await inner.revokeSessions(scope, reason: reason, at: date, audit: audit) }
     }
 
     public func sessions(accountID: String, includeInvalid: Bool) async throws -> [SessionRecord] {
@@ -237,12 +241,12 @@ public struct InstrumentedStore: GatehouseStore {
         try await timed(.signingKeys) { try await inner.signingKeys() }
     }
 
-    public func insertSigningKey(_ key: StoredSigningKey) async throws {
-        try await timed(.insertSigningKey) { try await inner.insertSigningKey(key) }
+    public func insertSigningKey(_ key: StoredSigningKey, audit: AuditTrail) async throws {
+        try await timed(.insertSigningKey) { try await inner.insertSigningKey(key, audit: audit) }
     }
 
-    public func retireSigningKey(kid: String) async throws -> Bool {
-        try await timed(.retireSigningKey) { try await inner.retireSigningKey(kid: kid) }
+    public func retireSigningKey(kid: String, audit: AuditTrail) async throws -> Bool {
+        try await timed(.retireSigningKey) { try await inner.retireSigningKey(kid: kid, audit: audit) }
     }
 
     // MARK: ThrottleStore
@@ -311,5 +315,19 @@ public struct InstrumentedStore: GatehouseStore {
 
     public func deleteMessages(endedBefore date: Date) async throws -> Int {
         try await timed(.deleteMessages) { try await inner.deleteMessages(endedBefore: date) }
+    }
+}
+
+extension InstrumentedStore {
+    public func recordAudit(_ trail: AuditTrail) async throws {
+        try await timed(.recordAudit) { try await inner.recordAudit(trail) }
+    }
+
+    public func auditEvents(accountID: String?, since date: Date?, before: String?, limit: Int) async throws -> [AuditEvent] {
+        try await timed(.auditEvents) { try await inner.auditEvents(accountID: accountID, since: date, before: before, limit: limit) }
+    }
+
+    public func deleteAuditEvents(before date: Date) async throws -> Int {
+        try await timed(.deleteAuditEvents) { try await inner.deleteAuditEvents(before: date) }
     }
 }

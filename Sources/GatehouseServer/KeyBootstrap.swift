@@ -22,7 +22,8 @@ public enum KeyBootstrap {
     }
 
     /// The key ring for a server configured with `source`. For ``SigningKeySource/database`` a key is
-    /// generated and stored when the database has none that is usable.
+    /// generated and stored when the database has none that is usable (an audit event by the system,
+    /// announced as `auditLog` says).
     ///
     /// - Throws: ``ServerConfigurationError`` for an unreadable or empty key file or secret; store
     ///   errors as they are.
@@ -33,6 +34,7 @@ public enum KeyBootstrap {
         accessTokenLifetime: Duration = AccessTokenOptions.maximumLifetime,
         clock: any WallClock = SystemWallClock(),
         random: any RandomSource = SystemRandomSource(),
+        auditLog: AuditLog = AuditLog(),
         logger: Logger
     ) async throws -> KeyRing {
         switch source {
@@ -47,6 +49,7 @@ public enum KeyBootstrap {
                 accessTokenLifetime: accessTokenLifetime,
                 clock: clock,
                 random: random,
+                auditLog: auditLog,
                 logger: logger
             )
         }
@@ -61,11 +64,12 @@ public enum KeyBootstrap {
         accessTokenLifetime: Duration = AccessTokenOptions.maximumLifetime,
         clock: any WallClock = SystemWallClock(),
         random: any RandomSource = SystemRandomSource(),
+        auditLog: AuditLog = AuditLog(),
         logger: Logger
     ) async throws -> KeyRing {
         var stored = try await store.signingKeys()
         if !stored.contains(where: { !$0.retired }) {
-            let generated = try await generate(store: store, clock: clock, random: random)
+            let generated = try await generate(store: store, clock: clock, random: random, auditLog: auditLog, actor: .system)
             logger.notice("generated a signing key and stored it in the database", metadata: ["gatehouse.kid": "\(generated.kid)"])
             // Read back rather than use the generated key directly: a server starting at the same
             // moment on the same database may have stored its own, and both must settle on one.
@@ -94,15 +98,20 @@ public enum KeyBootstrap {
     /// Generates a 256-bit key and stores it as the signing key (the previous one becomes
     /// verification-only). Key ids are ULIDs, so they sort by creation time.
     @discardableResult
+    /// The change is recorded as a `signing_key.rotated` audit event by `actor`, announced as
+    /// `auditLog` says.
     public static func generate(
         store: any SigningKeyStore,
         clock: any WallClock = SystemWallClock(),
-        random: any RandomSource = SystemRandomSource()
+        random: any RandomSource = SystemRandomSource(),
+        auditLog: AuditLog = AuditLog(),
+        actor: AuditActor = .operator
     ) async throws -> StoredSigningKey {
         let now = clock.now()
         let key = try SigningKey.generate(kid: Identifiers.ulid(at: now, random: random), random: random)
         let stored = StoredSigningKey(kid: key.kid, secret: key.secretBytes, createdAt: now, isSigning: true)
-        try await store.insertSigningKey(stored)
+        let audit = auditLog.trail(.signingKeyRotated, accountID: nil, actor: actor, details: ["kid": key.kid], at: now, random: random)
+        try await store.insertSigningKey(stored, audit: audit)
         return stored
     }
 

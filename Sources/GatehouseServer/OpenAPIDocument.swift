@@ -776,6 +776,112 @@ enum OpenAPIDocument {
             }
           }
         },
+        "/v1/activity": {
+          "get": {
+            "summary": "The account's security log",
+            "description": "The audit events of the caller's account, newest first: logins (succeeded, failed, throttled), logouts, revoked sessions and who revoked them, detected token theft, password and e-mail changes, and changes to the account. Events are kept for the server's audit retention (`--audit-retention`, 90 days by default). Page back with `before`, the id of the last event of the previous page.",
+            "operationId": "listActivity",
+            "tags": [
+              "Sessions"
+            ],
+            "security": [
+              {
+                "bearerAuth": []
+              },
+              {
+                "cookieAuth": []
+              }
+            ],
+            "parameters": [
+              {
+                "name": "limit",
+                "in": "query",
+                "required": false,
+                "description": "At most this many events, 1 to 100 (default 50); anything else is 400 `InvalidRequest`.",
+                "schema": {
+                  "type": "integer",
+                  "minimum": 1,
+                  "maximum": 100,
+                  "default": 50
+                }
+              },
+              {
+                "name": "before",
+                "in": "query",
+                "required": false,
+                "description": "Only events older than the event with this id (a ULID); anything else is 400 `InvalidRequest`.",
+                "schema": {
+                  "type": "string",
+                  "pattern": "^[0-9A-HJKMNP-TV-Z]{26}$"
+                }
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "The events.",
+                "headers": {
+                  "Auth-Token": {
+                    "$ref": "#/components/headers/AuthToken"
+                  },
+                  "Set-Cookie": {
+                    "$ref": "#/components/headers/SetCookie"
+                  },
+                  "Cache-Control": {
+                    "$ref": "#/components/headers/NoStoreWithToken"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/ActivityResponse"
+                    },
+                    "example": {
+                      "events": [
+                        {
+                          "id": "01M8QXJRCSG84DHB99W91N236F",
+                          "type": "logout",
+                          "occurredAt": "2026-12-01T04:30:00.000Z",
+                          "accountId": "01M8QXHZ1B6Q0YV5V9D3ZK8F2A",
+                          "sessionId": "01M8QXJRCSG84DHB99W91N236E",
+                          "actor": "user",
+                          "clientAddress": "203.0.113.7",
+                          "userAgent": "Mozilla/5.0",
+                          "details": {}
+                        },
+                        {
+                          "id": "01M8QXJRCSG84DHB99W91N236D",
+                          "type": "login.succeeded",
+                          "occurredAt": "2026-12-01T04:25:05.000Z",
+                          "accountId": "01M8QXHZ1B6Q0YV5V9D3ZK8F2A",
+                          "sessionId": "01M8QXJRCSG84DHB99W91N236E",
+                          "actor": "user",
+                          "clientAddress": "203.0.113.7",
+                          "userAgent": "Mozilla/5.0",
+                          "details": {}
+                        }
+                      ]
+                    }
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/BadRequest"
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/StoreUnavailable"
+              }
+            }
+          }
+        },
         "/v1/verification": {
           "post": {
             "summary": "Send a verification link",
@@ -3721,6 +3827,97 @@ enum OpenAPIDocument {
                 "type": "array",
                 "items": {
                   "$ref": "#/components/schemas/ListedSession"
+                }
+              }
+            }
+          },
+          "AuditEvent": {
+            "type": "object",
+            "description": "A security event, as the activity log and the webhooks publish it. It never holds a secret (token, password, hash, link) nor an e-mail address.",
+            "required": [
+              "id",
+              "type",
+              "occurredAt",
+              "actor",
+              "details"
+            ],
+            "additionalProperties": false,
+            "properties": {
+              "id": {
+                "type": "string",
+                "description": "ULID: events sort by time. The same in every webhook call announcing the event."
+              },
+              "type": {
+                "type": "string",
+                "description": "What happened.",
+                "examples": [
+                  "login.succeeded"
+                ],
+                "enum": [
+                  "login.succeeded",
+                  "login.failed",
+                  "login.throttled",
+                  "logout",
+                  "session.revoked",
+                  "session.theft_detected",
+                  "password.changed",
+                  "password.reset",
+                  "email.changed",
+                  "email.verified",
+                  "account.created",
+                  "account.deactivated",
+                  "account.reactivated",
+                  "account.deleted",
+                  "signing_key.rotated",
+                  "signing_key.retired"
+                ]
+              },
+              "occurredAt": {
+                "type": "string",
+                "format": "date-time"
+              },
+              "accountId": {
+                "type": "string"
+              },
+              "sessionId": {
+                "type": "string",
+                "description": "The session created, ended or stolen, or the one the change was made from."
+              },
+              "actor": {
+                "type": "string",
+                "enum": [
+                  "user",
+                  "operator",
+                  "system"
+                ],
+                "description": "`user`: the account's owner, or whoever presented its credentials or tokens; `operator`: the admin commands; `system`: Gatehouse itself (theft detection, a key generated at start-up)."
+              },
+              "clientAddress": {
+                "type": "string"
+              },
+              "userAgent": {
+                "type": "string"
+              },
+              "details": {
+                "type": "object",
+                "additionalProperties": {
+                  "type": "string"
+                },
+                "description": "By type: `reason` and `scope` (`session`, `all`, `others`) of a revocation, `kid` of a signing key."
+              }
+            }
+          },
+          "ActivityResponse": {
+            "type": "object",
+            "required": [
+              "events"
+            ],
+            "additionalProperties": false,
+            "properties": {
+              "events": {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/AuditEvent"
                 }
               }
             }

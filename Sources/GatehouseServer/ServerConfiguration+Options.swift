@@ -14,6 +14,7 @@ extension ServerConfiguration {
         options.logger = logger
         // Both values were checked when the configuration was resolved.
         options.accessTokens = try? AccessTokenOptions(issuer: accessTokenIssuer, lifetime: accessTokenLifetime)
+        options.auditLog = auditLog
         return options
     }
 
@@ -33,6 +34,12 @@ extension ServerConfiguration {
         options.messageLimitPerEmail = messageLimitPerEmail
         options.messageLimitPerAddress = messageLimitPerAddress
         return options
+    }
+
+    /// How security events are recorded: announced to the ``webhookURLs``; a client's request is the
+    /// user's doing unless it says otherwise.
+    public var auditLog: AuditLog {
+        AuditLog(webhookEndpoints: webhookURLs)
     }
 
     /// The HTTP layer's configuration.

@@ -4,6 +4,7 @@ import GatehouseHummingbird
 import GatehouseMail
 import GatehouseSQLite
 import GatehouseUI
+import GatehouseWebhooks
 import Logging
 
 extension ServerConfiguration {
@@ -51,10 +52,14 @@ extension ServerConfiguration {
         public static let sqliteDurability = "GATEHOUSE_SQLITE_DURABILITY"
         public static let sweepInterval = "GATEHOUSE_SWEEP_INTERVAL"
         public static let sessionRetention = "GATEHOUSE_SESSION_RETENTION"
+        public static let auditRetention = "GATEHOUSE_AUDIT_RETENTION"
         public static let keyRefreshInterval = "GATEHOUSE_KEY_REFRESH_INTERVAL"
         public static let issuer = "GATEHOUSE_ISSUER"
         public static let accessTokenLifetime = "GATEHOUSE_ACCESS_TOKEN_LIFETIME"
         public static let metricsAddress = "GATEHOUSE_METRICS_ADDRESS"
+        public static let webhookURLs = "GATEHOUSE_WEBHOOK_URLS"
+        public static let webhookSecret = "GATEHOUSE_WEBHOOK_SECRET"
+        public static let webhookRetryDelay = "GATEHOUSE_WEBHOOK_RETRY_DELAY"
     }
 
     /// Builds a configuration from command-line flags and environment variables: a flag wins over its
@@ -192,6 +197,9 @@ extension ServerConfiguration {
         if let value = settings.value(flags.sessionRetention, "--session-retention", EnvironmentKey.sessionRetention) {
             configuration.sessionRetention = try value.duration(positive: false)
         }
+        if let value = settings.value(flags.auditRetention, "--audit-retention", EnvironmentKey.auditRetention) {
+            configuration.auditRetention = try value.duration(atLeast: .seconds(3_600))
+        }
         if let value = settings.value(flags.keyRefreshInterval, "--key-refresh-interval", EnvironmentKey.keyRefreshInterval) {
             configuration.keyRefreshInterval = try value.duration(atLeast: .seconds(1))
         }
@@ -214,6 +222,7 @@ extension ServerConfiguration {
             }
             configuration.metricsAddress = address
         }
+        try resolveWebhooks(flags: flags, settings: settings, into: &configuration)
         return configuration
     }
 
@@ -327,6 +336,70 @@ extension ServerConfiguration {
         if let value = settings.value(flags.messageAddressLimit, "--message-address-limit", EnvironmentKey.messageAddressLimit) {
             configuration.messageLimitPerAddress = try value.rateLimit()
         }
+    }
+
+    /// The webhooks: the endpoints security events are posted to, the key that signs them, and how
+    /// soon a failed one is tried again. Endpoints and key come together or not at all.
+    private static func resolveWebhooks(
+        flags: ServerFlags,
+        settings: Settings,
+        into configuration: inout ServerConfiguration
+    ) throws(ServerConfigurationError) {
+        let urls = settings.list(flags.webhookURLs, "--webhook-url", EnvironmentKey.webhookURLs)
+        var endpoints: [String] = []
+        for url in urls {
+            guard let endpoint = webhookEndpoint(url.text) else {
+                throw url.invalid("is not an absolute http:// or https:// URL such as https://hooks.example.com/gatehouse")
+            }
+            // One message per endpoint and event: a URL given twice would be posted to twice.
+            if !endpoints.contains(endpoint) { endpoints.append(endpoint) }
+        }
+        var secret: WebhookSecret?
+        let secretValue = settings.value(flags.webhookSecret, "--webhook-secret", EnvironmentKey.webhookSecret)
+        if let secretValue {
+            do {
+                secret = try WebhookSecret(secretValue.text)
+            } catch {
+                // The error says what is wrong without repeating the secret.
+                throw ServerConfigurationError("invalid \(secretValue.source): \(error.description)")
+            }
+        }
+        if let firstURL = urls.first, secret == nil {
+            throw ServerConfigurationError(
+                "\(firstURL.source) needs --webhook-secret (\(EnvironmentKey.webhookSecret)) to sign the webhooks: a whsec_ secret shared with the receivers"
+            )
+        }
+        if let secretValue, endpoints.isEmpty {
+            throw ServerConfigurationError(
+                "\(secretValue.source) is set but no webhook endpoint is: give --webhook-url (\(EnvironmentKey.webhookURLs)) or leave the secret out"
+            )
+        }
+        configuration.webhookURLs = endpoints
+        configuration.webhookSecret = secret
+        if let value = settings.value(flags.webhookRetryDelay, "--webhook-retry-delay", EnvironmentKey.webhookRetryDelay) {
+            let delay = try value.duration(atLeast: .seconds(1))
+            guard delay <= .seconds(3_600) else { throw value.invalid("must be at most 1h") }
+            configuration.webhookRetryDelay = delay
+        }
+    }
+
+    /// `text` as a webhook endpoint — an absolute `http://` or `https://` URL with a host, no user
+    /// name, password or fragment — normalised: lower-case scheme and host, no default port, at least
+    /// `/` as path. `nil` when it is not one.
+    static func webhookEndpoint(_ text: String) -> String? {
+        guard text.utf8.count <= 2_048, !text.contains(where: \.isWhitespace), var components = URLComponents(string: text),
+            let scheme = components.scheme?.lowercased(), ["http", "https"].contains(scheme),
+            let host = components.percentEncodedHost, !host.isEmpty,
+            components.user == nil, components.password == nil, components.fragment == nil
+        else { return nil }
+        if let port = components.port {
+            guard (1...65_535).contains(port) else { return nil }
+            if port == (scheme == "https" ? 443 : 80) { components.port = nil }
+        }
+        components.scheme = scheme
+        components.percentEncodedHost = host.lowercased()
+        if components.percentEncodedPath.isEmpty { components.percentEncodedPath = "/" }
+        return components.string
     }
 
     /// The account pages: on unless `--no-ui` or `--no-cookies`; their look and where a login may

@@ -3,6 +3,7 @@ import GatehouseHummingbird
 import GatehouseMail
 import GatehouseSQLite
 import GatehouseUI
+import GatehouseWebhooks
 import Logging
 
 /// Everything `gatehouse serve` can be told, with a default for every field: a server started with
@@ -111,12 +112,31 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// metrics need not be reachable where the API is. Default `nil`: no metrics endpoint.
     public var metricsAddress: ListeningAddress? = nil
 
+    /// The endpoints every security event is posted to (`--webhook-url`), as absolute `http://` or
+    /// `https://` URLs, normalised (lower-case scheme and host, no default port, at least `/` as path)
+    /// and without repeats. Default: none, and no webhooks.
+    public var webhookURLs: [String] = []
+    /// The key webhooks are signed with (`--webhook-secret`); set exactly when ``webhookURLs`` is not
+    /// empty.
+    public var webhookSecret: WebhookSecret? = nil
+    /// The wait before a webhook that failed is tried again (`--webhook-retry-delay`), doubled after
+    /// each failure up to 1 hour. Default 10 s.
+    public var webhookRetryDelay: Duration = .seconds(10)
+
+    /// How often webhooks are tried: 8 attempts, from ``webhookRetryDelay`` to 1 hour apart.
+    public var webhookRetryPolicy: RetryPolicy {
+        RetryPolicy(maximumAttempts: 8, firstDelay: webhookRetryDelay, longestDelay: .seconds(3_600))
+    }
+
     /// The lowest level that is logged. Default `info`.
     public var logLevel: Logger.Level = .info
     /// Time between two sweeps of ended sessions. Default 1 hour.
     public var sweepInterval: Duration = .seconds(3_600)
     /// How long ended sessions are kept before the sweeper deletes them. Default 7 days.
     public var sessionRetention: Duration = .seconds(7 * 86_400)
+    /// How long audit events are kept before the sweeper deletes them (`--audit-retention`). Default
+    /// 90 days.
+    public var auditRetention: Duration = .seconds(90 * 86_400)
     /// How often a server re-reads the keys kept in the database, to pick up a rotation or a
     /// retirement made by `gatehouse keys` or by another server. Default 30 s.
     public var keyRefreshInterval: Duration = .seconds(30)

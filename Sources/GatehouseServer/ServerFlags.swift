@@ -51,10 +51,17 @@ public struct ServerFlags: Sendable, Equatable {
     public var sqliteDurability: String?
     public var sweepInterval: String?
     public var sessionRetention: String?
+    public var auditRetention: String?
     public var keyRefreshInterval: String?
     public var issuer: String?
     public var accessTokenLifetime: String?
     public var metricsAddress: String?
+    /// Repeated `--webhook-url` values; empty when not given.
+    public var webhookURLs: [String] = []
+    /// `--webhook-secret`, the `whsec_` form.
+    public var webhookSecret: String?
+    /// `--webhook-retry-delay`, a duration.
+    public var webhookRetryDelay: String?
 
     /// No flags.
     public init() {}

@@ -1,13 +1,14 @@
 import Gatehouse
 import GatehouseMail
 import GatehouseSQLite
+import GatehouseWebhooks
 import Logging
 import Prometheus
 import ServiceLifecycle
 
 /// The whole of `gatehouse serve` as one service: brings the schema up to date, loads (or on first
-/// start generates) the signing keys, then runs the HTTP server with the sweepers, the courier and the
-/// key refresher beside it.
+/// start generates) the signing keys, then runs the HTTP server with the sweepers, the couriers (e-mail,
+/// and webhooks when endpoints are configured) and the key refresher beside it.
 ///
 /// Run it in a `ServiceGroup` after the store's background services, so that the database connections
 /// are up before the migrations and still up while the server drains:
@@ -78,6 +79,7 @@ public struct ServerService: Service, CustomStringConvertible {
             store: store,
             activationDelay: configuration.keyActivationDelay,
             accessTokenLifetime: configuration.accessTokenLifetime,
+            auditLog: configuration.auditLog,
             logger: logger
         )
         let accounts = Accounts(
@@ -86,9 +88,12 @@ public struct ServerService: Service, CustomStringConvertible {
         )
         var services: [any Service] = [
             SessionSweeper(store: store, interval: configuration.sweepInterval, retention: configuration.sessionRetention, logger: logger),
-            RecordSweeper(store: store, interval: configuration.sweepInterval, logger: logger),
+            RecordSweeper(store: store, interval: configuration.sweepInterval, auditRetention: configuration.auditRetention, logger: logger),
         ]
         services.append(try courier(store: store))
+        if let webhookCourier = webhookCourier(store: store) {
+            services.append(webhookCourier)
+        }
         if let metricsRegistry, let address = configuration.metricsAddress {
             MetricsEndpoint.recordBuildInfo()
             services.append(MetricsEndpoint(address: address, registry: metricsRegistry, logger: logger))
@@ -127,6 +132,15 @@ public struct ServerService: Service, CustomStringConvertible {
             logger.notice("links in e-mails point to this server's address; set --public-url to the address users reach")
         }
         return Courier(store: store, transport: transport, renderer: renderer, logger: logger)
+    }
+
+    /// The courier that posts the outbox's webhooks, signed with the configured secret; `nil` when no
+    /// endpoint is configured.
+    func webhookCourier(store: (any GatehouseStore)? = nil) -> WebhookCourier? {
+        guard !configuration.webhookURLs.isEmpty, let secret = configuration.webhookSecret else { return nil }
+        // The endpoints are counted, not listed: a URL may carry a token of the receiver's.
+        logger.info("webhooks go to \(configuration.webhookURLs.count) endpoint(s)")
+        return WebhookCourier(store: store ?? self.store, secret: secret, policy: configuration.webhookRetryPolicy, logger: logger)
     }
 
     /// A short name for service logs; the configuration is not spelled out.

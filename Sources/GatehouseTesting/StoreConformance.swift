@@ -74,6 +74,9 @@ public enum StoreConformance {
         /// `OutboxStore`: messages waiting for delivery, their claims and leases — also by concurrent
         /// couriers —, their outcomes, listing, retry and deletion.
         case outbox
+        /// `AuditStore`: audit events and their webhook calls, written with the change they record — and
+        /// only when it takes effect —, listed by account, time and page, and swept.
+        case audit
 
         /// The concern as a title: "Session updates".
         public var title: String {
@@ -87,6 +90,7 @@ public enum StoreConformance {
             case .signingKeys: "Signing keys"
             case .throttles: "Throttles"
             case .outbox: "Outbox"
+            case .audit: "Audit log"
             }
         }
 
@@ -97,7 +101,7 @@ public enum StoreConformance {
     /// Every check, grouped by concern in the order of `Concern.allCases`.
     public static let checks: [StoreConformanceCheck] =
         basicChecks + accountChecks + sessionChecks + sessionEpochChecks + sessionUpdateChecks + sessionUpdateConditionChecks
-        + tokenChecks + signingKeyChecks + throttleChecks + outboxChecks
+        + tokenChecks + signingKeyChecks + throttleChecks + outboxChecks + auditChecks
 
     /// The checks about one concern, for a store that implements only some of the store protocols
     /// and tests them through a `GatehouseStore` that forwards the rest.

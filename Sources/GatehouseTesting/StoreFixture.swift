@@ -135,6 +135,52 @@ public enum StoreFixture {
     /// A pending, never attempted message with id `id`, created and due at `date(seconds)`: an e-mail to
     /// `account`'s address (or to `someone@example.com`) on the mail channel, or a call with no recipient
     /// on the webhook channel. Its payload names its id, so no two fixture messages carry the same one.
+    /// An audit event `id` of `kind` about `account` (or none), at `date(seconds)`, with details that
+    /// need escaping in JSON.
+    public static func auditEvent(
+        _ id: String,
+        _ kind: AuditEvent.Kind = .loginFailed,
+        of account: AccountRecord? = nil,
+        at seconds: Int = 0
+    )
+        -> AuditEvent
+    {
+        AuditEvent(
+            id: id,
+            kind: kind,
+            occurredAt: date(seconds),
+            accountID: account?.accountID,
+            sessionID: account.map { _ in "s-\(id)" },
+            actor: .user,
+            clientAddress: "203.0.113.7",
+            userAgent: "Agent \"quoted\" / ünïcode",
+            details: ["reason": "logout", "note": "a \"quote\", a \\ and ✓"]
+        )
+    }
+
+    /// The trail of one event `id` and its webhook call (message `m-<id>`, owned by no account).
+    public static func trail(
+        _ id: String,
+        _ kind: AuditEvent.Kind = .loginFailed,
+        of account: AccountRecord? = nil,
+        at seconds: Int = 0
+    )
+        -> AuditTrail
+    {
+        let event = auditEvent(id, kind, of: account, at: seconds)
+        let call = OutboxMessage(
+            id: "m-\(id)",
+            channel: .webhook,
+            kind: kind.rawValue,
+            accountID: nil,
+            recipient: "http://127.0.0.1:9/hooks",
+            payload: #"{"type":""# + kind.rawValue + #""}"#,
+            createdAt: date(seconds),
+            nextAttemptAt: date(seconds)
+        )
+        return AuditTrail(events: [event], messages: [call])
+    }
+
     public static func message(
         _ id: String,
         channel: OutboxMessage.Channel = .mail,

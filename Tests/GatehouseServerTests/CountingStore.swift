@@ -20,16 +20,16 @@ final class CountingStore: SessionStore {
         return try await base.deleteSessions(endedBefore: date)
     }
 
-    func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int) async throws {
-        try await base.insertSession(session, requiringAccountEpoch: epoch)
+    func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int, audit: AuditTrail) async throws {
+        try await base.insertSession(session, requiringAccountEpoch: epoch, audit: audit)
     }
     func session(id: String) async throws -> SessionRecord? { try await base.session(id: id) }
     func sessionWithAccount(id: String) async throws -> (session: SessionRecord, account: AccountRecord?)? {
         try await base.sessionWithAccount(id: id)
     }
     func updateSessions(_ updates: [SessionUpdate]) async throws -> [Bool] { try await base.updateSessions(updates) }
-    func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date) async throws -> Int {
-        try await base.revokeSessions(scope, reason: reason, at: date)
+    func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date, audit: AuditTrail) async throws -> Int {
+        try await base.revokeSessions(scope, reason: reason, at: date, audit: audit)
     }
     func sessions(accountID: String, includeInvalid: Bool) async throws -> [SessionRecord] {
         try await base.sessions(accountID: accountID, includeInvalid: includeInvalid)

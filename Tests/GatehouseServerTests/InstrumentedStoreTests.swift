@@ -100,6 +100,9 @@ struct InstrumentedStoreTests {
             (.message, { _ = try await $0.message(id: "m1") }),
             (.retryMessage, { _ = try await $0.retryMessage(id: "m1", at: date) }),
             (.deleteMessages, { _ = try await $0.deleteMessages(endedBefore: date) }),
+            (.recordAudit, { try await $0.recordAudit(StoreFixture.trail("e1", of: alice)) }),
+            (.auditEvents, { _ = try await $0.auditEvents(accountID: alice.accountID, since: nil, before: nil, limit: 10) }),
+            (.deleteAuditEvents, { _ = try await $0.deleteAuditEvents(before: date) }),
         ]
         #expect(calls.map(\.0.rawValue) == InstrumentedStore.Operation.allCases.map(\.rawValue), "every operation is called, once")
 

@@ -137,8 +137,8 @@ final class DelayingSessionStore: SessionStore {
         return try await inner.updateSessions(updates)
     }
 
-    func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int) async throws {
-        try await inner.insertSession(session, requiringAccountEpoch: epoch)
+    func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int, audit: AuditTrail) async throws {
+        try await inner.insertSession(session, requiringAccountEpoch: epoch, audit: audit)
     }
 
     func session(id: String) async throws -> SessionRecord? { try await inner.session(id: id) }
@@ -147,8 +147,8 @@ final class DelayingSessionStore: SessionStore {
         try await inner.sessionWithAccount(id: id)
     }
 
-    func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date) async throws -> Int {
-        try await inner.revokeSessions(scope, reason: reason, at: date)
+    func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date, audit: AuditTrail) async throws -> Int {
+        try await inner.revokeSessions(scope, reason: reason, at: date, audit: audit)
     }
 
     func sessions(accountID: String, includeInvalid: Bool) async throws -> [SessionRecord] {

@@ -33,6 +33,9 @@ actor DictionaryStore: GatehouseStore {
     // Outbox messages by id; listings and claims sort them.
     private var outbox: [String: OutboxMessage] = [:]
 
+    // Audit events by id; listings sort them.
+    private var auditEvents: [String: AuditEvent] = [:]
+
     // Throttles, keyed by the bytes of their keys: two keys are the same only when their bytes are.
     private struct Counter {
         var count: Int
@@ -54,9 +57,10 @@ actor DictionaryStore: GatehouseStore {
 
     // MARK: AccountStore
 
-    func createAccount(_ account: AccountRecord, passwordHash: String, contacts: [ContactRecord]) async throws {
+    func createAccount(_ account: AccountRecord, passwordHash: String, contacts: [ContactRecord], audit: AuditTrail) async throws {
         if accountIDsByUsername[account.username] != nil { throw AccountError.conflict(.usernameTaken) }
         if accountsByID[account.accountID] != nil { throw AccountError.conflict(.idTaken) }
+        try checkNewIDs(audit)
         var newKeys: Set<ContactKey> = []
         for contact in contacts {
             let key = ContactKey(kind: contact.kind, value: contact.value)
@@ -69,6 +73,7 @@ actor DictionaryStore: GatehouseStore {
         passwordHashesByAccount[account.accountID] = passwordHash
         contactsByAccount[account.accountID] = contacts
         for key in newKeys { contactOwners[key] = account.accountID }
+        write(audit)
     }
 
     func account(id: String) async throws -> AccountRecord? {
@@ -87,16 +92,20 @@ actor DictionaryStore: GatehouseStore {
         passwordHashesByAccount[accountID]
     }
 
-    func setPasswordHash(accountID: String, hash: String, at date: Date) async throws -> Bool {
+    func setPasswordHash(accountID: String, hash: String, at date: Date, audit: AuditTrail) async throws -> Bool {
         guard accountsByID[accountID] != nil else { return false }
+        try checkNewIDs(audit)
+        write(audit)
         passwordHashesByAccount[accountID] = hash
         accountsByID[accountID]?.updatedAt = date
         accountsByID[accountID]?.sessionEpoch += 1
         return true
     }
 
-    func setDeactivated(accountID: String, _ deactivated: Bool, at date: Date) async throws -> Bool {
+    func setDeactivated(accountID: String, _ deactivated: Bool, at date: Date, audit: AuditTrail) async throws -> Bool {
         guard accountsByID[accountID] != nil else { return false }
+        try checkNewIDs(audit)
+        write(audit)
         accountsByID[accountID]?.deactivated = deactivated
         accountsByID[accountID]?.updatedAt = date
         accountsByID[accountID]?.sessionEpoch += 1
@@ -107,8 +116,10 @@ actor DictionaryStore: GatehouseStore {
         contactsByAccount[accountID] ?? []
     }
 
-    func markContactVerified(accountID: String, kind: ContactRecord.Kind, value: String) async throws -> ContactRecord? {
+    func markContactVerified(accountID: String, kind: ContactRecord.Kind, value: String, audit: AuditTrail) async throws -> ContactRecord? {
         guard let index = contactsByAccount[accountID]?.firstIndex(where: { $0.kind == kind && $0.value == value }) else { return nil }
+        try checkNewIDs(audit)
+        write(audit)
         contactsByAccount[accountID]?[index].verified = true
         return contactsByAccount[accountID]?[index]
     }
@@ -119,10 +130,12 @@ actor DictionaryStore: GatehouseStore {
         return page.compactMap { accountsByID[$0] }.map(withPrimaryContact)
     }
 
-    func changePrimaryEmail(accountID: String, to email: String, at date: Date) async throws -> Bool {
+    func changePrimaryEmail(accountID: String, to email: String, at date: Date, audit: AuditTrail) async throws -> Bool {
         guard accountsByID[accountID] != nil else { return false }
         let key = ContactKey(kind: .email, value: email)
         if let owner = contactOwners[key], owner != accountID { throw AccountError.conflict(.contactTaken) }
+        try checkNewIDs(audit)
+        write(audit)
         // The old primary contact goes, and so does the account's other contact with this address.
         let replaced: (ContactRecord) -> Bool = { $0.isPrimary || ($0.kind == .email && $0.value == email) }
         var contacts = contactsByAccount[accountID] ?? []
@@ -139,7 +152,9 @@ actor DictionaryStore: GatehouseStore {
         return true
     }
 
-    func deleteAccount(accountID: String) async throws -> Bool {
+    func deleteAccount(accountID: String, audit: AuditTrail) async throws -> Bool {
+        guard accountsByID[accountID] != nil else { return false }
+        try checkNewIDs(audit)
         guard let account = accountsByID.removeValue(forKey: accountID) else { return false }
         accountIDsInCreationOrder.removeAll { $0 == accountID }
         accountIDsByUsername[account.username] = nil
@@ -157,6 +172,7 @@ actor DictionaryStore: GatehouseStore {
         for message in outbox.values where message.accountID == accountID && message.status != .sent {
             outbox[message.id] = nil
         }
+        write(audit)
         return true
     }
 
@@ -171,11 +187,13 @@ actor DictionaryStore: GatehouseStore {
 
     // MARK: SessionStore
 
-    func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int) async throws {
+    func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int, audit: AuditTrail) async throws {
         if sessionsByID[session.id] != nil { throw AccountError.conflict(.idTaken) }
         guard let account = accountsByID[session.accountID] else { throw AccountError.userNotFound }
         if account.deactivated { throw AccountError.userDeactivated }
         if account.sessionEpoch != epoch { throw AccountError.conflict(.accountChanged) }
+        try checkNewIDs(audit)
+        write(audit)
         sessionsByID[session.id] = session
         insertedSessions += 1
         sessionInsertionNumbers[session.id] = insertedSessions
@@ -217,7 +235,8 @@ actor DictionaryStore: GatehouseStore {
         return applied
     }
 
-    func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date) async throws -> Int {
+    func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date, audit: AuditTrail) async throws -> Int {
+        try checkNewIDs(audit)
         let ending: [String]
         switch scope {
         case .session(let id, let accountID):
@@ -235,6 +254,7 @@ actor DictionaryStore: GatehouseStore {
         }
         // Ending every session also stops the logins still in flight: they were started under the old epoch.
         if scope.onlySessionID == nil { accountsByID[scope.accountID]?.sessionEpoch += 1 }
+        if revoked > 0 { write(audit) }
         return revoked
     }
 
@@ -295,16 +315,20 @@ actor DictionaryStore: GatehouseStore {
         keys
     }
 
-    func insertSigningKey(_ key: StoredSigningKey) async throws {
+    func insertSigningKey(_ key: StoredSigningKey, audit: AuditTrail) async throws {
         if keys.contains(where: { $0.kid == key.kid }) { throw AccountError.conflict(.keyIDTaken) }
+        try checkNewIDs(audit)
+        write(audit)
         if key.isSigning {
             for index in keys.indices where keys[index].isSigning { keys[index].isSigning = false }
         }
         keys.append(key)
     }
 
-    func retireSigningKey(kid: String) async throws -> Bool {
+    func retireSigningKey(kid: String, audit: AuditTrail) async throws -> Bool {
         guard let index = keys.firstIndex(where: { $0.kid == kid }), !keys[index].isSigning, !keys[index].retired else { return false }
+        try checkNewIDs(audit)
+        write(audit)
         keys[index].retired = true
         return true
     }
@@ -367,6 +391,42 @@ actor DictionaryStore: GatehouseStore {
         for key in endedCounters { counters[key] = nil }
         for key in staleAddresses { trustedAddresses[key] = nil }
         return endedCounters.count + staleAddresses.count
+    }
+
+    // MARK: AuditStore
+
+    func recordAudit(_ trail: AuditTrail) async throws {
+        try checkNewIDs(trail)
+        write(trail)
+    }
+
+    func auditEvents(accountID: String?, since date: Date?, before: String?, limit: Int) async throws -> [AuditEvent] {
+        let matching = auditEvents.values.filter { event in
+            if let accountID, event.accountID != accountID { return false }
+            if let date, event.occurredAt < date { return false }
+            if let before, event.id >= before { return false }
+            return true
+        }
+        return Array(matching.sorted { $0.id > $1.id }.prefix(max(0, limit)))
+    }
+
+    func deleteAuditEvents(before date: Date) async throws -> Int {
+        let doomed = auditEvents.values.filter { $0.occurredAt < date }.map(\.id)
+        for id in doomed { auditEvents[id] = nil }
+        return doomed.count
+    }
+
+    /// Throws when an id of `trail` is taken; checked before a change, so a trail that cannot be written
+    /// changes nothing.
+    private func checkNewIDs(_ trail: AuditTrail) throws {
+        let ids = trail.events.map(\.id)
+        guard Set(ids).count == ids.count, !ids.contains(where: { auditEvents[$0] != nil }) else { throw AccountError.conflict(.idTaken) }
+        try checkNewMessageIDs(trail.messages)
+    }
+
+    private func write(_ trail: AuditTrail) {
+        for event in trail.events { auditEvents[event.id] = event }
+        for message in trail.messages { outbox[message.id] = message }
     }
 
     // MARK: OutboxStore

@@ -41,12 +41,12 @@ actor FlawedStore: GatehouseStore {
         return try await body()
     }
 
-    func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int) async throws {
+    func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int, audit: AuditTrail) async throws {
         var session = session
         if flaw == .dropsRotationHistory { session.olderSecrets = [] }
         var epoch = epoch
         if flaw == .ignoresSessionEpoch, let account = try await inner.account(id: session.accountID) { epoch = account.sessionEpoch }
-        try await pass { try await inner.insertSession(session, requiringAccountEpoch: epoch) }
+        try await pass { try await inner.insertSession(session, requiringAccountEpoch: epoch, audit: audit) }
     }
 
     func reserveAttempt(under limits: [ThrottleLimit], at date: Date) async throws -> ThrottleVerdict {
@@ -90,17 +90,17 @@ actor FlawedStore: GatehouseStore {
             }
     }
 
-    func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date) async throws -> Int {
+    func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date, audit: AuditTrail) async throws -> Int {
         guard flaw == .revokesEverySession, case .session = scope else {
-            return try await pass { try await inner.revokeSessions(scope, reason: reason, at: date) }
+            return try await pass { try await inner.revokeSessions(scope, reason: reason, at: date, audit: audit) }
         }
-        return try await inner.revokeSessions(.allSessions(accountID: scope.accountID), reason: reason, at: date)
+        return try await inner.revokeSessions(.allSessions(accountID: scope.accountID), reason: reason, at: date, audit: audit)
     }
 
     // Everything else as the inner store does it.
 
-    func createAccount(_ account: AccountRecord, passwordHash: String, contacts: [ContactRecord]) async throws {
-        try await pass { try await inner.createAccount(account, passwordHash: passwordHash, contacts: contacts) }
+    func createAccount(_ account: AccountRecord, passwordHash: String, contacts: [ContactRecord], audit: AuditTrail) async throws {
+        try await pass { try await inner.createAccount(account, passwordHash: passwordHash, contacts: contacts, audit: audit) }
     }
 
     func account(id: String) async throws -> AccountRecord? { try await pass { try await inner.account(id: id) } }
@@ -108,29 +108,31 @@ actor FlawedStore: GatehouseStore {
     func account(email: String) async throws -> AccountRecord? { try await pass { try await inner.account(email: email) } }
     func passwordHash(accountID: String) async throws -> String? { try await pass { try await inner.passwordHash(accountID: accountID) } }
 
-    func setPasswordHash(accountID: String, hash: String, at date: Date) async throws -> Bool {
-        try await pass { try await inner.setPasswordHash(accountID: accountID, hash: hash, at: date) }
+    func setPasswordHash(accountID: String, hash: String, at date: Date, audit: AuditTrail) async throws -> Bool {
+        try await pass { try await inner.setPasswordHash(accountID: accountID, hash: hash, at: date, audit: audit) }
     }
 
-    func setDeactivated(accountID: String, _ deactivated: Bool, at date: Date) async throws -> Bool {
-        try await pass { try await inner.setDeactivated(accountID: accountID, deactivated, at: date) }
+    func setDeactivated(accountID: String, _ deactivated: Bool, at date: Date, audit: AuditTrail) async throws -> Bool {
+        try await pass { try await inner.setDeactivated(accountID: accountID, deactivated, at: date, audit: audit) }
     }
 
     func contacts(accountID: String) async throws -> [ContactRecord] { try await pass { try await inner.contacts(accountID: accountID) } }
 
-    func markContactVerified(accountID: String, kind: ContactRecord.Kind, value: String) async throws -> ContactRecord? {
-        try await pass { try await inner.markContactVerified(accountID: accountID, kind: kind, value: value) }
+    func markContactVerified(accountID: String, kind: ContactRecord.Kind, value: String, audit: AuditTrail) async throws -> ContactRecord? {
+        try await pass { try await inner.markContactVerified(accountID: accountID, kind: kind, value: value, audit: audit) }
     }
 
     func accounts(limit: Int, offset: Int) async throws -> [AccountRecord] {
         try await pass { try await inner.accounts(limit: limit, offset: offset) }
     }
 
-    func changePrimaryEmail(accountID: String, to email: String, at date: Date) async throws -> Bool {
-        try await pass { try await inner.changePrimaryEmail(accountID: accountID, to: email, at: date) }
+    func changePrimaryEmail(accountID: String, to email: String, at date: Date, audit: AuditTrail) async throws -> Bool {
+        try await pass { try await inner.changePrimaryEmail(accountID: accountID, to: email, at: date, audit: audit) }
     }
 
-    func deleteAccount(accountID: String) async throws -> Bool { try await pass { try await inner.deleteAccount(accountID: accountID) } }
+    func deleteAccount(accountID: String, audit: AuditTrail) async throws -> Bool {
+        try await pass { try await inner.deleteAccount(accountID: accountID, audit: audit) }
+    }
     func session(id: String) async throws -> SessionRecord? { try await pass { try await inner.session(id: id) } }
 
     func sessionWithAccount(id: String) async throws -> (session: SessionRecord, account: AccountRecord?)? {
@@ -156,8 +158,20 @@ actor FlawedStore: GatehouseStore {
     }
 
     func signingKeys() async throws -> [StoredSigningKey] { try await pass { try await inner.signingKeys() } }
-    func insertSigningKey(_ key: StoredSigningKey) async throws { try await pass { try await inner.insertSigningKey(key) } }
-    func retireSigningKey(kid: String) async throws -> Bool { try await pass { try await inner.retireSigningKey(kid: kid) } }
+    func insertSigningKey(_ key: StoredSigningKey, audit: AuditTrail) async throws {
+        try await pass { try await inner.insertSigningKey(key, audit: audit) }
+    }
+    func retireSigningKey(kid: String, audit: AuditTrail) async throws -> Bool {
+        try await pass { try await inner.retireSigningKey(kid: kid, audit: audit) }
+    }
+
+    func recordAudit(_ trail: AuditTrail) async throws { try await pass { try await inner.recordAudit(trail) } }
+
+    func auditEvents(accountID: String?, since date: Date?, before: String?, limit: Int) async throws -> [AuditEvent] {
+        try await pass { try await inner.auditEvents(accountID: accountID, since: date, before: before, limit: limit) }
+    }
+
+    func deleteAuditEvents(before date: Date) async throws -> Int { try await pass { try await inner.deleteAuditEvents(before: date) } }
 
     func releaseAttempt(keys: [String], at date: Date) async throws { try await pass { try await inner.releaseAttempt(keys: keys, at: date) } }
 

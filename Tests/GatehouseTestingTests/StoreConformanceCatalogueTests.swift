@@ -29,12 +29,13 @@ struct StoreConformanceCatalogueTests {
     func concerns() {
         #expect(
             StoreConformance.Concern.allCases.map(\.rawValue) == [
-                "basics", "accounts", "sessions", "session-epochs", "session-updates", "tokens", "signing-keys", "throttles", "outbox",
+                "basics", "accounts", "sessions", "session-epochs", "session-updates", "tokens", "signing-keys", "throttles", "outbox", "audit",
             ]
         )
         #expect(StoreConformance.Concern.sessionEpochs.title == "Session epochs")
         #expect(StoreConformance.Concern.throttles.description == "Throttles")
         #expect(StoreConformance.Concern.outbox.title == "Outbox")
+        #expect(StoreConformance.Concern.audit.title == "Audit log")
     }
 
     @Test("A check describes itself by concern and rule")

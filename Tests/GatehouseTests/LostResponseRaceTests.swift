@@ -39,15 +39,15 @@ struct LostResponseRaceTests {
             return applied
         }
 
-        func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int) async throws {
-            try await inner.insertSession(session, requiringAccountEpoch: epoch)
+        func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int, audit: AuditTrail) async throws {
+            try await inner.insertSession(session, requiringAccountEpoch: epoch, audit: audit)
         }
         func session(id: String) async throws -> SessionRecord? { try await inner.session(id: id) }
         func sessionWithAccount(id: String) async throws -> (session: SessionRecord, account: AccountRecord?)? {
             try await inner.sessionWithAccount(id: id)
         }
-        func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date) async throws -> Int {
-            try await inner.revokeSessions(scope, reason: reason, at: date)
+        func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date, audit: AuditTrail) async throws -> Int {
+            try await inner.revokeSessions(scope, reason: reason, at: date, audit: audit)
         }
         func sessions(accountID: String, includeInvalid: Bool) async throws -> [SessionRecord] {
             try await inner.sessions(accountID: accountID, includeInvalid: includeInvalid)

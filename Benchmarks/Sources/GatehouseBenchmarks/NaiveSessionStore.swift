@@ -51,15 +51,15 @@ final class NaiveSessionStore: SessionStore {
         Int64((date.timeIntervalSince1970 * 1000).rounded())
     }
 
-    func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int) async throws {
-        try await base.insertSession(session, requiringAccountEpoch: epoch)
+    func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int, audit: AuditTrail) async throws {
+        try await base.insertSession(session, requiringAccountEpoch: epoch, audit: audit)
     }
     func session(id: String) async throws -> SessionRecord? { try await base.session(id: id) }
     func sessionWithAccount(id: String) async throws -> (session: SessionRecord, account: AccountRecord?)? {
         try await base.sessionWithAccount(id: id)
     }
-    func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date) async throws -> Int {
-        try await base.revokeSessions(scope, reason: reason, at: date)
+    func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date, audit: AuditTrail) async throws -> Int {
+        try await base.revokeSessions(scope, reason: reason, at: date, audit: audit)
     }
     func sessions(accountID: String, includeInvalid: Bool) async throws -> [SessionRecord] {
         try await base.sessions(accountID: accountID, includeInvalid: includeInvalid)

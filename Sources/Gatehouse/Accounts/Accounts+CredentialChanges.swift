@@ -15,7 +15,7 @@ extension Accounts {
     ) async throws {
         let logger = logger ?? self.logger
         let account = try await requireAccount(accountID)
-        _ = try await checkPassword(username: account.username, password: currentPassword, ip: client.ip, logger: logger)
+        _ = try await checkPassword(username: account.username, password: currentPassword, client: client, logger: logger)
         try await setPassword(accountID: accountID, newPassword: newPassword, revoking: .allExcept(sessionID: keptSessionID))
         try await spendLinks(Self.linksVoidedByNewPassword, accountID: accountID)
     }
@@ -35,7 +35,7 @@ extension Accounts {
         let logger = logger ?? self.logger
         let account = try await requireAccount(accountID)
         let canonical = try AccountValidation.canonicalEmail(newEmail)
-        _ = try await checkPassword(username: account.username, password: password, ip: client.ip, logger: logger)
+        _ = try await checkPassword(username: account.username, password: password, client: client, logger: logger)
         try await reserveMessage("verification", email: canonical, client: client, logger: logger)
         guard canonical != account.email, try await store.account(email: canonical) == nil else { return }
         _ = try await store.deleteTokens(accountID: accountID, kind: .emailChange)
@@ -74,9 +74,11 @@ extension Accounts {
     public func deleteAccount(accountID: String, password: String, client: ConnectionInfo, logger: Logger? = nil) async throws {
         let logger = logger ?? self.logger
         let account = try await requireAccount(accountID)
-        _ = try await checkPassword(username: account.username, password: password, ip: client.ip, logger: logger)
+        _ = try await checkPassword(username: account.username, password: password, client: client, logger: logger)
         try await sessions.revokeSessions(.allSessions(accountID: accountID), reason: .logout, logger: logger)
-        guard try await store.deleteAccount(accountID: accountID) else { throw AccountError.userNotFound }
+        guard try await store.deleteAccount(accountID: accountID, audit: auditTrail(.accountDeleted, accountID: accountID)) else {
+            throw AccountError.userNotFound
+        }
         let throttleAccount = ThrottleKeys.account(account.username)
         try await loginThrottle?.clear(username: account.username)
         try await store.forgetTrustedAddresses(account: throttleAccount)

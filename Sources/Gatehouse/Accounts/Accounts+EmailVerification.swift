@@ -51,7 +51,12 @@ extension Accounts {
             return try await requireAccount(record.accountID)
         }
         guard let record = try await spend(token, kind: .emailChange),
-            try await store.changePrimaryEmail(accountID: record.accountID, to: record.createdFor, at: clock.now())
+            try await store.changePrimaryEmail(
+                accountID: record.accountID,
+                to: record.createdFor,
+                at: clock.now(),
+                audit: auditTrail(.emailChanged, accountID: record.accountID)
+            )
         else {
             throw AccountError.invalidToken
         }

@@ -58,7 +58,7 @@ extension Accounts {
         let logger = logger ?? self.logger
         _ = try options.passwordPolicy.check(newPassword)
         let record = try await consume(token, kind: .passwordRecovery)
-        try await setPassword(accountID: record.accountID, newPassword: newPassword, revoking: .all)
+        try await setPassword(accountID: record.accountID, newPassword: newPassword, revoking: .all, recordedAs: .passwordReset)
         if let account = try await store.account(id: record.accountID) {
             try await loginThrottle?.clear(username: account.username)
             // The link reached the account's address (an address change spends reset links), so the

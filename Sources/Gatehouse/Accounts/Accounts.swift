@@ -15,7 +15,7 @@ public final class Accounts: Sendable {
     /// The session layer, on the same store.
     public let sessions: Sessions
     public let options: AccountsOptions
-    public let store: any AccountStore & SessionStore & TokenStore & ThrottleStore
+    public let store: any AccountStore & SessionStore & TokenStore & ThrottleStore & AuditStore
     /// The login limits, counted in the store; `nil` when ``AccountsOptions/loginThrottle`` is.
     public let loginThrottle: LoginThrottle?
     /// A hash of no one's password, verified against when the username is unknown, so that an unknown
@@ -24,7 +24,7 @@ public final class Accounts: Sendable {
     /// Makes a recovery request for an unknown address take as long as one for a known address.
     let recoveryPacer = ResponsePacer()
 
-    public init(store: any AccountStore & SessionStore & TokenStore & ThrottleStore, options: AccountsOptions) {
+    public init(store: any AccountStore & SessionStore & TokenStore & ThrottleStore & AuditStore, options: AccountsOptions) {
         self.store = store
         self.options = options
         self.sessions = Sessions(options: options.sessions, store: store)
@@ -34,6 +34,22 @@ public final class Accounts: Sendable {
     var clock: any WallClock { options.sessions.clock }
     var random: any RandomSource { options.sessions.random }
     var logger: Logger { options.sessions.logger }
+
+    /// The audit trail of one event about `accountID`, happening now.
+    func auditTrail(_ kind: AuditEvent.Kind, accountID: String?, details: [String: String] = [:]) -> AuditTrail {
+        options.sessions.auditLog.trail(kind, accountID: accountID, details: details, at: clock.now(), random: random)
+    }
+
+    /// Records an event that changes nothing else (a failed or throttled login). A store that cannot
+    /// write it does not change the caller's answer: the failure is logged instead.
+    func recordAudit(_ kind: AuditEvent.Kind, accountID: String?, client: ConnectionInfo, logger: Logger) async {
+        let trail = options.sessions.auditLog.trail(kind, accountID: accountID, client: client, at: clock.now(), random: random)
+        do {
+            try await store.recordAudit(trail)
+        } catch {
+            logger.warning("an audit event could not be written", metadata: ["gatehouse.event": "\(kind)", "gatehouse.error": "\(error)"])
+        }
+    }
 
     // MARK: Accounts
 
@@ -62,7 +78,7 @@ public final class Accounts: Sendable {
             updatedAt: now
         )
         let hash = try await options.passwordHasher.hash(password)
-        try await store.createAccount(record, passwordHash: hash, contacts: contacts)
+        try await store.createAccount(record, passwordHash: hash, contacts: contacts, audit: auditTrail(.accountCreated, accountID: accountID))
         logger.info("account created", metadata: ["gatehouse.account_id": "\(accountID)"])
         return Account(record)
     }
@@ -116,7 +132,7 @@ public final class Accounts: Sendable {
     public func logIn(username: String, password: String, client: ConnectionInfo, logger: Logger? = nil) async throws -> Authentication {
         let logger = logger ?? self.logger
         return try await countingLogin {
-            let record = try await checkPassword(username: username, password: password, ip: client.ip, logger: logger)
+            let record = try await checkPassword(username: username, password: password, client: client, logger: logger)
             try checkLoginAllowed(record)
             return try await sessions.startSession(for: Account(record), client: client, logger: logger)
         }
@@ -143,17 +159,20 @@ public final class Accounts: Sendable {
 
     /// The account whose password `password` is, or ``AccountError/Code/loginFailed``; counted by the
     /// login throttle.
-    func checkPassword(username: String, password: String, ip: String, logger: Logger) async throws -> AccountRecord {
+    func checkPassword(username: String, password: String, client: ConnectionInfo, logger: Logger) async throws -> AccountRecord {
+        let ip = client.ip
+        let canonical = try? AccountValidation.canonicalUsername(username)
         let attempt: LoginThrottle.Attempt?
         do {
             attempt = try await loginThrottle?.reserve(username: username, ip: ip)
         } catch let error as AccountError where error.code == .tooManyAttempts {
             SessionMetrics.failure(error)
             logger.notice("login throttled", metadata: ["gatehouse.client_ip": "\(ip)"])
+            let throttled = if let canonical { try? await store.account(username: canonical) } else { nil as AccountRecord? }
+            await recordAudit(.loginThrottled, accountID: throttled?.accountID, client: client, logger: logger)
             throw error
         }
         let normalized = AccountValidation.normalize(password)
-        let canonical = try? AccountValidation.canonicalUsername(username)
         let record = if let canonical { try await store.account(username: canonical) } else { nil as AccountRecord? }
         let storedHash = if let record { try await store.passwordHash(accountID: record.accountID) } else { nil as String? }
         let hashToCheck = if let storedHash { storedHash } else { try await decoy() }
@@ -163,6 +182,7 @@ public final class Accounts: Sendable {
             var metadata: Logger.Metadata = ["gatehouse.client_ip": "\(ip)"]
             if let record { metadata["gatehouse.account_id"] = "\(record.accountID)" }
             logger.notice("login failed", metadata: metadata)
+            await recordAudit(.loginFailed, accountID: record?.accountID, client: client, logger: logger)
             throw AccountError.loginFailed
         }
         if let attempt { try await loginThrottle?.succeeded(attempt) }
@@ -174,10 +194,16 @@ public final class Accounts: Sendable {
     /// ``AccountsOptions/keepsSessionsOnPasswordChange`` is set. A login in flight when the password
     /// changes creates no session, whatever `revocation` says.
     public func setPassword(accountID: String, newPassword: String, revoking requested: SessionRevocation? = nil) async throws {
+        try await setPassword(accountID: accountID, newPassword: newPassword, revoking: requested, recordedAs: .passwordChanged)
+    }
+
+    /// ``setPassword(accountID:newPassword:revoking:)``, recorded in the audit log as `event`.
+    func setPassword(accountID: String, newPassword: String, revoking requested: SessionRevocation?, recordedAs event: AuditEvent.Kind) async throws {
         let revocation = requested ?? (options.keepsSessionsOnPasswordChange ? .none : .all)
         let password = try options.passwordPolicy.check(newPassword)
         let hash = try await options.passwordHasher.hash(password)
-        guard try await store.setPasswordHash(accountID: accountID, hash: hash, at: clock.now()) else {
+        guard try await store.setPasswordHash(accountID: accountID, hash: hash, at: clock.now(), audit: auditTrail(event, accountID: accountID))
+        else {
             throw AccountError.userNotFound
         }
         switch revocation {
@@ -195,7 +221,8 @@ public final class Accounts: Sendable {
     /// ``AccountError/Code/userNotFound`` when the account has no such address.
     public func verifyEmail(accountID: String, email: String) async throws -> ContactRecord {
         let canonical = (try? AccountValidation.canonicalEmail(email)) ?? email.lowercased()
-        guard let contact = try await store.markContactVerified(accountID: accountID, kind: .email, value: canonical) else {
+        let audit = auditTrail(.emailVerified, accountID: accountID)
+        guard let contact = try await store.markContactVerified(accountID: accountID, kind: .email, value: canonical, audit: audit) else {
             throw AccountError.userNotFound
         }
         return contact
@@ -203,7 +230,9 @@ public final class Accounts: Sendable {
 
     /// Deactivates an account and ends all its sessions at once.
     public func deactivateAccount(accountID: String) async throws {
-        guard try await store.setDeactivated(accountID: accountID, true, at: clock.now()) else {
+        guard
+            try await store.setDeactivated(accountID: accountID, true, at: clock.now(), audit: auditTrail(.accountDeactivated, accountID: accountID))
+        else {
             throw AccountError.userNotFound
         }
         try await sessions.revokeSessions(.allSessions(accountID: accountID), reason: .deactivated)
@@ -212,7 +241,9 @@ public final class Accounts: Sendable {
 
     /// Lets a deactivated account log in again (its old sessions stay ended).
     public func reactivateAccount(accountID: String) async throws {
-        guard try await store.setDeactivated(accountID: accountID, false, at: clock.now()) else {
+        guard
+            try await store.setDeactivated(accountID: accountID, false, at: clock.now(), audit: auditTrail(.accountReactivated, accountID: accountID))
+        else {
             throw AccountError.userNotFound
         }
     }

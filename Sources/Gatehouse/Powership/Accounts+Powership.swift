@@ -32,7 +32,8 @@ extension Accounts {
     /// session put on it.
     public func userByPasswordLogin(username: String, password: String, request: SessionRequest) async throws -> LoginResult {
         try await countingLogin {
-            let record = try await checkPassword(username: username, password: password, ip: request.requestIp ?? "", logger: logger)
+            let client = ConnectionInfo(ip: request.requestIp ?? "", userAgent: request.userAgent ?? "")
+            let record = try await checkPassword(username: username, password: password, client: client, logger: logger)
             try checkLoginAllowed(record)
             return try await sessions.upsertRefreshTokenAndSessionDocument(.insert(account: Account(record)), request: request)
         }

@@ -168,7 +168,21 @@ extension Sessions {
     }
 
     private func revokeForTheft(_ session: SessionRecord, client: ConnectionInfo, now: Date, logger: Logger) async throws -> Never {
-        let revoked = try await store.revokeSessions(.session(id: session.id, accountID: session.accountID), reason: .tokenTheft, at: now)
+        let audit = options.auditLog.trail(
+            .tokenTheftDetected,
+            accountID: session.accountID,
+            sessionID: session.id,
+            actor: .system,
+            client: client,
+            at: now,
+            random: options.random
+        )
+        let revoked = try await store.revokeSessions(
+            .session(id: session.id, accountID: session.accountID),
+            reason: .tokenTheft,
+            at: now,
+            audit: audit
+        )
         SessionMetrics.theftDetected()
         SessionMetrics.revoked(revoked, reason: .tokenTheft)
         logger.warning(

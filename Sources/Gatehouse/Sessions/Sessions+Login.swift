@@ -32,7 +32,15 @@ extension Sessions {
         let key = try await signingKey(keys)
         let issued = issueToken(for: record, secret: secret, key: key, client: client, now: now)
         do {
-            try await store.insertSession(record, requiringAccountEpoch: account.sessionEpoch)
+            let audit = options.auditLog.trail(
+                .loginSucceeded,
+                accountID: account.accountID,
+                sessionID: record.id,
+                client: client,
+                at: now,
+                random: options.random
+            )
+            try await store.insertSession(record, requiringAccountEpoch: account.sessionEpoch, audit: audit)
         } catch let error as AccountError where error.code == .conflict && error.detail == .accountChanged {
             // Deactivated, password changed or every session ended since the account was read.
             throw AccountError.authenticationFailed(.accountChanged)

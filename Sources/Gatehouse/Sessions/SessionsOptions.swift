@@ -33,6 +33,9 @@ public struct SessionsOptions: Sendable {
     /// Ed25519 access tokens for other services; `nil` (the default) issues none. They are signed with
     /// keys the ``keyRing`` derives, so they need one.
     public var accessTokens: AccessTokenOptions? = nil
+    /// How security events are recorded: every login, revocation and theft is an audit event, written
+    /// with the change; the log also says where they are announced (webhook endpoints; none by default).
+    public var auditLog = AuditLog()
     /// Where the session layer logs when a call is given no logger of its own. Its handler is the
     /// process's (`LoggingSystem`); Gatehouse never installs one.
     public var logger = Logger(label: "gatehouse.sessions")

@@ -18,9 +18,25 @@ public final class MemoryStore: GatehouseStore {
         var throttles: [String: ThrottleCounter] = [:]
         var trustedAddresses: [String: Date] = [:]
         var outbox: [OutboxMessage] = []
+        var auditEvents: [AuditEvent] = []
 
         mutating func nextEpoch(_ accountID: String) {
             accounts[accountID]?.sessionEpoch += 1
+        }
+
+        /// Throws when an id of `trail` is taken: checked before a change, so a failing trail changes nothing.
+        func check(_ trail: AuditTrail) throws(AccountError) {
+            let eventIDs = trail.events.map(\.id)
+            let messageIDs = trail.messages.map(\.id)
+            guard Set(eventIDs).count == eventIDs.count, Set(messageIDs).count == messageIDs.count,
+                !auditEvents.contains(where: { eventIDs.contains($0.id) }),
+                !outbox.contains(where: { messageIDs.contains($0.id) })
+            else { throw AccountError.conflict(.idTaken) }
+        }
+
+        mutating func append(_ trail: AuditTrail) {
+            auditEvents.append(contentsOf: trail.events)
+            outbox.append(contentsOf: trail.messages)
         }
 
         func primaryContact(_ accountID: String) -> ContactRecord? {
@@ -47,8 +63,9 @@ public final class MemoryStore: GatehouseStore {
 
     // MARK: AccountStore
 
-    public func createAccount(_ account: AccountRecord, passwordHash: String, contacts: [ContactRecord]) async throws {
+    public func createAccount(_ account: AccountRecord, passwordHash: String, contacts: [ContactRecord], audit: AuditTrail) async throws {
         try state.withLock { state throws(AccountError) in
+            try state.check(audit)
             guard state.accounts[account.accountID] == nil, state.usernames[account.username] == nil else {
                 throw AccountError.conflict(.usernameTaken)
             }
@@ -62,6 +79,7 @@ public final class MemoryStore: GatehouseStore {
             state.usernames[account.username] = account.accountID
             state.passwordHashes[account.accountID] = passwordHash
             state.contacts.append(contentsOf: contacts)
+            state.append(audit)
         }
     }
 
@@ -81,9 +99,10 @@ public final class MemoryStore: GatehouseStore {
         }
     }
 
-    public func changePrimaryEmail(accountID: String, to email: String, at date: Date) async throws -> Bool {
+    public func changePrimaryEmail(accountID: String, to email: String, at date: Date, audit: AuditTrail) async throws -> Bool {
         try state.withLock { state throws(AccountError) in
             guard state.accounts[accountID] != nil else { return false }
+            try state.check(audit)
             if let owner = state.contacts.first(where: { $0.kind == .email && $0.value == email }), owner.accountID != accountID {
                 throw AccountError.conflict(.contactTaken)
             }
@@ -93,12 +112,15 @@ public final class MemoryStore: GatehouseStore {
             state.accounts[accountID]?.email = email
             state.accounts[accountID]?.emailVerified = true
             state.accounts[accountID]?.updatedAt = date
+            state.append(audit)
             return true
         }
     }
 
-    public func deleteAccount(accountID: String) async throws -> Bool {
-        state.withLock { state in
+    public func deleteAccount(accountID: String, audit: AuditTrail) async throws -> Bool {
+        try state.withLock { state throws(AccountError) in
+            guard state.accounts[accountID] != nil else { return false }
+            try state.check(audit)
             guard let account = state.accounts.removeValue(forKey: accountID) else { return false }
             state.accountOrder.removeAll { $0 == accountID }
             state.usernames[account.username] = nil
@@ -109,6 +131,7 @@ public final class MemoryStore: GatehouseStore {
             state.sessionOrder.removeAll { state.sessions[$0] == nil }
             state.tokens.removeAll { $0.accountID == accountID }
             state.outbox.removeAll { $0.accountID == accountID && $0.status != .sent }
+            state.append(audit)
             return true
         }
     }
@@ -117,22 +140,26 @@ public final class MemoryStore: GatehouseStore {
         state.withLock { $0.passwordHashes[accountID] }
     }
 
-    public func setPasswordHash(accountID: String, hash: String, at date: Date) async throws -> Bool {
-        state.withLock { state in
+    public func setPasswordHash(accountID: String, hash: String, at date: Date, audit: AuditTrail) async throws -> Bool {
+        try state.withLock { state throws(AccountError) in
             guard state.accounts[accountID] != nil else { return false }
+            try state.check(audit)
             state.passwordHashes[accountID] = hash
             state.accounts[accountID]?.updatedAt = date
             state.nextEpoch(accountID)
+            state.append(audit)
             return true
         }
     }
 
-    public func setDeactivated(accountID: String, _ deactivated: Bool, at date: Date) async throws -> Bool {
-        state.withLock { state in
+    public func setDeactivated(accountID: String, _ deactivated: Bool, at date: Date, audit: AuditTrail) async throws -> Bool {
+        try state.withLock { state throws(AccountError) in
             guard state.accounts[accountID] != nil else { return false }
+            try state.check(audit)
             state.accounts[accountID]?.deactivated = deactivated
             state.accounts[accountID]?.updatedAt = date
             state.nextEpoch(accountID)
+            state.append(audit)
             return true
         }
     }
@@ -141,12 +168,14 @@ public final class MemoryStore: GatehouseStore {
         state.withLock { $0.contacts.filter { $0.accountID == accountID } }
     }
 
-    public func markContactVerified(accountID: String, kind: ContactRecord.Kind, value: String) async throws -> ContactRecord? {
-        state.withLock { state in
+    public func markContactVerified(accountID: String, kind: ContactRecord.Kind, value: String, audit: AuditTrail) async throws -> ContactRecord? {
+        try state.withLock { state throws(AccountError) in
             guard let index = state.contacts.firstIndex(where: { $0.accountID == accountID && $0.kind == kind && $0.value == value }) else {
                 return nil
             }
+            try state.check(audit)
             state.contacts[index].verified = true
+            state.append(audit)
             return state.contacts[index]
         }
     }
@@ -159,14 +188,16 @@ public final class MemoryStore: GatehouseStore {
 
     // MARK: SessionStore
 
-    public func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int) async throws {
+    public func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int, audit: AuditTrail) async throws {
         try state.withLock { state throws(AccountError) in
             guard state.sessions[session.id] == nil else { throw AccountError.conflict(.idTaken) }
             guard let account = state.accounts[session.accountID] else { throw AccountError.userNotFound }
             guard !account.deactivated else { throw AccountError.userDeactivated }
             guard account.sessionEpoch == epoch else { throw AccountError.conflict(.accountChanged) }
+            try state.check(audit)
             state.sessions[session.id] = session
             state.sessionOrder.append(session.id)
+            state.append(audit)
         }
     }
 
@@ -192,8 +223,9 @@ public final class MemoryStore: GatehouseStore {
         }
     }
 
-    public func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date) async throws -> Int {
-        state.withLock { state in
+    public func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date, audit: AuditTrail) async throws -> Int {
+        try state.withLock { state throws(AccountError) in
+            try state.check(audit)
             var count = 0
             for (id, session) in state.sessions where session.accountID == scope.accountID && session.valid && scope.includes(sessionID: id) {
                 state.sessions[id]?.valid = false
@@ -201,6 +233,7 @@ public final class MemoryStore: GatehouseStore {
                 count += 1
             }
             if scope.onlySessionID == nil { state.nextEpoch(scope.accountID) }
+            if count > 0 { state.append(audit) }
             return count
         }
     }
@@ -269,20 +302,24 @@ public final class MemoryStore: GatehouseStore {
         state.withLock { $0.keys }
     }
 
-    public func insertSigningKey(_ key: StoredSigningKey) async throws {
+    public func insertSigningKey(_ key: StoredSigningKey, audit: AuditTrail) async throws {
         try state.withLock { state throws(AccountError) in
             guard !state.keys.contains(where: { $0.kid == key.kid }) else { throw AccountError.conflict(.keyIDTaken) }
+            try state.check(audit)
             if key.isSigning {
                 for index in state.keys.indices { state.keys[index].isSigning = false }
             }
             state.keys.append(key)
+            state.append(audit)
         }
     }
 
-    public func retireSigningKey(kid: String) async throws -> Bool {
-        state.withLock { state in
+    public func retireSigningKey(kid: String, audit: AuditTrail) async throws -> Bool {
+        try state.withLock { state throws(AccountError) in
             guard let index = state.keys.firstIndex(where: { $0.kid == kid && !$0.isSigning && !$0.retired }) else { return false }
+            try state.check(audit)
             state.keys[index].retired = true
+            state.append(audit)
             return true
         }
     }
@@ -353,6 +390,36 @@ public final class MemoryStore: GatehouseStore {
             for key in state.trustedAddresses.keys where key.utf8.starts(with: prefix.utf8) {
                 state.trustedAddresses[key] = nil
             }
+        }
+    }
+
+    // MARK: AuditStore
+
+    public func recordAudit(_ trail: AuditTrail) async throws {
+        try state.withLock { state throws(AccountError) in
+            try state.check(trail)
+            state.append(trail)
+        }
+    }
+
+    public func auditEvents(accountID: String?, since date: Date?, before: String?, limit: Int) async throws -> [AuditEvent] {
+        state.withLock { state in
+            state.auditEvents
+                .filter { event in
+                    (accountID == nil || event.accountID == accountID) && (date.map { event.occurredAt >= $0 } ?? true)
+                        && (before.map { event.id < $0 } ?? true)
+                }
+                .sorted { $0.id > $1.id }
+                .prefix(max(0, limit))
+                .map { $0 }
+        }
+    }
+
+    public func deleteAuditEvents(before date: Date) async throws -> Int {
+        state.withLock { state in
+            let count = state.auditEvents.count
+            state.auditEvents.removeAll { $0.occurredAt < date }
+            return count - state.auditEvents.count
         }
     }
 

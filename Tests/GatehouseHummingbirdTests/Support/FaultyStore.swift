@@ -4,7 +4,7 @@ import Synchronization
 
 /// A store that forwards to a real one until told to fail: unreachable, crashing with an unexpected
 /// error, or losing accounts while their sessions remain.
-final class FaultyStore: AccountStore, SessionStore, TokenStore, ThrottleStore {
+final class FaultyStore: AccountStore, SessionStore, TokenStore, ThrottleStore, AuditStore {
     enum Fault: Sendable {
         case none
         case unavailable
@@ -17,10 +17,10 @@ final class FaultyStore: AccountStore, SessionStore, TokenStore, ThrottleStore {
         var description: String { "disk I/O error at /var/lib/secret-path (row alice@example.com)" }
     }
 
-    let inner: any AccountStore & SessionStore & TokenStore & ThrottleStore
+    let inner: any AccountStore & SessionStore & TokenStore & ThrottleStore & AuditStore
     private let fault = Mutex(Fault.none)
 
-    init(_ inner: any AccountStore & SessionStore & TokenStore & ThrottleStore) {
+    init(_ inner: any AccountStore & SessionStore & TokenStore & ThrottleStore & AuditStore) {
         self.inner = inner
     }
 
@@ -36,9 +36,9 @@ final class FaultyStore: AccountStore, SessionStore, TokenStore, ThrottleStore {
         }
     }
 
-    func createAccount(_ account: AccountRecord, passwordHash: String, contacts: [ContactRecord]) async throws {
+    func createAccount(_ account: AccountRecord, passwordHash: String, contacts: [ContactRecord], audit: AuditTrail) async throws {
         try check()
-        try await inner.createAccount(account, passwordHash: passwordHash, contacts: contacts)
+        try await inner.createAccount(account, passwordHash: passwordHash, contacts: contacts, audit: audit)
     }
 
     func account(id: String) async throws -> AccountRecord? {
@@ -61,14 +61,14 @@ final class FaultyStore: AccountStore, SessionStore, TokenStore, ThrottleStore {
         return try await inner.passwordHash(accountID: accountID)
     }
 
-    func setPasswordHash(accountID: String, hash: String, at date: Date) async throws -> Bool {
+    func setPasswordHash(accountID: String, hash: String, at date: Date, audit: AuditTrail) async throws -> Bool {
         try check()
-        return try await inner.setPasswordHash(accountID: accountID, hash: hash, at: date)
+        return try await inner.setPasswordHash(accountID: accountID, hash: hash, at: date, audit: audit)
     }
 
-    func setDeactivated(accountID: String, _ deactivated: Bool, at date: Date) async throws -> Bool {
+    func setDeactivated(accountID: String, _ deactivated: Bool, at date: Date, audit: AuditTrail) async throws -> Bool {
         try check()
-        return try await inner.setDeactivated(accountID: accountID, deactivated, at: date)
+        return try await inner.setDeactivated(accountID: accountID, deactivated, at: date, audit: audit)
     }
 
     func contacts(accountID: String) async throws -> [ContactRecord] {
@@ -76,9 +76,9 @@ final class FaultyStore: AccountStore, SessionStore, TokenStore, ThrottleStore {
         return try await inner.contacts(accountID: accountID)
     }
 
-    func markContactVerified(accountID: String, kind: ContactRecord.Kind, value: String) async throws -> ContactRecord? {
+    func markContactVerified(accountID: String, kind: ContactRecord.Kind, value: String, audit: AuditTrail) async throws -> ContactRecord? {
         try check()
-        return try await inner.markContactVerified(accountID: accountID, kind: kind, value: value)
+        return try await inner.markContactVerified(accountID: accountID, kind: kind, value: value, audit: audit)
     }
 
     func accounts(limit: Int, offset: Int) async throws -> [AccountRecord] {
@@ -86,19 +86,19 @@ final class FaultyStore: AccountStore, SessionStore, TokenStore, ThrottleStore {
         return try await inner.accounts(limit: limit, offset: offset)
     }
 
-    func changePrimaryEmail(accountID: String, to email: String, at date: Date) async throws -> Bool {
+    func changePrimaryEmail(accountID: String, to email: String, at date: Date, audit: AuditTrail) async throws -> Bool {
         try check()
-        return try await inner.changePrimaryEmail(accountID: accountID, to: email, at: date)
+        return try await inner.changePrimaryEmail(accountID: accountID, to: email, at: date, audit: audit)
     }
 
-    func deleteAccount(accountID: String) async throws -> Bool {
+    func deleteAccount(accountID: String, audit: AuditTrail) async throws -> Bool {
         try check()
-        return try await inner.deleteAccount(accountID: accountID)
+        return try await inner.deleteAccount(accountID: accountID, audit: audit)
     }
 
-    func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int) async throws {
+    func insertSession(_ session: SessionRecord, requiringAccountEpoch epoch: Int, audit: AuditTrail) async throws {
         try check()
-        try await inner.insertSession(session, requiringAccountEpoch: epoch)
+        try await inner.insertSession(session, requiringAccountEpoch: epoch, audit: audit)
     }
 
     func session(id: String) async throws -> SessionRecord? {
@@ -118,9 +118,9 @@ final class FaultyStore: AccountStore, SessionStore, TokenStore, ThrottleStore {
         return try await inner.updateSessions(updates)
     }
 
-    func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date) async throws -> Int {
+    func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date, audit: AuditTrail) async throws -> Int {
         try check()
-        return try await inner.revokeSessions(scope, reason: reason, at: date)
+        return try await inner.revokeSessions(scope, reason: reason, at: date, audit: audit)
     }
 
     func sessions(accountID: String, includeInvalid: Bool) async throws -> [SessionRecord] {
@@ -188,5 +188,20 @@ final class FaultyStore: AccountStore, SessionStore, TokenStore, ThrottleStore {
     func deleteThrottleState(endedBefore date: Date) async throws -> Int {
         try check()
         return try await inner.deleteThrottleState(endedBefore: date)
+    }
+
+    func recordAudit(_ trail: AuditTrail) async throws {
+        try check()
+        try await inner.recordAudit(trail)
+    }
+
+    func auditEvents(accountID: String?, since date: Date?, before: String?, limit: Int) async throws -> [AuditEvent] {
+        try check()
+        return try await inner.auditEvents(accountID: accountID, since: date, before: before, limit: limit)
+    }
+
+    func deleteAuditEvents(before date: Date) async throws -> Int {
+        try check()
+        return try await inner.deleteAuditEvents(before: date)
     }
 }
