@@ -26,6 +26,19 @@ struct AuditLogTests {
         #expect(events.allSatisfy { $0.actor == .user })
     }
 
+    @Test("The right password for an account that may not log in is a failed login, saying why", arguments: [false, true])
+    func refusedAccount(_ deactivated: Bool) async throws {
+        let world = World { options in options.requiresVerifiedEmail = !deactivated }
+        let account = try await world.createUser()
+        if deactivated { try await world.accounts.deactivateAccount(accountID: account.accountID) }
+        await expectAccountError(deactivated ? .userDeactivated : .emailNotVerified) { _ = try await world.signIn(FlowClient.office) }
+
+        let failure = try #require(try await world.allEvents().first)
+        #expect(failure.kind == .loginFailed && failure.accountID == account.accountID && failure.sessionID == nil)
+        #expect(failure.details == ["reason": deactivated ? "UserDeactivated" : "EmailNotVerified"])
+        #expect(failure.clientAddress == FlowClient.office.ip)
+    }
+
     @Test("A login refused by the throttle is recorded for the account it aimed at")
     func throttledLogin() async throws {
         let world = World { options in

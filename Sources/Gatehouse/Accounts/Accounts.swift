@@ -42,8 +42,14 @@ public final class Accounts: Sendable {
 
     /// Records an event that changes nothing else (a failed or throttled login). A store that cannot
     /// write it does not change the caller's answer: the failure is logged instead.
-    func recordAudit(_ kind: AuditEvent.Kind, accountID: String?, client: ConnectionInfo, logger: Logger) async {
-        let trail = options.sessions.auditLog.trail(kind, accountID: accountID, client: client, at: clock.now(), random: random)
+    func recordAudit(
+        _ kind: AuditEvent.Kind,
+        accountID: String?,
+        client: ConnectionInfo,
+        details: [String: String] = [:],
+        logger: Logger
+    ) async {
+        let trail = options.sessions.auditLog.trail(kind, accountID: accountID, client: client, details: details, at: clock.now(), random: random)
         do {
             try await store.recordAudit(trail)
         } catch {
@@ -133,8 +139,27 @@ public final class Accounts: Sendable {
         let logger = logger ?? self.logger
         return try await countingLogin {
             let record = try await checkPassword(username: username, password: password, client: client, logger: logger)
-            try checkLoginAllowed(record)
-            return try await sessions.startSession(for: Account(record), client: client, logger: logger)
+            return try await recordingRefusal(of: record, client: client, logger: logger) {
+                try checkLoginAllowed(record)
+                return try await sessions.startSession(for: Account(record), client: client, logger: logger)
+            }
+        }
+    }
+
+    /// Runs the rest of a login whose password was right, recording a refusal of the account — a
+    /// deactivated one, an unverified address — as a failed login: someone holds the password of an
+    /// account that may not log in.
+    func recordingRefusal<Result>(
+        of record: AccountRecord,
+        client: ConnectionInfo,
+        logger: Logger,
+        _ login: () async throws -> Result
+    ) async throws -> Result {
+        do {
+            return try await login()
+        } catch let error as AccountError where error.code == .userDeactivated || error.code == .emailNotVerified {
+            await recordAudit(.loginFailed, accountID: record.accountID, client: client, details: ["reason": error.code.rawValue], logger: logger)
+            throw error
         }
     }
 

@@ -34,8 +34,10 @@ extension Accounts {
         try await countingLogin {
             let client = ConnectionInfo(ip: request.requestIp ?? "", userAgent: request.userAgent ?? "")
             let record = try await checkPassword(username: username, password: password, client: client, logger: logger)
-            try checkLoginAllowed(record)
-            return try await sessions.upsertRefreshTokenAndSessionDocument(.insert(account: Account(record)), request: request)
+            return try await recordingRefusal(of: record, client: client, logger: logger) {
+                try checkLoginAllowed(record)
+                return try await sessions.upsertRefreshTokenAndSessionDocument(.insert(account: Account(record)), request: request)
+            }
         }
     }
 
