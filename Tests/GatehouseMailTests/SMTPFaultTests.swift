@@ -162,7 +162,9 @@ struct SMTPFaultTests {
         let error = try await SMTPScriptedServer.with { line in
             line.hasPrefix("RCPT") ? .silence : SMTPScriptedServer.accepting(line)
         } _: { server in
-            await Self.failure(try Self.transport(port: server.port, replyTimeout: .milliseconds(300)))
+            // Long enough that the steps before RCPT, which are answered, never run out of it on a
+            // loaded machine: only the silent step may.
+            await Self.failure(try Self.transport(port: server.port, replyTimeout: .seconds(2)))
         }
         #expect(error?.isTemporary == true)
         #expect(error?.reason.hasPrefix("no reply to RCPT TO within") == true, "\(String(describing: error))")
