@@ -51,7 +51,8 @@ import sys
 import tempfile
 import time
 
-from testkit import FAILED, PASSED, check, free_port, json_request, note, run, server_environment, stop, wait_for
+from testkit import (FAILED, PASSED, answers_health, check, free_port, json_request, note, run, server_environment, stop,
+                     wait_for)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.path.abspath(os.environ["GATEHOUSE_METRICS_BINARY"]) if os.environ.get("GATEHOUSE_METRICS_BINARY") \
@@ -342,14 +343,8 @@ class Server:
         with open(self.log_path, "wb") as log:
             self.process = spawn(arguments, cwd=self.dir, stdout=log, stderr=subprocess.STDOUT,
                                  stdin=subprocess.DEVNULL, env=server_environment(**(settings or {})))
-        deadline = time.monotonic() + START_WAIT
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                if json_request(self.port, "GET", "/health", timeout=2)[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
+        if answers_health(self.process, self.port, START_WAIT):
+            return
         stop(self.process)
         raise RuntimeError(f"server {name} did not start (exit code {self.process.poll()}): {self.log_tail()}")
 

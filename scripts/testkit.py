@@ -86,6 +86,20 @@ def server_environment(**settings):
     return {**{k: v for k, v in os.environ.items() if not k.startswith("GATEHOUSE_")}, **settings}
 
 
+def answers_health(process, port, limit):
+    """Whether the server `process` started answers 200 to GET /health on `port` within `limit` seconds;
+    False as soon as it exits."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if json_request(port, "GET", "/health", timeout=2)[0] == 200:
+                return True
+        except OSError:
+            pass
+        time.sleep(0.1)
+    return False
+
+
 def wait_for(probe, limit, interval=0.2):
     """The first true value `probe` returns within `limit` seconds, else None."""
     deadline = time.monotonic() + limit
