@@ -55,6 +55,22 @@ enum PostgresCodec {
         )
     }
 
+    // MARK: Identities
+
+    static let identity = "id, account_id, provider, issuer, subject, email, created_at"
+
+    static func identity(_ cursor: inout PostgresCursor) throws -> IdentityRecord {
+        IdentityRecord(
+            id: try cursor.next(String.self),
+            accountID: try cursor.next(String.self),
+            provider: try cursor.next(String.self),
+            issuer: try cursor.next(String.self),
+            subject: try cursor.next(String.self),
+            email: try cursor.next(String?.self),
+            createdAt: PostgresTime.date(try cursor.next(Int64.self))
+        )
+    }
+
     // MARK: Sessions
 
     /// A session row under the alias `s`.

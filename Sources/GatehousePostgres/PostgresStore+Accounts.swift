@@ -11,40 +11,51 @@ extension PostgresStore {
     public func createAccount(_ account: AccountRecord, passwordHash: String, contacts: [ContactRecord], audit: AuditTrail) async throws {
         try await withConnection("create_account") { connection in
             try await Self.transaction(on: connection) { connection in
-                do {
-                    try await connection.query(
-                        """
-                        INSERT INTO accounts (account_id, username, email, email_verified, password_hash, deactivated, permissions, created_at, updated_at)
-                        VALUES (\(account.accountID), \(account.username), \(account.email), \(account.emailVerified), \(passwordHash),
-                                \(account.deactivated), \(account.permissions), \(PostgresTime.millis(account.createdAt)), \(PostgresTime.millis(account.updatedAt)))
-                        """,
-                        logger: Self.queryLogger
-                    )
-                } catch let error where PostgresFailure.isUniqueViolation(error) {
-                    if PostgresFailure.isUniqueViolation(error, constraint: "accounts_pkey") {
-                        throw AccountError.conflict(.idTaken)
-                    }
-                    throw AccountError.conflict(.usernameTaken)
-                }
-                // One statement per contact, so that a clash says which kind of contact is taken.
-                for contact in contacts {
-                    do {
-                        try await connection.query(
-                            """
-                            INSERT INTO contacts (account_id, kind, value, verified, is_primary, created_at)
-                            VALUES (\(account.accountID), \(contact.kind.rawValue), \(contact.value), \(contact.verified),
-                                    \(contact.isPrimary), \(PostgresTime.millis(contact.createdAt)))
-                            """,
-                            logger: Self.queryLogger
-                        )
-                    } catch let error where PostgresFailure.isUniqueViolation(error) {
-                        if PostgresFailure.isUniqueViolation(error, constraint: "contacts_primary_idx") {
-                            throw AccountError.conflict(.primaryContact)
-                        }
-                        throw AccountError.conflict(.contactTaken)
-                    }
-                }
+                try await Self.insertAccount(account, passwordHash: passwordHash, contacts: contacts, on: connection)
                 try await Self.insertAudit(audit, on: connection)
+            }
+        }
+    }
+
+    /// Inserts an account and its contacts inside the caller's transaction; a taken username or contact
+    /// is `AccountError.Code.conflict`.
+    static func insertAccount(
+        _ account: AccountRecord,
+        passwordHash: String,
+        contacts: [ContactRecord],
+        on connection: PostgresConnection
+    ) async throws {
+        do {
+            try await connection.query(
+                """
+                INSERT INTO accounts (account_id, username, email, email_verified, password_hash, deactivated, permissions, created_at, updated_at)
+                VALUES (\(account.accountID), \(account.username), \(account.email), \(account.emailVerified), \(passwordHash),
+                        \(account.deactivated), \(account.permissions), \(PostgresTime.millis(account.createdAt)), \(PostgresTime.millis(account.updatedAt)))
+                """,
+                logger: queryLogger
+            )
+        } catch let error where PostgresFailure.isUniqueViolation(error) {
+            if PostgresFailure.isUniqueViolation(error, constraint: "accounts_pkey") {
+                throw AccountError.conflict(.idTaken)
+            }
+            throw AccountError.conflict(.usernameTaken)
+        }
+        // One statement per contact, so that a clash says which kind of contact is taken.
+        for contact in contacts {
+            do {
+                try await connection.query(
+                    """
+                    INSERT INTO contacts (account_id, kind, value, verified, is_primary, created_at)
+                    VALUES (\(account.accountID), \(contact.kind.rawValue), \(contact.value), \(contact.verified),
+                            \(contact.isPrimary), \(PostgresTime.millis(contact.createdAt)))
+                    """,
+                    logger: queryLogger
+                )
+            } catch let error where PostgresFailure.isUniqueViolation(error) {
+                if PostgresFailure.isUniqueViolation(error, constraint: "contacts_primary_idx") {
+                    throw AccountError.conflict(.primaryContact)
+                }
+                throw AccountError.conflict(.contactTaken)
             }
         }
     }
@@ -92,11 +103,13 @@ extension PostgresStore {
     }
 
     /// The stored password hash; kept out of `AccountRecord` so that loading an account never carries it.
+    /// `nil` when there is no such account, or when it has none (an account created with an identity
+    /// keeps an empty hash).
     public func passwordHash(accountID: String) async throws -> String? {
         try await withConnection("password_hash") { connection in
-            try await Self.records("SELECT password_hash FROM accounts WHERE account_id = \(accountID)", on: connection) { cursor in
-                try cursor.next(String.self)
-            }.first
+            try await Self.records("SELECT NULLIF(password_hash, '') FROM accounts WHERE account_id = \(accountID)", on: connection) { cursor in
+                try cursor.next(String?.self)
+            }.first ?? nil
         }
     }
 
@@ -221,7 +234,7 @@ extension PostgresStore {
         }
     }
 
-    /// Deletes the account in one transaction: its contacts, sessions and single-use tokens go with it
+    /// Deletes the account in one transaction: its contacts, identities, sessions and single-use tokens go with it
     /// (the foreign keys cascade), its password hash with its row, and its messages not yet sent are
     /// deleted here; its sent messages, which no longer carry a payload, stay until they are swept.
     /// Returns whether the account existed.

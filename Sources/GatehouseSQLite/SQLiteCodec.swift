@@ -126,6 +126,27 @@ enum SQLiteCodec {
         )
     }
 
+    // MARK: Identities
+
+    static let identityColumns = "id, account_id, provider, issuer, subject, email, created_at"
+
+    static func identity(_ row: Row, at start: Int = 0) throws -> IdentityRecord {
+        IdentityRecord(
+            id: try row.decode(String.self, atIndex: start),
+            accountID: try row.decode(String.self, atIndex: start + 1),
+            provider: try row.decode(String.self, atIndex: start + 2),
+            issuer: try row.decode(String.self, atIndex: start + 3),
+            subject: try row.decode(String.self, atIndex: start + 4),
+            email: try row.decode(String?.self, atIndex: start + 5),
+            createdAt: date(try row.decode(Int64.self, atIndex: start + 6))
+        )
+    }
+
+    /// The values of ``identityColumns``, in order, for an `INSERT` of `identity` linked to `accountID`.
+    static func identityArguments(_ identity: IdentityRecord, accountID: String) -> StatementArguments {
+        [identity.id, accountID, identity.provider, identity.issuer, identity.subject, identity.email, millis(identity.createdAt)]
+    }
+
     // MARK: Sessions
 
     static let sessionColumns = """

@@ -21,6 +21,8 @@ enum SQLiteFailure {
         ("signing_keys.is_signing", .concurrentKeyChange),
         ("outbox.id", .idTaken),
         ("audit_events.id", .idTaken),
+        ("identities.issuer", .identityTaken),
+        ("identities.id", .idTaken),
     ]
 
     static func translate(_ error: any Error, operation: StaticString, logger: Logger) -> any Error {

@@ -12,6 +12,7 @@ enum SQLiteSchema {
         migrator.registerMigration("v2", migrate: addSessionEpochAndThrottles)
         migrator.registerMigration("v3", migrate: addOutbox)
         migrator.registerMigration("v4", migrate: addAuditEvents)
+        migrator.registerMigration("v5", migrate: addIdentities)
         return migrator
     }
 
@@ -178,6 +179,28 @@ enum SQLiteSchema {
                 CREATE INDEX audit_events_account ON audit_events(account_id, id) WHERE account_id IS NOT NULL;
                 -- The retention sweep.
                 CREATE INDEX audit_events_time ON audit_events(occurred_at);
+                """
+        )
+    }
+
+    /// The identities at OpenID Connect providers linked to accounts: (issuer, subject) belongs to one
+    /// account at most, and goes with it. An account that has only identities keeps `''` as its
+    /// `password_hash`, which the store reads as no password.
+    private static func addIdentities(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE identities (
+                    id TEXT NOT NULL PRIMARY KEY,
+                    account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                    provider TEXT NOT NULL,
+                    issuer TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    email TEXT,
+                    created_at INTEGER NOT NULL,
+                    UNIQUE (issuer, subject)
+                );
+                -- An account's identities, and the ones its deletion cascades to.
+                CREATE INDEX identities_account ON identities(account_id);
                 """
         )
     }

@@ -11,37 +11,49 @@ extension SQLiteStore {
     public func createAccount(_ account: AccountRecord, passwordHash: String, contacts: [ContactRecord], audit: AuditTrail) async throws {
         let permissions = try SQLiteCodec.encodePermissions(account.permissions)
         try await write("create_account") { db in
-            do {
-                try db.execute(
-                    sql: """
-                        INSERT INTO accounts (id, username, email, email_verified, deactivated, permissions, password_hash, created_at, updated_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        account.accountID, account.username, account.email, account.emailVerified, account.deactivated,
-                        permissions, passwordHash, SQLiteCodec.millis(account.createdAt), SQLiteCodec.millis(account.updatedAt),
-                    ]
-                )
-            } catch  where SQLiteFailure.isUniqueViolation(error, naming: "accounts.") {
-                // The account id too: a caller only ever sees that its username cannot be used.
-                throw AccountError.conflict(.usernameTaken)
-            }
-            let insertContact = try db.cachedStatement(
-                sql: """
-                    INSERT INTO contacts (account_id, kind, value, verified, is_primary, created_at) VALUES (?, ?, ?, ?, ?, ?)
-                    """
-            )
-            for contact in contacts {
-                do {
-                    try insertContact.execute(arguments: [
-                        contact.accountID, contact.kind.rawValue, contact.value, contact.verified, contact.isPrimary,
-                        SQLiteCodec.millis(contact.createdAt),
-                    ])
-                } catch  where SQLiteFailure.isUniqueViolation(error, naming: "contacts.kind") {
-                    throw AccountError.conflict(.contactTaken)
-                }
-            }
+            try Self.insertAccount(account, permissions: permissions, passwordHash: passwordHash, contacts: contacts, in: db)
             try Self.insertAudit(audit, in: db)
+        }
+    }
+
+    /// Inserts an account and its contacts inside the caller's transaction; a taken username or contact
+    /// is `AccountError.Code.conflict`.
+    static func insertAccount(
+        _ account: AccountRecord,
+        permissions: String,
+        passwordHash: String,
+        contacts: [ContactRecord],
+        in db: Database
+    ) throws {
+        do {
+            try db.execute(
+                sql: """
+                    INSERT INTO accounts (id, username, email, email_verified, deactivated, permissions, password_hash, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    account.accountID, account.username, account.email, account.emailVerified, account.deactivated,
+                    permissions, passwordHash, SQLiteCodec.millis(account.createdAt), SQLiteCodec.millis(account.updatedAt),
+                ]
+            )
+        } catch  where SQLiteFailure.isUniqueViolation(error, naming: "accounts.") {
+            // The account id too: a caller only ever sees that its username cannot be used.
+            throw AccountError.conflict(.usernameTaken)
+        }
+        let insertContact = try db.cachedStatement(
+            sql: """
+                INSERT INTO contacts (account_id, kind, value, verified, is_primary, created_at) VALUES (?, ?, ?, ?, ?, ?)
+                """
+        )
+        for contact in contacts {
+            do {
+                try insertContact.execute(arguments: [
+                    contact.accountID, contact.kind.rawValue, contact.value, contact.verified, contact.isPrimary,
+                    SQLiteCodec.millis(contact.createdAt),
+                ])
+            } catch  where SQLiteFailure.isUniqueViolation(error, naming: "contacts.kind") {
+                throw AccountError.conflict(.contactTaken)
+            }
         }
     }
 
@@ -75,10 +87,11 @@ extension SQLiteStore {
         }
     }
 
-    /// The stored password hash of an account; `nil` when there is no such account.
+    /// The stored password hash of an account; `nil` when there is no such account, or when it has none
+    /// (an account created with an identity keeps an empty hash).
     public func passwordHash(accountID: String) async throws -> String? {
         try await read("password_hash") { db in
-            try String.fetchOne(db, sql: "SELECT password_hash FROM accounts WHERE id = ?", arguments: [accountID])
+            try String.fetchOne(db, sql: "SELECT NULLIF(password_hash, '') FROM accounts WHERE id = ?", arguments: [accountID])
         }
     }
 
@@ -173,7 +186,7 @@ extension SQLiteStore {
         }
     }
 
-    /// Deletes the account in one transaction: its contacts, sessions and single-use tokens go with it
+    /// Deletes the account in one transaction: its contacts, identities, sessions and single-use tokens go with it
     /// (the foreign keys cascade), its password hash with its row, and its messages not yet sent are
     /// deleted here; its sent messages, which no longer carry a payload, stay until they are swept.
     /// Returns whether the account existed.

@@ -91,6 +91,12 @@ public struct InstrumentedStore: GatehouseStore {
         case recordAudit = "record_audit"
         case auditEvents = "audit_events"
         case deleteAuditEvents = "delete_audit_events"
+        // IdentityStore
+        case identity = "identity"
+        case identities = "identities"
+        case createAccountWithIdentity = "create_account_with_identity"
+        case linkIdentity = "link_identity"
+        case unlinkIdentity = "unlink_identity"
     }
 
     /// The store every call goes to.
@@ -329,5 +335,27 @@ extension InstrumentedStore {
 
     public func deleteAuditEvents(before date: Date) async throws -> Int {
         try await timed(.deleteAuditEvents) { try await inner.deleteAuditEvents(before: date) }
+    }
+}
+
+extension InstrumentedStore {
+    public func identity(issuer: String, subject: String) async throws -> IdentityRecord? {
+        try await timed(.identity) { try await inner.identity(issuer: issuer, subject: subject) }
+    }
+
+    public func identities(accountID: String) async throws -> [IdentityRecord] {
+        try await timed(.identities) { try await inner.identities(accountID: accountID) }
+    }
+
+    public func createAccount(_ account: AccountRecord, identity: IdentityRecord, contacts: [ContactRecord], audit: AuditTrail) async throws {
+        try await timed(.createAccountWithIdentity) { try await inner.createAccount(account, identity: identity, contacts: contacts, audit: audit) }
+    }
+
+    public func linkIdentity(_ identity: IdentityRecord, audit: AuditTrail) async throws -> Bool {
+        try await timed(.linkIdentity) { try await inner.linkIdentity(identity, audit: audit) }
+    }
+
+    public func unlinkIdentity(id: String, accountID: String, audit: AuditTrail) async throws -> IdentityUnlinking {
+        try await timed(.unlinkIdentity) { try await inner.unlinkIdentity(id: id, accountID: accountID, audit: audit) }
     }
 }

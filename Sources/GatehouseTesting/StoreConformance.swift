@@ -8,7 +8,8 @@ import Gatehouse
 /// way for a dictionary in memory and for a database behind a connection pool.
 ///
 /// The checks come grouped by ``Concern``: the basics, accounts, sessions, session epochs, session
-/// updates, one-time tokens, signing keys, throttles and the outbox; ``checks(_:)`` selects one concern. They pass
+/// updates, one-time tokens, signing keys, throttles, the outbox, the audit log and linked identities;
+/// ``checks(_:)`` selects one concern. They pass
 /// their own dates to the store (whole seconds after ``StoreFixture/epoch``), except where the rule is
 /// that the store reads its own clock: a rotation that takes the commit time must come back stamped
 /// later than a decision time far in the past, which the system clock, or a manual one set anywhere
@@ -77,6 +78,10 @@ public enum StoreConformance {
         /// `AuditStore`: audit events and their webhook calls, written with the change they record — and
         /// only when it takes effect —, listed by account, time and page, and swept.
         case audit
+        /// `IdentityStore`: identities at OpenID Connect providers, unique by (issuer, subject) across
+        /// accounts, linked with a new account or an existing one, listed, unlinked — never the account's
+        /// last way to log in, also concurrently — and deleted with their account.
+        case identities
 
         /// The concern as a title: "Session updates".
         public var title: String {
@@ -91,6 +96,7 @@ public enum StoreConformance {
             case .throttles: "Throttles"
             case .outbox: "Outbox"
             case .audit: "Audit log"
+            case .identities: "Linked identities"
             }
         }
 
@@ -101,7 +107,7 @@ public enum StoreConformance {
     /// Every check, grouped by concern in the order of `Concern.allCases`.
     public static let checks: [StoreConformanceCheck] =
         basicChecks + accountChecks + sessionChecks + sessionEpochChecks + sessionUpdateChecks + sessionUpdateConditionChecks
-        + tokenChecks + signingKeyChecks + throttleChecks + outboxChecks + auditChecks
+        + tokenChecks + signingKeyChecks + throttleChecks + outboxChecks + auditChecks + identityChecks
 
     /// The checks about one concern, for a store that implements only some of the store protocols
     /// and tests them through a `GatehouseStore` that forwards the rest.

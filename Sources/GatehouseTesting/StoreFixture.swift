@@ -50,6 +50,37 @@ public enum StoreFixture {
         return account
     }
 
+    /// The issuer of the fixture identities, unless one is given.
+    public static let issuer = "https://accounts.example.com"
+
+    /// An identity `id` of `account` at `issuer` (``issuer`` unless given) with `subject`, linked through
+    /// the provider `example` at `date(seconds)`, vouching for `<subject>@example.net`.
+    public static func identity(
+        _ id: String,
+        of account: AccountRecord,
+        subject: String,
+        issuer: String = StoreFixture.issuer,
+        at seconds: Int = 0
+    ) -> IdentityRecord {
+        IdentityRecord(
+            id: id,
+            accountID: account.accountID,
+            provider: "example",
+            issuer: issuer,
+            subject: subject,
+            email: "\(subject)@example.net",
+            createdAt: date(seconds)
+        )
+    }
+
+    /// Creates `account` in `store` with no password, only `identity`, and its primary e-mail contact,
+    /// and returns it.
+    @discardableResult
+    public static func create(_ account: AccountRecord, in store: any IdentityStore, identity: IdentityRecord) async throws -> AccountRecord {
+        try await store.createAccount(account, identity: identity, contacts: [primaryEmail(of: account)], audit: .none)
+        return account
+    }
+
     /// A valid, never rotated session of `account` whose current secret is `digest(hash)`, created at
     /// `date(seconds)` and expiring `lifetime` seconds later.
     public static func session(

@@ -56,6 +56,7 @@ struct InstrumentedStoreTests {
         let store = InstrumentedStore(inner, metricsFactory: metrics)
         let alice = try await StoreFixture.create(StoreFixture.account("alice"), in: inner)
         let bob = StoreFixture.account("bob")
+        let carol = StoreFixture.account("carol")
         let date = StoreFixture.date(60)
         let calls: [(InstrumentedStore.Operation, (InstrumentedStore) async throws -> Void)] = [
             (.createAccount, { try await StoreFixture.create(bob, in: $0) }),
@@ -103,6 +104,14 @@ struct InstrumentedStoreTests {
             (.recordAudit, { try await $0.recordAudit(StoreFixture.trail("e1", of: alice)) }),
             (.auditEvents, { _ = try await $0.auditEvents(accountID: alice.accountID, since: nil, before: nil, limit: 10) }),
             (.deleteAuditEvents, { _ = try await $0.deleteAuditEvents(before: date) }),
+            (.identity, { _ = try await $0.identity(issuer: StoreFixture.issuer, subject: "sub-1") }),
+            (.identities, { _ = try await $0.identities(accountID: alice.accountID) }),
+            (
+                .createAccountWithIdentity,
+                { try await StoreFixture.create(carol, in: $0, identity: StoreFixture.identity("i1", of: carol, subject: "sub-1")) }
+            ),
+            (.linkIdentity, { _ = try await $0.linkIdentity(StoreFixture.identity("i2", of: alice, subject: "sub-2"), audit: .none) }),
+            (.unlinkIdentity, { _ = try await $0.unlinkIdentity(id: "i2", accountID: alice.accountID, audit: .none) }),
         ]
         #expect(calls.map(\.0.rawValue) == InstrumentedStore.Operation.allCases.map(\.rawValue), "every operation is called, once")
 

@@ -192,7 +192,11 @@ struct PostgresStoreTests {
     func migrationsIdempotent() async throws {
         try await PostgresTestSupport.withStore { store in
             let applied = try await store.appliedMigrations()
-            #expect(applied == ["0001_accounts_sessions_tokens_keys", "0002_session_epoch_and_throttles", "0003_outbox", "0004_audit_events"])
+            #expect(
+                applied == [
+                    "0001_accounts_sessions_tokens_keys", "0002_session_epoch_and_throttles", "0003_outbox", "0004_audit_events", "0005_identities",
+                ]
+            )
             try await Fixture.create(Fixture.account("alice"), in: store)
             try await store.migrate()
             try await store.migrate()

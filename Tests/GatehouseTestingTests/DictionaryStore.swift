@@ -36,6 +36,16 @@ actor DictionaryStore: GatehouseStore {
     // Audit events by id; listings sort them.
     private var auditEvents: [String: AuditEvent] = [:]
 
+    // Identities by id, with an index of their (issuer, subject) and the order they were linked in.
+    private struct IdentityKey: Hashable {
+        var issuer: String
+        var subject: String
+    }
+    private var identitiesByID: [String: IdentityRecord] = [:]
+    private var identityOwners: [IdentityKey: String] = [:]
+    private var identityLinkNumbers: [String: Int] = [:]
+    private var linkedIdentities = 0
+
     // Throttles, keyed by the bytes of their keys: two keys are the same only when their bytes are.
     private struct Counter {
         var count: Int
@@ -58,6 +68,18 @@ actor DictionaryStore: GatehouseStore {
     // MARK: AccountStore
 
     func createAccount(_ account: AccountRecord, passwordHash: String, contacts: [ContactRecord], audit: AuditTrail) async throws {
+        try insertAccount(account, passwordHash: passwordHash, contacts: contacts, identity: nil, audit: audit)
+    }
+
+    /// Checks every rule, then writes the account, its password hash (none when empty), its contacts
+    /// and its identity, if any.
+    private func insertAccount(
+        _ account: AccountRecord,
+        passwordHash: String,
+        contacts: [ContactRecord],
+        identity: IdentityRecord?,
+        audit: AuditTrail
+    ) throws {
         if accountIDsByUsername[account.username] != nil { throw AccountError.conflict(.usernameTaken) }
         if accountsByID[account.accountID] != nil { throw AccountError.conflict(.idTaken) }
         try checkNewIDs(audit)
@@ -66,13 +88,18 @@ actor DictionaryStore: GatehouseStore {
             let key = ContactKey(kind: contact.kind, value: contact.value)
             guard contactOwners[key] == nil, newKeys.insert(key).inserted else { throw AccountError.conflict(.contactTaken) }
         }
+        if let identity { try checkNewIdentity(identity) }
         // Every rule holds: write it all.
         accountsByID[account.accountID] = account
         accountIDsInCreationOrder.append(account.accountID)
         accountIDsByUsername[account.username] = account.accountID
-        passwordHashesByAccount[account.accountID] = passwordHash
+        if !passwordHash.isEmpty { passwordHashesByAccount[account.accountID] = passwordHash }
         contactsByAccount[account.accountID] = contacts
         for key in newKeys { contactOwners[key] = account.accountID }
+        if var identity {
+            identity.accountID = account.accountID
+            link(identity)
+        }
         write(audit)
     }
 
@@ -89,7 +116,7 @@ actor DictionaryStore: GatehouseStore {
     }
 
     func passwordHash(accountID: String) async throws -> String? {
-        passwordHashesByAccount[accountID]
+        passwordHashesByAccount[accountID].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     func setPasswordHash(accountID: String, hash: String, at date: Date, audit: AuditTrail) async throws -> Bool {
@@ -166,6 +193,7 @@ actor DictionaryStore: GatehouseStore {
             sessionsByID[session.id] = nil
             sessionInsertionNumbers[session.id] = nil
         }
+        for identity in identitiesByID.values where identity.accountID == accountID { unlink(identity) }
         for token in tokens where token.accountID == accountID { tokenHashes.remove(token.hash) }
         tokens.removeAll { $0.accountID == accountID }
         // A sent message carries no payload any more: it stays until it is swept.
@@ -183,6 +211,63 @@ actor DictionaryStore: GatehouseStore {
         account.email = primary.value
         account.emailVerified = primary.verified
         return account
+    }
+
+    // MARK: IdentityStore
+
+    func identity(issuer: String, subject: String) async throws -> IdentityRecord? {
+        identityOwners[IdentityKey(issuer: issuer, subject: subject)].flatMap { identitiesByID[$0] }
+    }
+
+    func identities(accountID: String) async throws -> [IdentityRecord] {
+        identitiesByID.values
+            .filter { $0.accountID == accountID }
+            .sorted { ($0.createdAt, identityLinkNumbers[$0.id] ?? 0) < ($1.createdAt, identityLinkNumbers[$1.id] ?? 0) }
+    }
+
+    func createAccount(_ account: AccountRecord, identity: IdentityRecord, contacts: [ContactRecord], audit: AuditTrail) async throws {
+        try insertAccount(account, passwordHash: "", contacts: contacts, identity: identity, audit: audit)
+    }
+
+    func linkIdentity(_ identity: IdentityRecord, audit: AuditTrail) async throws -> Bool {
+        guard accountsByID[identity.accountID] != nil else { return false }
+        try checkNewIdentity(identity)
+        try checkNewIDs(audit)
+        link(identity)
+        write(audit)
+        return true
+    }
+
+    func unlinkIdentity(id: String, accountID: String, audit: AuditTrail) async throws -> IdentityUnlinking {
+        guard let identity = identitiesByID[id], identity.accountID == accountID else { return .notFound }
+        let hasPassword = passwordHashesByAccount[accountID].map { !$0.isEmpty } ?? false
+        let hasOtherIdentity = identitiesByID.values.contains { $0.accountID == accountID && $0.id != id }
+        guard hasPassword || hasOtherIdentity else { return .lastWayToLogIn }
+        try checkNewIDs(audit)
+        unlink(identity)
+        write(audit)
+        return .unlinked
+    }
+
+    /// Throws a conflict when the identity is linked already, or its id is taken.
+    private func checkNewIdentity(_ identity: IdentityRecord) throws {
+        if identityOwners[IdentityKey(issuer: identity.issuer, subject: identity.subject)] != nil {
+            throw AccountError.conflict(.identityTaken)
+        }
+        if identitiesByID[identity.id] != nil { throw AccountError.conflict(.idTaken) }
+    }
+
+    private func link(_ identity: IdentityRecord) {
+        identitiesByID[identity.id] = identity
+        identityOwners[IdentityKey(issuer: identity.issuer, subject: identity.subject)] = identity.id
+        linkedIdentities += 1
+        identityLinkNumbers[identity.id] = linkedIdentities
+    }
+
+    private func unlink(_ identity: IdentityRecord) {
+        identitiesByID[identity.id] = nil
+        identityOwners[IdentityKey(issuer: identity.issuer, subject: identity.subject)] = nil
+        identityLinkNumbers[identity.id] = nil
     }
 
     // MARK: SessionStore

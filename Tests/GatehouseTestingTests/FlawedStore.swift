@@ -216,4 +216,22 @@ actor FlawedStore: GatehouseStore {
     func deleteMessages(endedBefore date: Date) async throws -> Int {
         try await pass { try await inner.deleteMessages(endedBefore: date) }
     }
+
+    func identity(issuer: String, subject: String) async throws -> IdentityRecord? {
+        try await pass { try await inner.identity(issuer: issuer, subject: subject) }
+    }
+
+    func identities(accountID: String) async throws -> [IdentityRecord] { try await pass { try await inner.identities(accountID: accountID) } }
+
+    func createAccount(_ account: AccountRecord, identity: IdentityRecord, contacts: [ContactRecord], audit: AuditTrail) async throws {
+        try await pass { try await inner.createAccount(account, identity: identity, contacts: contacts, audit: audit) }
+    }
+
+    func linkIdentity(_ identity: IdentityRecord, audit: AuditTrail) async throws -> Bool {
+        try await pass { try await inner.linkIdentity(identity, audit: audit) }
+    }
+
+    func unlinkIdentity(id: String, accountID: String, audit: AuditTrail) async throws -> IdentityUnlinking {
+        try await pass { try await inner.unlinkIdentity(id: id, accountID: accountID, audit: audit) }
+    }
 }

@@ -30,12 +30,14 @@ struct StoreConformanceCatalogueTests {
         #expect(
             StoreConformance.Concern.allCases.map(\.rawValue) == [
                 "basics", "accounts", "sessions", "session-epochs", "session-updates", "tokens", "signing-keys", "throttles", "outbox", "audit",
+                "identities",
             ]
         )
         #expect(StoreConformance.Concern.sessionEpochs.title == "Session epochs")
         #expect(StoreConformance.Concern.throttles.description == "Throttles")
         #expect(StoreConformance.Concern.outbox.title == "Outbox")
         #expect(StoreConformance.Concern.audit.title == "Audit log")
+        #expect(StoreConformance.Concern.identities.title == "Linked identities")
     }
 
     @Test("A check describes itself by concern and rule")

@@ -49,6 +49,13 @@ extension AccountError {
         public static let unknownKey = Detail("unknown_key", "The token was signed with an unknown key.")
         public static let tokenIssuer = Detail("token_issuer", "The token was issued by another issuer.")
         public static let tokenAudience = Detail("token_audience", "The token is meant for another audience.")
+        public static let loginState = Detail("state", "The sign-in state is missing, expired or does not match; start again.")
+        public static let nonce = Detail("nonce", "The ID token's nonce does not match.")
+        public static let authorizationCode = Detail("code", "The identity provider did not accept the authorization code.")
+        public static let providerError = Detail("provider_error", "The identity provider reported an error.")
+        public static let authorizedParty = Detail("authorized_party", "The ID token was issued to another client.")
+        public static let providerEmail = Detail("provider_email", "The identity provider did not vouch for an e-mail address.")
+        public static let returnTo = Detail("return_to", "The return address is not allowed.")
         public static let otherAccount = Detail("other_account", "The session belongs to another account.")
 
         // Session checks.
@@ -61,6 +68,8 @@ extension AccountError {
         // Uniqueness.
         public static let usernameTaken = Detail("username_taken", "The username is already taken.")
         public static let contactTaken = Detail("contact_taken", "The e-mail address or contact is already taken.")
+        public static let identityTaken = Detail("identity_taken", "This identity is already linked to an account.")
+        public static let lastWayToLogIn = Detail("last_way_to_log_in", "The account would have no way left to log in.")
         public static let primaryContact = Detail("primary_contact", "An account has one primary contact.")
         public static let idTaken = Detail("id_taken", "A record with this id already exists.")
         public static let keyIDTaken = Detail("key_id_taken", "The key id is already used.")

@@ -19,6 +19,8 @@ public final class MemoryStore: GatehouseStore {
         var trustedAddresses: [String: Date] = [:]
         var outbox: [OutboxMessage] = []
         var auditEvents: [AuditEvent] = []
+        /// In the order they were linked.
+        var identities: [IdentityRecord] = []
 
         mutating func nextEpoch(_ accountID: String) {
             accounts[accountID]?.sessionEpoch += 1
@@ -51,6 +53,45 @@ public final class MemoryStore: GatehouseStore {
             }
             return account
         }
+
+        /// Throws when the identity's id or its (issuer, subject) is taken.
+        func check(_ identity: IdentityRecord) throws(AccountError) {
+            if identities.contains(where: { $0.issuer == identity.issuer && $0.subject == identity.subject }) {
+                throw AccountError.conflict(.identityTaken)
+            }
+            if identities.contains(where: { $0.id == identity.id }) { throw AccountError.conflict(.idTaken) }
+        }
+
+        /// Creates an account, with its password hash (none for an empty one) and its identity, if any;
+        /// every rule is checked before anything is written.
+        mutating func insert(
+            _ account: AccountRecord,
+            passwordHash: String,
+            contacts: [ContactRecord],
+            identity: IdentityRecord?,
+            audit: AuditTrail
+        ) throws(AccountError) {
+            try check(audit)
+            guard accounts[account.accountID] == nil, usernames[account.username] == nil else {
+                throw AccountError.conflict(.usernameTaken)
+            }
+            for contact in contacts {
+                let clash = self.contacts.contains { $0.kind == contact.kind && $0.value == contact.value }
+                let duplicate = contacts.filter { $0.kind == contact.kind && $0.value == contact.value }.count > 1
+                if clash || duplicate { throw AccountError.conflict(.contactTaken) }
+            }
+            if let identity { try check(identity) }
+            accounts[account.accountID] = account
+            accountOrder.append(account.accountID)
+            usernames[account.username] = account.accountID
+            if !passwordHash.isEmpty { passwordHashes[account.accountID] = passwordHash }
+            self.contacts.append(contentsOf: contacts)
+            if var identity {
+                identity.accountID = account.accountID
+                identities.append(identity)
+            }
+            append(audit)
+        }
     }
 
     private let state = Mutex(State())
@@ -65,21 +106,7 @@ public final class MemoryStore: GatehouseStore {
 
     public func createAccount(_ account: AccountRecord, passwordHash: String, contacts: [ContactRecord], audit: AuditTrail) async throws {
         try state.withLock { state throws(AccountError) in
-            try state.check(audit)
-            guard state.accounts[account.accountID] == nil, state.usernames[account.username] == nil else {
-                throw AccountError.conflict(.usernameTaken)
-            }
-            for contact in contacts {
-                let clash = state.contacts.contains { $0.kind == contact.kind && $0.value == contact.value }
-                let duplicate = contacts.filter { $0.kind == contact.kind && $0.value == contact.value }.count > 1
-                if clash || duplicate { throw AccountError.conflict(.contactTaken) }
-            }
-            state.accounts[account.accountID] = account
-            state.accountOrder.append(account.accountID)
-            state.usernames[account.username] = account.accountID
-            state.passwordHashes[account.accountID] = passwordHash
-            state.contacts.append(contentsOf: contacts)
-            state.append(audit)
+            try state.insert(account, passwordHash: passwordHash, contacts: contacts, identity: nil, audit: audit)
         }
     }
 
@@ -126,6 +153,7 @@ public final class MemoryStore: GatehouseStore {
             state.usernames[account.username] = nil
             state.passwordHashes[accountID] = nil
             state.contacts.removeAll { $0.accountID == accountID }
+            state.identities.removeAll { $0.accountID == accountID }
             let sessions = state.sessions.values.filter { $0.accountID == accountID }.map(\.id)
             for id in sessions { state.sessions[id] = nil }
             state.sessionOrder.removeAll { state.sessions[$0] == nil }
@@ -137,7 +165,7 @@ public final class MemoryStore: GatehouseStore {
     }
 
     public func passwordHash(accountID: String) async throws -> String? {
-        state.withLock { $0.passwordHashes[accountID] }
+        state.withLock { $0.passwordHashes[accountID].flatMap { $0.isEmpty ? nil : $0 } }
     }
 
     public func setPasswordHash(accountID: String, hash: String, at date: Date, audit: AuditTrail) async throws -> Bool {
@@ -183,6 +211,52 @@ public final class MemoryStore: GatehouseStore {
     public func accounts(limit: Int, offset: Int) async throws -> [AccountRecord] {
         state.withLock { state in
             state.accountOrder.dropFirst(max(0, offset)).prefix(max(0, limit)).compactMap { state.accounts[$0].map(state.withContact) }
+        }
+    }
+
+    // MARK: IdentityStore
+
+    public func identity(issuer: String, subject: String) async throws -> IdentityRecord? {
+        state.withLock { state in state.identities.first { $0.issuer == issuer && $0.subject == subject } }
+    }
+
+    public func identities(accountID: String) async throws -> [IdentityRecord] {
+        state.withLock { state in
+            // Oldest first; among equal dates, in the order they were linked.
+            state.identities.enumerated()
+                .filter { $0.element.accountID == accountID }
+                .sorted { ($0.element.createdAt, $0.offset) < ($1.element.createdAt, $1.offset) }
+                .map(\.element)
+        }
+    }
+
+    public func createAccount(_ account: AccountRecord, identity: IdentityRecord, contacts: [ContactRecord], audit: AuditTrail) async throws {
+        try state.withLock { state throws(AccountError) in
+            try state.insert(account, passwordHash: "", contacts: contacts, identity: identity, audit: audit)
+        }
+    }
+
+    public func linkIdentity(_ identity: IdentityRecord, audit: AuditTrail) async throws -> Bool {
+        try state.withLock { state throws(AccountError) in
+            guard state.accounts[identity.accountID] != nil else { return false }
+            try state.check(identity)
+            try state.check(audit)
+            state.identities.append(identity)
+            state.append(audit)
+            return true
+        }
+    }
+
+    public func unlinkIdentity(id: String, accountID: String, audit: AuditTrail) async throws -> IdentityUnlinking {
+        try state.withLock { state throws(AccountError) in
+            guard let index = state.identities.firstIndex(where: { $0.id == id && $0.accountID == accountID }) else { return .notFound }
+            let hasPassword = !(state.passwordHashes[accountID] ?? "").isEmpty
+            let others = state.identities.contains { $0.accountID == accountID && $0.id != id }
+            guard hasPassword || others else { return .lastWayToLogIn }
+            try state.check(audit)
+            state.identities.remove(at: index)
+            state.append(audit)
+            return .unlinked
         }
     }
 

@@ -4,7 +4,7 @@ import Synchronization
 
 /// A store that forwards to a real one until told to fail: unreachable, crashing with an unexpected
 /// error, or losing accounts while their sessions remain.
-final class FaultyStore: AccountStore, SessionStore, TokenStore, ThrottleStore, AuditStore {
+final class FaultyStore: AccountStore, SessionStore, TokenStore, ThrottleStore, AuditStore, IdentityStore {
     enum Fault: Sendable {
         case none
         case unavailable
@@ -17,10 +17,10 @@ final class FaultyStore: AccountStore, SessionStore, TokenStore, ThrottleStore, 
         var description: String { "disk I/O error at /var/lib/secret-path (row alice@example.com)" }
     }
 
-    let inner: any AccountStore & SessionStore & TokenStore & ThrottleStore & AuditStore
+    let inner: any AccountStore & SessionStore & TokenStore & ThrottleStore & AuditStore & IdentityStore
     private let fault = Mutex(Fault.none)
 
-    init(_ inner: any AccountStore & SessionStore & TokenStore & ThrottleStore & AuditStore) {
+    init(_ inner: any AccountStore & SessionStore & TokenStore & ThrottleStore & AuditStore & IdentityStore) {
         self.inner = inner
     }
 
@@ -203,5 +203,30 @@ final class FaultyStore: AccountStore, SessionStore, TokenStore, ThrottleStore, 
     func deleteAuditEvents(before date: Date) async throws -> Int {
         try check()
         return try await inner.deleteAuditEvents(before: date)
+    }
+
+    func identity(issuer: String, subject: String) async throws -> IdentityRecord? {
+        try check()
+        return try await inner.identity(issuer: issuer, subject: subject)
+    }
+
+    func identities(accountID: String) async throws -> [IdentityRecord] {
+        try check()
+        return try await inner.identities(accountID: accountID)
+    }
+
+    func createAccount(_ account: AccountRecord, identity: IdentityRecord, contacts: [ContactRecord], audit: AuditTrail) async throws {
+        try check()
+        try await inner.createAccount(account, identity: identity, contacts: contacts, audit: audit)
+    }
+
+    func linkIdentity(_ identity: IdentityRecord, audit: AuditTrail) async throws -> Bool {
+        try check()
+        return try await inner.linkIdentity(identity, audit: audit)
+    }
+
+    func unlinkIdentity(id: String, accountID: String, audit: AuditTrail) async throws -> IdentityUnlinking {
+        try check()
+        return try await inner.unlinkIdentity(id: id, accountID: accountID, audit: audit)
     }
 }

@@ -1,0 +1,35 @@
+/// Where the identities linked to accounts live (see ``IdentityRecord``).
+///
+/// The pair (issuer, subject) is unique across the store, enforced atomically: a write that would link
+/// it a second time throws ``AccountError/Code/conflict`` with ``AccountError/Detail/identityTaken`` and
+/// leaves nothing behind. Deleting an account deletes its identities.
+public protocol IdentityStore: Sendable {
+    /// The identity linked as (`issuer`, `subject`), if any.
+    func identity(issuer: String, subject: String) async throws -> IdentityRecord?
+    /// The account's identities, oldest first.
+    func identities(accountID: String) async throws -> [IdentityRecord]
+    /// Creates an account that has no password — only this identity — with its contacts, in one
+    /// transaction. ``AccountStore/passwordHash(accountID:)`` answers `nil` for it until a password is set.
+    /// The identity is linked to `account`, whose id its ``IdentityRecord/accountID`` carries.
+    /// Throws ``AccountError/Code/conflict`` when the username, a contact or the identity is taken, and
+    /// then leaves nothing behind.
+    func createAccount(_ account: AccountRecord, identity: IdentityRecord, contacts: [ContactRecord], audit: AuditTrail) async throws
+    /// Links the identity to its (existing) account; returns whether the account exists. Throws
+    /// ``AccountError/Code/conflict`` (``AccountError/Detail/identityTaken``) when the identity is linked
+    /// already, to this account or another.
+    func linkIdentity(_ identity: IdentityRecord, audit: AuditTrail) async throws -> Bool
+    /// Unlinks the account's identity `id` — unless it is the account's last way to log in (no password
+    /// and no other identity), decided in the same transaction as the deletion, so that two unlinkings
+    /// at once cannot leave the account with none. The `audit` trail is written only when the identity
+    /// is unlinked.
+    func unlinkIdentity(id: String, accountID: String, audit: AuditTrail) async throws -> IdentityUnlinking
+}
+
+/// What ``IdentityStore/unlinkIdentity(id:accountID:audit:)`` did.
+public enum IdentityUnlinking: Sendable, Equatable {
+    case unlinked
+    /// The account has no identity with this id.
+    case notFound
+    /// Refused: the account would be left with no way to log in.
+    case lastWayToLogIn
+}

@@ -1,0 +1,88 @@
+import Foundation
+import GRDB
+import Gatehouse
+
+extension SQLiteStore {
+    /// The identity linked as (`issuer`, `subject`), if any.
+    public func identity(issuer: String, subject: String) async throws -> IdentityRecord? {
+        try await read("identity") { db in
+            let statement = try db.cachedStatement(sql: "SELECT \(SQLiteCodec.identityColumns) FROM identities WHERE issuer = ? AND subject = ?")
+            return try Row.fetchOne(statement, arguments: [issuer, subject]).map { try SQLiteCodec.identity($0) }
+        }
+    }
+
+    /// The account's identities, oldest first; among those linked at the same time, in the order they
+    /// were linked.
+    public func identities(accountID: String) async throws -> [IdentityRecord] {
+        try await read("identities") { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT \(SQLiteCodec.identityColumns) FROM identities WHERE account_id = ? ORDER BY created_at, rowid",
+                arguments: [accountID]
+            ).map { try SQLiteCodec.identity($0) }
+        }
+    }
+
+    /// Creates an account with no password (an empty `password_hash`, which ``passwordHash(accountID:)``
+    /// reads as none), its contacts and its identity in one transaction.
+    ///
+    /// The database's unique constraints decide: a taken username, contact or identity throws
+    /// `AccountError.Code.conflict` naming what is taken, and the transaction is rolled back, so nothing
+    /// of the account is left behind.
+    public func createAccount(_ account: AccountRecord, identity: IdentityRecord, contacts: [ContactRecord], audit: AuditTrail) async throws {
+        let permissions = try SQLiteCodec.encodePermissions(account.permissions)
+        try await write("create_account_with_identity") { db in
+            try Self.insertAccount(account, permissions: permissions, passwordHash: "", contacts: contacts, in: db)
+            try Self.insertIdentity(identity, accountID: account.accountID, in: db)
+            try Self.insertAudit(audit, in: db)
+        }
+    }
+
+    /// Links the identity to its account in one transaction with the audit trail; returns whether the
+    /// account exists. A linked (issuer, subject) is `AccountError.Code.conflict` (`identityTaken`).
+    public func linkIdentity(_ identity: IdentityRecord, audit: AuditTrail) async throws -> Bool {
+        try await write("link_identity") { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE id = ?", arguments: [identity.accountID]) ?? false else {
+                return false
+            }
+            try Self.insertIdentity(identity, accountID: identity.accountID, in: db)
+            try Self.insertAudit(audit, in: db)
+            return true
+        }
+    }
+
+    /// Unlinks the account's identity `id` unless the account would be left with no way to log in.
+    ///
+    /// The account's password hash and its other identities are read in the write transaction that
+    /// deletes the identity; SQLite runs one write transaction at a time, so no other change of the
+    /// account can slip in between the decision and the deletion.
+    public func unlinkIdentity(id: String, accountID: String, audit: AuditTrail) async throws -> IdentityUnlinking {
+        try await write("unlink_identity") { db in
+            let linked = try Bool.fetchOne(db, sql: "SELECT 1 FROM identities WHERE id = ? AND account_id = ?", arguments: [id, accountID]) ?? false
+            guard linked else { return .notFound }
+            let hasPassword =
+                try Bool.fetchOne(db, sql: "SELECT password_hash <> '' FROM accounts WHERE id = ?", arguments: [accountID]) ?? false
+            if !hasPassword {
+                let others =
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM identities WHERE account_id = ? AND id <> ?", arguments: [accountID, id]) ?? 0
+                guard others > 0 else { return .lastWayToLogIn }
+            }
+            try db.execute(sql: "DELETE FROM identities WHERE id = ? AND account_id = ?", arguments: [id, accountID])
+            try Self.insertAudit(audit, in: db)
+            return .unlinked
+        }
+    }
+
+    /// Inserts an identity linked to `accountID` inside the caller's transaction; a linked (issuer,
+    /// subject) is `AccountError.Code.conflict` (`identityTaken`), a taken id `idTaken`.
+    private static func insertIdentity(_ identity: IdentityRecord, accountID: String, in db: Database) throws {
+        let statement = try db.cachedStatement(sql: "INSERT INTO identities (\(SQLiteCodec.identityColumns)) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        do {
+            try statement.execute(arguments: SQLiteCodec.identityArguments(identity, accountID: accountID))
+        } catch  where SQLiteFailure.isUniqueViolation(error, naming: "identities.issuer") {
+            throw AccountError.conflict(.identityTaken)
+        } catch  where SQLiteFailure.isUniqueViolation(error, naming: "identities.id") {
+            throw AccountError.conflict(.idTaken)
+        }
+    }
+}
