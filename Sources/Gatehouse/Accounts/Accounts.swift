@@ -15,7 +15,7 @@ public final class Accounts: Sendable {
     /// The session layer, on the same store.
     public let sessions: Sessions
     public let options: AccountsOptions
-    public let store: any AccountStore & SessionStore & TokenStore & ThrottleStore & AuditStore
+    public let store: any AccountStore & SessionStore & TokenStore & ThrottleStore & AuditStore & IdentityStore
     /// The login limits, counted in the store; `nil` when ``AccountsOptions/loginThrottle`` is.
     public let loginThrottle: LoginThrottle?
     /// A hash of no one's password, verified against when the username is unknown, so that an unknown
@@ -24,7 +24,7 @@ public final class Accounts: Sendable {
     /// Makes a recovery request for an unknown address take as long as one for a known address.
     let recoveryPacer = ResponsePacer()
 
-    public init(store: any AccountStore & SessionStore & TokenStore & ThrottleStore & AuditStore, options: AccountsOptions) {
+    public init(store: any AccountStore & SessionStore & TokenStore & ThrottleStore & AuditStore & IdentityStore, options: AccountsOptions) {
         self.store = store
         self.options = options
         self.sessions = Sessions(options: options.sessions, store: store)

@@ -40,7 +40,8 @@ public struct LoginThrottle: Sendable {
 
     /// One reserved attempt: what to settle once the password was checked.
     public struct Attempt: Sendable {
-        let account: String
+        /// `nil` for an attempt counted against its address alone.
+        let account: String?
         let address: String
         let keys: Keys
     }
@@ -78,12 +79,30 @@ public struct LoginThrottle: Sendable {
         }
     }
 
+    /// Reserves an attempt from `ip` under the per-address limit alone, or throws
+    /// ``AccountError/Code/tooManyAttempts``: for a login that names no account until it is verified —
+    /// an identity provider's answer — so that forged answers are counted like wrong passwords.
+    public func reserve(ip: String) async throws -> Attempt {
+        let address = ThrottleKeys.address(ip)
+        let keys = Self.keys(account: "", address: address)
+        switch try await store.reserveAttempt(under: [limits.perAddress.limit(keys.address)], at: clock.now()) {
+        case .reserved:
+            return Attempt(account: nil, address: address, keys: keys)
+        case .refused(let retryAfter):
+            throw AccountError.tooManyAttempts(retryAfter: Int(retryAfter.seconds.rounded(.up)))
+        }
+    }
+
     /// Settles a successful login: the attempt was no failure.
     public func succeeded(_ attempt: Attempt) async throws {
         let now = clock.now()
+        guard let account = attempt.account else {
+            try await store.releaseAttempt(keys: [attempt.keys.address], at: now)
+            return
+        }
         try await store.clearAttempts(keys: [attempt.keys.pair], prefixes: [])
         try await store.releaseAttempt(keys: [attempt.keys.address, attempt.keys.account], at: now)
-        try await store.recordTrustedAddress(attempt.address, account: attempt.account, at: now)
+        try await store.recordTrustedAddress(attempt.address, account: account, at: now)
     }
 
     /// Forgets the failed attempts against `username` (after its password was reset).

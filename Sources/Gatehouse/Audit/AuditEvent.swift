@@ -87,6 +87,10 @@ extension AuditEvent {
         public static let accountReactivated = Kind(rawValue: "account.reactivated")
         /// The account was deleted.
         public static let accountDeleted = Kind(rawValue: "account.deleted")
+        /// An identity at a provider was linked to the account (`details.provider`).
+        public static let identityLinked = Kind(rawValue: "identity.linked")
+        /// An identity at a provider was unlinked from the account (`details.provider`).
+        public static let identityUnlinked = Kind(rawValue: "identity.unlinked")
         /// A new signing key was added (`details.kid`).
         public static let signingKeyRotated = Kind(rawValue: "signing_key.rotated")
         /// A signing key was retired (`details.kid`).

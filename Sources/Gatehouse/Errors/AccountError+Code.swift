@@ -57,6 +57,20 @@ extension AccountError {
         public static let storeUnavailable = Code("StoreUnavailable", "The store is unavailable; try again later.")
         /// A middleware was registered on a hook after its first dispatch.
         public static let hookFrozen = Code("HookFrozen", "Middlewares must be registered before the hook's first dispatch.")
+        /// The identity provider named in the request is not configured.
+        public static let providerNotFound = Code("ProviderNotFound", "No identity provider is configured under this name.")
+        /// The identity provider's answer — its state, code or ID token — could not be verified.
+        public static let identityVerificationFailed = Code("IdentityVerificationFailed", "The identity provider's answer could not be verified.")
+        /// A new identity's verified e-mail address belongs to an existing account, which must log in and
+        /// link it: identities are never linked without the account's consent.
+        public static let identityNotLinked = Code(
+            "IdentityNotLinked",
+            "An account with this e-mail address exists; log in to it and link this identity from there."
+        )
+        /// The account has no linked identity with this id.
+        public static let identityNotFound = Code("IdentityNotFound", "The identity does not exist.")
+        /// The identity provider could not be reached or gave an answer that is not OpenID Connect.
+        public static let providerUnavailable = Code("ProviderUnavailable", "The identity provider is unavailable; try again later.")
         /// The configuration cannot work (for example an unparseable duration or an empty secret).
         public static let invalidConfiguration = Code("InvalidConfiguration", "The configuration is not valid.")
     }

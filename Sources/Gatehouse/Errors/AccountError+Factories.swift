@@ -23,6 +23,12 @@ extension AccountError {
     public static var csrfRejected: AccountError { AccountError(.csrfRejected) }
     /// ``Code/emailNotVerified``.
     public static var emailNotVerified: AccountError { AccountError(.emailNotVerified) }
+    /// ``Code/identityNotLinked``.
+    public static var identityNotLinked: AccountError { AccountError(.identityNotLinked) }
+    /// ``Code/identityNotFound``.
+    public static var identityNotFound: AccountError { AccountError(.identityNotFound) }
+    /// ``Code/providerNotFound``.
+    public static var providerNotFound: AccountError { AccountError(.providerNotFound) }
     /// ``Code/unsupportedMediaType``.
     public static var unsupportedMediaType: AccountError { AccountError(.unsupportedMediaType) }
     /// ``Code/hookFrozen``.
@@ -30,6 +36,8 @@ extension AccountError {
 
     // Codes with an optional detail.
 
+    /// ``Code/providerUnavailable``, with what went wrong.
+    public static func providerUnavailable(_ detail: Detail? = nil) -> AccountError { AccountError(.providerUnavailable, detail) }
     /// ``Code/authenticationFailed``, with the reason.
     public static func authenticationFailed(_ detail: Detail? = nil) -> AccountError { AccountError(.authenticationFailed, detail) }
 

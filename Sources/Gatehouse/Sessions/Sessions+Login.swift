@@ -7,14 +7,32 @@ extension Sessions {
     /// its first token.
     ///
     /// The token is signed before the session is written, so a signing failure leaves no session behind.
-    /// Throws ``AccountError/Code/userDeactivated`` for a deactivated account.
-    public func startSession(for account: Account, client: ConnectionInfo, logger: Logger? = nil) async throws -> Authentication {
+    /// Throws ``AccountError/Code/userDeactivated`` for a deactivated account. `loginDetails` go to the
+    /// `login.succeeded` audit event (how the person logged in, say).
+    public func startSession(
+        for account: Account,
+        client: ConnectionInfo,
+        loginDetails: [String: String] = [:],
+        logger: Logger? = nil
+    ) async throws -> Authentication {
         try await unwrappingSupplierFailure {
-            try await startSession(for: account, client: client, keys: .client(client, token: nil), logger: logger ?? options.logger)
+            try await startSession(
+                for: account,
+                client: client,
+                keys: .client(client, token: nil),
+                loginDetails: loginDetails,
+                logger: logger ?? options.logger
+            )
         }
     }
 
-    func startSession(for account: Account, client: ConnectionInfo, keys: KeySource, logger: Logger) async throws -> Authentication {
+    func startSession(
+        for account: Account,
+        client: ConnectionInfo,
+        keys: KeySource,
+        loginDetails: [String: String] = [:],
+        logger: Logger
+    ) async throws -> Authentication {
         guard !account.deactivated else { throw AccountError.userDeactivated }
         let now = options.clock.now()
         let secret = options.random.bytes(AuthTokenClaims.secretByteCount)
@@ -37,6 +55,7 @@ extension Sessions {
                 accountID: account.accountID,
                 sessionID: record.id,
                 client: client,
+                details: loginDetails,
                 at: now,
                 random: options.random
             )
