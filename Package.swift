@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "GatehouseWebhooks", targets: ["GatehouseWebhooks"]),
         .library(name: "GatehouseUI", targets: ["GatehouseUI"]),
         .library(name: "GatehouseVerifier", targets: ["GatehouseVerifier"]),
+        .library(name: "GatehouseOIDC", targets: ["GatehouseOIDC"]),
         .library(name: "GatehouseTesting", targets: ["GatehouseTesting"]),
         .executable(name: "gatehouse", targets: ["GatehouseCommand"]),
     ],
@@ -104,6 +105,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "GatehouseOIDC",
+            dependencies: [
+                "Gatehouse",
+                "GatehouseHummingbird",
+                "GatehouseVerifier",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "GatehouseMail",
             dependencies: [
                 "Gatehouse",
@@ -163,6 +180,7 @@ let package = Package(
                 "GatehouseMail",
                 "GatehouseUI",
                 "GatehouseWebhooks",
+                "GatehouseOIDC",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -263,6 +281,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "GatehouseOIDCTests",
+            dependencies: [
+                "Gatehouse",
+                "GatehouseOIDC",
+                "GatehouseTesting",
+                "GatehouseVerifier",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "GatehouseVerifierTests",
             dependencies: [
                 "Gatehouse",
@@ -318,6 +348,9 @@ let package = Package(
                 "GatehouseServer",
                 "GatehouseTesting",
                 "GatehouseWebhooks",
+                "GatehouseOIDC",
+                "GatehouseUI",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
