@@ -233,5 +233,21 @@ enum PostgresSchema {
                 "CREATE INDEX IF NOT EXISTS identities_account_idx ON identities (account_id, seq)",
             ]
         ),
+        Migration(
+            name: "0006_identity_tokens",
+            statements: [
+                // The provider tokens of an identity, sealed by the caller: the store keeps opaque bytes, one
+                // row per identity at most, which goes with the identity — unlinked, or deleted with its account.
+                """
+                CREATE TABLE IF NOT EXISTS identity_tokens (
+                    identity_id TEXT NOT NULL,
+                    sealed BYTEA NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    CONSTRAINT identity_tokens_pkey PRIMARY KEY (identity_id),
+                    CONSTRAINT identity_tokens_identity_fkey FOREIGN KEY (identity_id) REFERENCES identities (id) ON DELETE CASCADE
+                )
+                """
+            ]
+        ),
     ]
 }

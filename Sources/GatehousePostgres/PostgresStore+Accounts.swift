@@ -234,10 +234,10 @@ extension PostgresStore {
         }
     }
 
-    /// Deletes the account in one transaction: its contacts, identities, sessions and single-use tokens go with it
-    /// (the foreign keys cascade), its password hash with its row, and its messages not yet sent are
-    /// deleted here; its sent messages, which no longer carry a payload, stay until they are swept.
-    /// Returns whether the account existed.
+    /// Deletes the account in one transaction: its contacts, identities (with their provider tokens),
+    /// sessions and single-use tokens go with it (the foreign keys cascade), its password hash with its
+    /// row, and its messages not yet sent are deleted here; its sent messages, which no longer carry a
+    /// payload, stay until they are swept. Returns whether the account existed.
     public func deleteAccount(accountID: String, audit: AuditTrail) async throws -> Bool {
         try await withConnection("delete_account") { connection in
             try await Self.transaction(on: connection) { connection in

@@ -1,5 +1,8 @@
 import Gatehouse
+import NIOCore
 import PostgresNIO
+
+import struct Foundation.Date
 
 extension PostgresStore {
     /// The identity linked as (`issuer`, `subject`), if any.
@@ -106,6 +109,45 @@ extension PostgresStore {
                 try await Self.insertAudit(audit, on: connection)
                 return .unlinked
             }
+        }
+    }
+
+    /// Replaces the identity's sealed provider tokens (`nil` deletes them); returns whether the identity
+    /// exists. The tokens go with the identity: the foreign key cascades when it is unlinked or its
+    /// account deleted.
+    ///
+    /// Each case is one statement. The upsert inserts only when the identity is there, holding its row
+    /// (`FOR KEY SHARE`) so that an unlinking waits for it, or it for the unlinking; the deletion reads
+    /// whether the identity exists in the same statement.
+    public func setProviderTokens(_ sealed: [UInt8]?, identityID: String, at date: Date) async throws -> Bool {
+        try await withConnection("set_provider_tokens") { connection in
+            guard let sealed else {
+                return try await Self.count(
+                    """
+                    WITH deleted AS (DELETE FROM identity_tokens WHERE identity_id = \(identityID))
+                    SELECT 1 FROM identities WHERE id = \(identityID)
+                    """,
+                    on: connection
+                ) > 0
+            }
+            return try await Self.count(
+                """
+                INSERT INTO identity_tokens (identity_id, sealed, updated_at)
+                SELECT id, \(ByteBuffer(bytes: sealed)), \(PostgresTime.millis(date)) FROM identities WHERE id = \(identityID) FOR KEY SHARE
+                ON CONFLICT (identity_id) DO UPDATE SET sealed = EXCLUDED.sealed, updated_at = EXCLUDED.updated_at
+                RETURNING 1
+                """,
+                on: connection
+            ) > 0
+        }
+    }
+
+    /// The identity's sealed provider tokens, if any.
+    public func providerTokens(identityID: String) async throws -> [UInt8]? {
+        try await withConnection("provider_tokens") { connection in
+            try await Self.records("SELECT sealed FROM identity_tokens WHERE identity_id = \(identityID)", on: connection) { cursor in
+                try cursor.nextBytes()
+            }.first
         }
     }
 

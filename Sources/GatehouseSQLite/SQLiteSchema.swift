@@ -13,6 +13,7 @@ enum SQLiteSchema {
         migrator.registerMigration("v3", migrate: addOutbox)
         migrator.registerMigration("v4", migrate: addAuditEvents)
         migrator.registerMigration("v5", migrate: addIdentities)
+        migrator.registerMigration("v6", migrate: addIdentityTokens)
         return migrator
     }
 
@@ -201,6 +202,20 @@ enum SQLiteSchema {
                 );
                 -- An account's identities, and the ones its deletion cascades to.
                 CREATE INDEX identities_account ON identities(account_id);
+                """
+        )
+    }
+
+    /// The provider tokens of an identity, sealed by the caller: the store keeps opaque bytes, one row
+    /// per identity at most, which goes with the identity — unlinked, or deleted with its account.
+    private static func addIdentityTokens(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE identity_tokens (
+                    identity_id TEXT NOT NULL PRIMARY KEY REFERENCES identities(id) ON DELETE CASCADE,
+                    sealed BLOB NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
                 """
         )
     }

@@ -73,6 +73,34 @@ extension SQLiteStore {
         }
     }
 
+    /// Replaces the identity's sealed provider tokens (`nil` deletes them) in one transaction with the
+    /// check that the identity exists; returns whether it does. The tokens go with the identity: the
+    /// foreign key cascades when it is unlinked or its account deleted.
+    public func setProviderTokens(_ sealed: [UInt8]?, identityID: String, at date: Date) async throws -> Bool {
+        try await write("set_provider_tokens") { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM identities WHERE id = ?", arguments: [identityID]) ?? false else { return false }
+            if let sealed {
+                try db.execute(
+                    sql: """
+                        INSERT INTO identity_tokens (identity_id, sealed, updated_at) VALUES (?, ?, ?)
+                        ON CONFLICT (identity_id) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at
+                        """,
+                    arguments: [identityID, SQLiteCodec.blob(sealed), SQLiteCodec.millis(date)]
+                )
+            } else {
+                try db.execute(sql: "DELETE FROM identity_tokens WHERE identity_id = ?", arguments: [identityID])
+            }
+            return true
+        }
+    }
+
+    /// The identity's sealed provider tokens, if any.
+    public func providerTokens(identityID: String) async throws -> [UInt8]? {
+        try await read("provider_tokens") { db in
+            try Data.fetchOne(db, sql: "SELECT sealed FROM identity_tokens WHERE identity_id = ?", arguments: [identityID]).map { Array($0) }
+        }
+    }
+
     /// Inserts an identity linked to `accountID` inside the caller's transaction; a linked (issuer,
     /// subject) is `AccountError.Code.conflict` (`identityTaken`), a taken id `idTaken`.
     private static func insertIdentity(_ identity: IdentityRecord, accountID: String, in db: Database) throws {

@@ -97,6 +97,8 @@ public struct InstrumentedStore: GatehouseStore {
         case createAccountWithIdentity = "create_account_with_identity"
         case linkIdentity = "link_identity"
         case unlinkIdentity = "unlink_identity"
+        case setProviderTokens = "set_provider_tokens"
+        case providerTokens = "provider_tokens"
     }
 
     /// The store every call goes to.
@@ -357,5 +359,13 @@ extension InstrumentedStore {
 
     public func unlinkIdentity(id: String, accountID: String, audit: AuditTrail) async throws -> IdentityUnlinking {
         try await timed(.unlinkIdentity) { try await inner.unlinkIdentity(id: id, accountID: accountID, audit: audit) }
+    }
+
+    public func setProviderTokens(_ sealed: [UInt8]?, identityID: String, at date: Date) async throws -> Bool {
+        try await timed(.setProviderTokens) { try await inner.setProviderTokens(sealed, identityID: identityID, at: date) }
+    }
+
+    public func providerTokens(identityID: String) async throws -> [UInt8]? {
+        try await timed(.providerTokens) { try await inner.providerTokens(identityID: identityID) }
     }
 }

@@ -1,7 +1,7 @@
 import Gatehouse
 
 extension StoreConformance {
-    static let identityChecks: [StoreConformanceCheck] = creationIdentityChecks + linkingChecks + unlinkingChecks
+    static let identityChecks: [StoreConformanceCheck] = creationIdentityChecks + linkingChecks + unlinkingChecks + providerTokenChecks
 
     /// The ids of the audit events in `store`, oldest first: what the checks compare trails with.
     private static func eventIDs(_ store: any GatehouseStore) async throws -> [String] {
@@ -361,6 +361,122 @@ extension StoreConformance {
             }
             try await expectEqual(store.identities(accountID: alice.accountID), [identity], "identities(accountID:) after the refused unlinking")
             try await expectEqual(eventIDs(store), ["e-1"], "the events after the refused changes")
+        },
+    ]
+
+    /// Sealed provider tokens: every byte value, a zero among them, so that a store that keeps them as
+    /// text, or stops at a zero, gives back something else.
+    private static let sealedTokens: [UInt8] = Array(0...255)
+
+    private static let providerTokenChecks: [StoreConformanceCheck] = [
+        StoreConformanceCheck(.identities, "provider-tokens", "An identity's sealed provider tokens read back exactly, are replaced and deleted") {
+            store in
+            let alice = try await Fixture.create(Fixture.account("alice"), in: store)
+            let first = Fixture.identity("id-1", of: alice, subject: "1")
+            let second = Fixture.identity("id-2", of: alice, subject: "2")
+            for identity in [first, second] {
+                try await expect(store.linkIdentity(identity, audit: .none), "linkIdentity of \(identity.id)")
+            }
+            try await expectNil(store.providerTokens(identityID: first.id), "providerTokens(identityID:) of an identity with none")
+
+            try await expect(store.setProviderTokens(sealedTokens, identityID: first.id, at: Fixture.date(1)), "setProviderTokens")
+            try await expectEqual(store.providerTokens(identityID: first.id), sealedTokens, "providerTokens(identityID:) read back byte for byte")
+            try await expectNil(store.providerTokens(identityID: second.id), "providerTokens(identityID:) of the account's other identity")
+
+            let replacement: [UInt8] = [0, 42, 0]
+            try await expect(store.setProviderTokens(replacement, identityID: first.id, at: Fixture.date(2)), "setProviderTokens replacing them")
+            try await expectEqual(store.providerTokens(identityID: first.id), replacement, "providerTokens(identityID:) once replaced")
+            try await expect(store.setProviderTokens([], identityID: first.id, at: Fixture.date(3)), "setProviderTokens with no bytes")
+            try await expectEqual(store.providerTokens(identityID: first.id), [], "providerTokens(identityID:) of no bytes")
+            try await expect(store.setProviderTokens([7], identityID: second.id, at: Fixture.date(3)), "setProviderTokens of the other identity")
+
+            try await expect(store.setProviderTokens(nil, identityID: first.id, at: Fixture.date(4)), "setProviderTokens(nil)")
+            try await expectNil(store.providerTokens(identityID: first.id), "providerTokens(identityID:) once deleted")
+            try await expect(store.setProviderTokens(nil, identityID: first.id, at: Fixture.date(5)), "setProviderTokens(nil) with none kept")
+            try await expectEqual(store.providerTokens(identityID: second.id), [7], "providerTokens(identityID:) of the other identity")
+            try await expect(store.setProviderTokens(sealedTokens, identityID: first.id, at: Fixture.date(6)), "setProviderTokens once deleted")
+            try await expectEqual(store.providerTokens(identityID: first.id), sealedTokens, "providerTokens(identityID:) set again")
+        },
+
+        StoreConformanceCheck(.identities, "provider-tokens-unknown", "Provider tokens of an unknown identity are refused, and nothing is kept") {
+            store in
+            let alice = try await Fixture.create(Fixture.account("alice"), in: store)
+            try await expect(
+                !store.setProviderTokens(sealedTokens, identityID: "id-1", at: Fixture.date(1)),
+                "setProviderTokens of an unknown identity"
+            )
+            try await expect(
+                !store.setProviderTokens(nil, identityID: "id-1", at: Fixture.date(1)),
+                "setProviderTokens(nil) of an unknown identity"
+            )
+            try await expectNil(store.providerTokens(identityID: "id-1"), "providerTokens(identityID:) of an unknown identity")
+
+            // Linked afterwards under that id, the identity has none.
+            try await expect(store.linkIdentity(Fixture.identity("id-1", of: alice, subject: "1"), audit: .none), "linkIdentity")
+            try await expectNil(store.providerTokens(identityID: "id-1"), "providerTokens(identityID:) of the identity linked after the refusal")
+        },
+
+        StoreConformanceCheck(.identities, "provider-tokens-unlink", "Unlinking an identity deletes its provider tokens; linked again, it has none") {
+            store in
+            let alice = try await Fixture.create(Fixture.account("alice"), in: store)
+            let first = Fixture.identity("id-1", of: alice, subject: "1")
+            let second = Fixture.identity("id-2", of: alice, subject: "2")
+            for identity in [first, second] {
+                try await expect(store.linkIdentity(identity, audit: .none), "linkIdentity of \(identity.id)")
+                try await expect(
+                    store.setProviderTokens(sealedTokens, identityID: identity.id, at: Fixture.date(1)),
+                    "setProviderTokens of \(identity.id)"
+                )
+            }
+
+            try await expectEqual(store.unlinkIdentity(id: first.id, accountID: alice.accountID, audit: .none), .unlinked, "unlinkIdentity")
+            try await expectNil(store.providerTokens(identityID: first.id), "providerTokens(identityID:) of the unlinked identity")
+            try await expectEqual(
+                store.providerTokens(identityID: second.id),
+                sealedTokens,
+                "providerTokens(identityID:) of the identity still linked"
+            )
+            try await expect(
+                !store.setProviderTokens(sealedTokens, identityID: first.id, at: Fixture.date(2)),
+                "setProviderTokens of the unlinked identity"
+            )
+            try await expectNil(store.providerTokens(identityID: first.id), "providerTokens(identityID:) after the refused setProviderTokens")
+
+            let again = Fixture.identity("id-3", of: alice, subject: "1")
+            try await expect(store.linkIdentity(again, audit: .none), "linkIdentity of the unlinked identity under a new id")
+            try await expectNil(store.providerTokens(identityID: again.id), "providerTokens(identityID:) of the identity linked again")
+            try await expectNil(store.providerTokens(identityID: first.id), "providerTokens(identityID:) of its old id")
+        },
+
+        StoreConformanceCheck(.identities, "provider-tokens-delete-account", "Deleting an account deletes its identities' provider tokens") {
+            store in
+            let alice = Fixture.account("alice")
+            let first = Fixture.identity("id-1", of: alice, subject: "1")
+            let second = Fixture.identity("id-2", of: alice, subject: "2", at: 1)
+            try await Fixture.create(alice, in: store, identity: first)
+            try await expect(store.linkIdentity(second, audit: .none), "linkIdentity")
+            let bob = try await Fixture.create(Fixture.account("bob"), in: store)
+            let bobs = Fixture.identity("id-3", of: bob, subject: "3")
+            try await expect(store.linkIdentity(bobs, audit: .none), "linkIdentity to the other account")
+            for identity in [first, second, bobs] {
+                try await expect(
+                    store.setProviderTokens(sealedTokens, identityID: identity.id, at: Fixture.date(2)),
+                    "setProviderTokens of \(identity.id)"
+                )
+            }
+
+            try await expect(store.deleteAccount(accountID: alice.accountID), "deleteAccount")
+            try await expectNil(store.providerTokens(identityID: first.id), "providerTokens(identityID:) of the deleted account's identity")
+            try await expectNil(store.providerTokens(identityID: second.id), "providerTokens(identityID:) of its other identity")
+            try await expectEqual(
+                store.providerTokens(identityID: bobs.id),
+                sealedTokens,
+                "providerTokens(identityID:) of the other account's identity"
+            )
+
+            // Made anew, the account's identities have none.
+            try await Fixture.create(alice, in: store, identity: first)
+            try await expectNil(store.providerTokens(identityID: first.id), "providerTokens(identityID:) of the account made anew")
         },
     ]
 }

@@ -80,7 +80,8 @@ public enum StoreConformance {
         case audit
         /// `IdentityStore`: identities at OpenID Connect providers, unique by (issuer, subject) across
         /// accounts, linked with a new account or an existing one, listed, unlinked — never the account's
-        /// last way to log in, also concurrently — and deleted with their account.
+        /// last way to log in, also concurrently — and deleted with their account; their sealed provider
+        /// tokens, replaced, deleted, and gone with their identity.
         case identities
 
         /// The concern as a title: "Session updates".

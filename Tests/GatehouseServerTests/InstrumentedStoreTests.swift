@@ -112,6 +112,8 @@ struct InstrumentedStoreTests {
             ),
             (.linkIdentity, { _ = try await $0.linkIdentity(StoreFixture.identity("i2", of: alice, subject: "sub-2"), audit: .none) }),
             (.unlinkIdentity, { _ = try await $0.unlinkIdentity(id: "i2", accountID: alice.accountID, audit: .none) }),
+            (.setProviderTokens, { _ = try await $0.setProviderTokens([1, 2, 3], identityID: "i1", at: date) }),
+            (.providerTokens, { _ = try await $0.providerTokens(identityID: "i1") }),
         ]
         #expect(calls.map(\.0.rawValue) == InstrumentedStore.Operation.allCases.map(\.rawValue), "every operation is called, once")
 

@@ -195,6 +195,7 @@ struct PostgresStoreTests {
             #expect(
                 applied == [
                     "0001_accounts_sessions_tokens_keys", "0002_session_epoch_and_throttles", "0003_outbox", "0004_audit_events", "0005_identities",
+                    "0006_identity_tokens",
                 ]
             )
             try await Fixture.create(Fixture.account("alice"), in: store)

@@ -45,6 +45,8 @@ actor DictionaryStore: GatehouseStore {
     private var identityOwners: [IdentityKey: String] = [:]
     private var identityLinkNumbers: [String: Int] = [:]
     private var linkedIdentities = 0
+    // The sealed provider tokens, by identity id; they go with their identity.
+    private var providerTokensByIdentity: [String: [UInt8]] = [:]
 
     // Throttles, keyed by the bytes of their keys: two keys are the same only when their bytes are.
     private struct Counter {
@@ -249,6 +251,16 @@ actor DictionaryStore: GatehouseStore {
         return .unlinked
     }
 
+    func setProviderTokens(_ sealed: [UInt8]?, identityID: String, at date: Date) async throws -> Bool {
+        guard identitiesByID[identityID] != nil else { return false }
+        providerTokensByIdentity[identityID] = sealed
+        return true
+    }
+
+    func providerTokens(identityID: String) async throws -> [UInt8]? {
+        providerTokensByIdentity[identityID]
+    }
+
     /// Throws a conflict when the identity is linked already, or its id is taken.
     private func checkNewIdentity(_ identity: IdentityRecord) throws {
         if identityOwners[IdentityKey(issuer: identity.issuer, subject: identity.subject)] != nil {
@@ -268,6 +280,7 @@ actor DictionaryStore: GatehouseStore {
         identitiesByID[identity.id] = nil
         identityOwners[IdentityKey(issuer: identity.issuer, subject: identity.subject)] = nil
         identityLinkNumbers[identity.id] = nil
+        providerTokensByIdentity[identity.id] = nil
     }
 
     // MARK: SessionStore

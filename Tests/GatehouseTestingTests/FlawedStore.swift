@@ -234,4 +234,10 @@ actor FlawedStore: GatehouseStore {
     func unlinkIdentity(id: String, accountID: String, audit: AuditTrail) async throws -> IdentityUnlinking {
         try await pass { try await inner.unlinkIdentity(id: id, accountID: accountID, audit: audit) }
     }
+
+    func setProviderTokens(_ sealed: [UInt8]?, identityID: String, at date: Date) async throws -> Bool {
+        try await pass { try await inner.setProviderTokens(sealed, identityID: identityID, at: date) }
+    }
+
+    func providerTokens(identityID: String) async throws -> [UInt8]? { try await pass { try await inner.providerTokens(identityID: identityID) } }
 }

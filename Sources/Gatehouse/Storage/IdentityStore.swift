@@ -1,8 +1,13 @@
+import struct Foundation.Date
+
 /// Where the identities linked to accounts live (see ``IdentityRecord``).
 ///
 /// The pair (issuer, subject) is unique across the store, enforced atomically: a write that would link
 /// it a second time throws ``AccountError/Code/conflict`` with ``AccountError/Detail/identityTaken`` and
 /// leaves nothing behind. Deleting an account deletes its identities.
+///
+/// An identity may have its provider tokens kept with it, sealed (encrypted by the caller; the store
+/// keeps opaque bytes): unlinking the identity or deleting its account deletes them.
 public protocol IdentityStore: Sendable {
     /// The identity linked as (`issuer`, `subject`), if any.
     func identity(issuer: String, subject: String) async throws -> IdentityRecord?
@@ -23,6 +28,11 @@ public protocol IdentityStore: Sendable {
     /// at once cannot leave the account with none. The `audit` trail is written only when the identity
     /// is unlinked.
     func unlinkIdentity(id: String, accountID: String, audit: AuditTrail) async throws -> IdentityUnlinking
+    /// Replaces the sealed provider tokens kept for the identity `identityID` (`nil` deletes them); returns
+    /// whether the identity exists.
+    func setProviderTokens(_ sealed: [UInt8]?, identityID: String, at date: Date) async throws -> Bool
+    /// The sealed provider tokens kept for the identity, if any.
+    func providerTokens(identityID: String) async throws -> [UInt8]?
 }
 
 /// What ``IdentityStore/unlinkIdentity(id:accountID:audit:)`` did.

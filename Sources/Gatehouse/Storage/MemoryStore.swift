@@ -21,6 +21,8 @@ public final class MemoryStore: GatehouseStore {
         var auditEvents: [AuditEvent] = []
         /// In the order they were linked.
         var identities: [IdentityRecord] = []
+        /// The sealed provider tokens, by identity id.
+        var providerTokens: [String: [UInt8]] = [:]
 
         mutating func nextEpoch(_ accountID: String) {
             accounts[accountID]?.sessionEpoch += 1
@@ -153,6 +155,7 @@ public final class MemoryStore: GatehouseStore {
             state.usernames[account.username] = nil
             state.passwordHashes[accountID] = nil
             state.contacts.removeAll { $0.accountID == accountID }
+            for identity in state.identities where identity.accountID == accountID { state.providerTokens[identity.id] = nil }
             state.identities.removeAll { $0.accountID == accountID }
             let sessions = state.sessions.values.filter { $0.accountID == accountID }.map(\.id)
             for id in sessions { state.sessions[id] = nil }
@@ -255,9 +258,22 @@ public final class MemoryStore: GatehouseStore {
             guard hasPassword || others else { return .lastWayToLogIn }
             try state.check(audit)
             state.identities.remove(at: index)
+            state.providerTokens[id] = nil
             state.append(audit)
             return .unlinked
         }
+    }
+
+    public func setProviderTokens(_ sealed: [UInt8]?, identityID: String, at date: Date) async throws -> Bool {
+        state.withLock { state in
+            guard state.identities.contains(where: { $0.id == identityID }) else { return false }
+            state.providerTokens[identityID] = sealed
+            return true
+        }
+    }
+
+    public func providerTokens(identityID: String) async throws -> [UInt8]? {
+        state.withLock { $0.providerTokens[identityID] }
     }
 
     // MARK: SessionStore

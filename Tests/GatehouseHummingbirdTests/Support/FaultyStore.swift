@@ -229,4 +229,14 @@ final class FaultyStore: AccountStore, SessionStore, TokenStore, ThrottleStore, 
         try check()
         return try await inner.unlinkIdentity(id: id, accountID: accountID, audit: audit)
     }
+
+    func setProviderTokens(_ sealed: [UInt8]?, identityID: String, at date: Date) async throws -> Bool {
+        try check()
+        return try await inner.setProviderTokens(sealed, identityID: identityID, at: date)
+    }
+
+    func providerTokens(identityID: String) async throws -> [UInt8]? {
+        try check()
+        return try await inner.providerTokens(identityID: identityID)
+    }
 }
