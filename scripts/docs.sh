@@ -3,7 +3,7 @@
 # an undocumented parameter in a catalog article).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for target in Gatehouse GatehouseSQLite GatehousePostgres GatehouseHummingbird GatehouseMail GatehouseWebhooks GatehouseUI GatehouseVerifier; do
+for target in Gatehouse GatehouseSQLite GatehousePostgres GatehouseHummingbird GatehouseMail GatehouseWebhooks GatehouseUI GatehouseVerifier GatehouseOIDC; do
   swift package generate-documentation --target "$target" --warnings-as-errors >/dev/null
   echo "documentation of $target: no warnings"
 done

@@ -16,7 +16,11 @@ Covered, each a named check:
  5. every operation of the document was called, those that need a session, a password or a real id
     succeeded at least once, and the login, sign-up and logout forms were accepted at least once, so the
     run did not merely collect refusals;
- 6. the session the /v1 operations used is still valid at the end, and the server is still running.
+ 6. the identity-provider operations, on this server with no `--oidc` provider: those that need one never
+    succeeded and answered their documented 404 with its code (ProviderNotFound; IdentityNotFound for an
+    unlink, as the account has no identity) in the run, and a well-formed call of each, made directly,
+    answers it too (the callback clearing the `gatehouse_oidc` cookie); GET /v1/identities is an empty list;
+ 7. the session the /v1 operations used is still valid at the end, and the server is still running.
 
 How the run authenticates (schemathesis hooks, in this file): the /v1 operations send `Authorization:
 Bearer` with one account's token (the server runs with `--renewal 1h` and `--grace-period 10m`, so that
@@ -62,8 +66,18 @@ SESSION_ENDING = ["POST /v1/logout", "DELETE /v1/sessions", "DELETE /v1/sessions
 MUST_SUCCEED = [
     "POST /v1/accounts", "POST /v1/login", "GET /v1/me", "POST /v1/refresh", "GET /v1/sessions", "POST /v1/token",
     "POST /v1/verification", "POST /v1/password", "POST /v1/email", "POST /v1/logout", "DELETE /v1/sessions",
-    "DELETE /v1/sessions/{id}", "DELETE /v1/accounts/me", "GET /ui/account", "GET /ui/sessions",
+    "DELETE /v1/sessions/{id}", "DELETE /v1/accounts/me", "GET /ui/account", "GET /ui/sessions", "GET /v1/identities",
 ]
+# Operations refused on a server without identity providers, as the run's is, with the 404 code they answer:
+# they must never succeed, and must answer that code at least once.
+REFUSED_WITHOUT_PROVIDERS = {
+    "GET /v1/oidc/{provider}/start": "ProviderNotFound",
+    "GET /v1/oidc/{provider}/callback": "ProviderNotFound",
+    "POST /v1/oidc/{provider}/callback": "ProviderNotFound",
+    "POST /v1/oidc/{provider}/token": "ProviderNotFound",
+    "POST /v1/identities/{id}": "ProviderNotFound",
+    "DELETE /v1/identities/{id}": "IdentityNotFound",
+}
 # Page forms that must be accepted at least once (a redirect onwards), their form token and all.
 MUST_REDIRECT = ["POST /ui/login", "POST /ui/signup", "POST /ui/logout"]
 SCHEMATHESIS_LIMIT = 600
@@ -238,8 +252,9 @@ def install_hooks():
         label = case.operation.label
         status = response.status_code
         with calls_lock, open(calls_path, "a") as calls:
-            # The method sent: the coverage phase also tries methods an operation does not have.
-            calls.write(f"{case.method.upper()} {case.path} {status}\n")
+            # The method sent: the coverage phase also tries methods an operation does not have. The error
+            # code too ("-" for none), for the operations whose refusals are checked.
+            calls.write(f"{case.method.upper()} {case.path} {status} {error_code(response) or '-'}\n")
         if label in SESSION_ENDING and case.method.upper() == label.split()[0] and (
             200 <= status < 300 or error_code(response) in SESSION_GONE
         ):
@@ -343,7 +358,8 @@ def check_unknown_fields(port, password):
 
 
 def run_schemathesis(port, served_path, workdir, examples, seed, password, token, pages):
-    """4: schemathesis over every operation; the calls it made, by operation and status."""
+    """4: schemathesis over every operation; the calls it made, by operation and status, and the error
+    codes it was answered, by operation and (status, code)."""
     from testkit import check, note
     calls_path = os.path.join(workdir, "calls.txt")
     executable = shutil.which("schemathesis")
@@ -377,12 +393,14 @@ def run_schemathesis(port, served_path, workdir, examples, seed, password, token
     note(f"schemathesis ran {time.monotonic() - started:.0f} s")
     check("schemathesis finds no failure on any operation", result.returncode == 0, f"exit code {result.returncode}")
     calls = collections.defaultdict(collections.Counter)
+    codes = collections.defaultdict(collections.Counter)
     if os.path.exists(calls_path):
         with open(calls_path) as f:
             for line in f:
-                method, path, status = line.split()
+                method, path, status, code = line.split()
                 calls[f"{method} {path}"][int(status)] += 1
-    return calls
+                codes[f"{method} {path}"][(int(status), code)] += 1
+    return calls, codes
 
 
 def check_calls(calls, operations):
@@ -397,6 +415,63 @@ def check_calls(calls, operations):
     check("every operation that can succeed in the run succeeded at least once", not unanswered, unanswered)
     unaccepted = [route for route in MUST_REDIRECT if 303 not in calls.get(route, {})]
     check("page forms with their form token are accepted", not unaccepted, unaccepted)
+
+
+def check_refused_without_providers(calls, codes):
+    """6, in the run: with no provider configured, the operations that need one (and the unlink of an
+    identity the account does not have) never succeed, and answer their documented 404 and code."""
+    from testkit import check
+    succeeded = [route for route in REFUSED_WITHOUT_PROVIDERS if any(status < 400 for status in calls.get(route, {}))]
+    check("without providers, the identity-provider operations never succeed", not succeeded, succeeded)
+    unanswered = [f"{route} ({code})" for route, code in REFUSED_WITHOUT_PROVIDERS.items()
+                  if (404, code) not in codes.get(route, {})]
+    check("without providers, they answer 404 ProviderNotFound (IdentityNotFound for an unlink)", not unanswered, unanswered)
+
+
+def check_without_providers(port, token):
+    """6, directly: a well-formed call of each identity-provider operation on a server with no provider."""
+    import http.client
+    from testkit import check
+    form = "code=c.0a1b2c3d&state=q3Jx0cW2t9bY"
+    id_token = json.dumps({"idToken": "eyJhbGciOiJSUzI1NiJ9.e30.c2ln", "nonce": "n-0S6_WzA2Mj"})
+    calls = [
+        ("GET", "/v1/oidc/google/start?return_to=%2Faccount", None, None, 404, "ProviderNotFound"),
+        ("GET", "/v1/oidc/google/callback?" + form, None, None, 404, "ProviderNotFound"),
+        ("POST", "/v1/oidc/apple/callback", form, "application/x-www-form-urlencoded", 404, "ProviderNotFound"),
+        ("POST", "/v1/oidc/google/token", id_token, "application/json", 404, "ProviderNotFound"),
+        ("POST", "/v1/identities/google", id_token, "application/json", 404, "ProviderNotFound"),
+        ("POST", "/v1/identities/google?return_to=%2Faccount", None, None, 404, "ProviderNotFound"),
+        ("DELETE", "/v1/identities/01M8QXK3Y0F8E6ZP2V9S7G4C1B", None, None, 404, "IdentityNotFound"),
+        ("GET", "/v1/identities", None, None, 200, None),
+    ]
+    wrong = []
+    for method, path, body, content_type, expected_status, expected_code in calls:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"User-Agent": USER_AGENT, "Connection": "close", "Authorization": f"Bearer {token}"}
+        if content_type:
+            headers["Content-Type"] = content_type
+        try:
+            connection.request(method, path, body=body.encode() if body else None, headers=headers)
+            response = connection.getresponse()
+            status, raw = response.status, response.read()
+            cookies = response.headers.get_all("Set-Cookie") or []
+        finally:
+            connection.close()
+        try:
+            reply = json.loads(raw)
+        except ValueError:
+            reply = None
+        if expected_code is None:
+            ok = status == expected_status and reply == {"identities": []}
+        else:
+            ok = status == expected_status and isinstance(reply, dict) and reply.get("error", {}).get("code") == expected_code
+        if "/callback" in path:
+            # Every answer of the callback clears the login's cookie.
+            ok = ok and any(c.startswith("gatehouse_oidc=;") and "Max-Age=0" in c for c in cookies)
+        if not ok:
+            wrong.append(f"{method} {path}: {status} {raw[:120]!r} {cookies}")
+    check("without providers, each identity-provider operation answers as documented "
+          "(404 ProviderNotFound, IdentityNotFound; the callback clears gatehouse_oidc; no identities)", not wrong, wrong)
 
 
 def main():
@@ -437,8 +512,10 @@ def main():
         token, _ = login(port, main_user, password)
         page_token, _ = login(port, pages_user, password)
 
-        calls = run_schemathesis(port, served_path, workdir, examples, seed, password, token, f"{pages_user}:{page_token}")
+        calls, codes = run_schemathesis(port, served_path, workdir, examples, seed, password, token, f"{pages_user}:{page_token}")
         check_calls(calls, operations)
+        check_refused_without_providers(calls, codes)
+        check_without_providers(port, token)
 
         from testkit import json_request
         status, _, raw = json_request(port, "GET", "/v1/me", token=token, user_agent=USER_AGENT)

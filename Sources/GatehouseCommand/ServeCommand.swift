@@ -391,6 +391,24 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var webhookRetryDelay: String?
 
+    @Option(
+        name: .customLong("oidc"),
+        help: ArgumentHelp(
+            "An OpenID Connect provider people may log in with, by its issuer URL (discovery at ISSUER_URL/.well-known/openid-configuration); repeat for more. apple and google need no URL. Client id and secret in GATEHOUSE_OIDC_<NAME>_CLIENT_ID and _CLIENT_SECRET; Apple's key in GATEHOUSE_OIDC_APPLE_TEAM_ID, _KEY_ID and _PRIVATE_KEY_FILE. (env: GATEHOUSE_OIDC, comma-separated, default: none)",
+            valueName: "name=issuer-url"
+        )
+    )
+    var identityProviders: [String] = []
+
+    @Option(
+        name: .customLong("external-url"),
+        help: ArgumentHelp(
+            "Where browsers reach this server, such as https://auth.example.com: identity providers send them back to {url}/v1/oidc/{name}/callback. (env: GATEHOUSE_EXTERNAL_URL, default: --public-url, else http://host:port)",
+            valueName: "url"
+        )
+    )
+    var externalURL: String?
+
     /// The flags as typed, for ``ServerConfiguration/resolve(flags:environment:)``.
     var flags: ServerFlags {
         var flags = ServerFlags()
@@ -442,6 +460,8 @@ struct ServeCommand: AsyncParsableCommand {
         flags.accessTokenLifetime = accessTokenLifetime
         flags.metricsAddress = metricsAddress
         flags.webhookURLs = webhookURLs
+        flags.identityProviders = identityProviders
+        flags.externalURL = externalURL
         flags.webhookSecret = webhookSecret
         flags.webhookRetryDelay = webhookRetryDelay
         return flags

@@ -3,7 +3,8 @@ import HTTPTypes
 import Hummingbird
 
 /// The error the Gatehouse HTTP layer throws: an `AccountError` code with the HTTP status it maps to,
-/// answered as `{"error":{"code":"<code>","message":"…"}}`.
+/// answered as `{"error":{"code":"<code>","message":"…","detail":"…"}}` (`detail` only when the error
+/// names one).
 ///
 /// The message is the `AccountError`'s, which never carries a token, a hash, a password or an e-mail
 /// address; for unexpected errors it is a generic sentence and the cause stays in the logs.
@@ -15,6 +16,9 @@ public struct GatehouseHTTPError: HTTPResponseError, Sendable, CustomStringConve
     public var code: String
     /// The message in the response body.
     public var message: String
+    /// Which input or check the error is about (an `AccountError.Detail`'s raw value, such as
+    /// `username` or `token_expired`), for programs; `nil` when it is about none in particular.
+    public var detail: String?
     /// Extra response headers (`Retry-After`, a cookie being cleared).
     public var headers: HTTPFields
 
@@ -33,6 +37,7 @@ public struct GatehouseHTTPError: HTTPResponseError, Sendable, CustomStringConve
         // A 500 means a misconfiguration or a bug: its message is for the logs, not for the client.
         let message = status == .internalServerError ? Self.genericMessage : error.message
         self.init(status: status, code: error.code.rawValue, message: message)
+        if status != .internalServerError { detail = error.detail?.rawValue }
         if let retryAfter = error.retryAfter {
             headers[.retryAfter] = String(retryAfter)
         }
@@ -65,7 +70,7 @@ public struct GatehouseHTTPError: HTTPResponseError, Sendable, CustomStringConve
     public static func status(for code: AccountError.Code) -> HTTPResponse.Status {
         switch code {
         case .unauthorized, .tokenVerificationFailed, .sessionExpired, .invalidSession, .tokenTheftDetected,
-            .userNotFound, .loginFailed, .invalidEncodedSession, .authenticationFailed:
+            .userNotFound, .loginFailed, .invalidEncodedSession, .authenticationFailed, .identityVerificationFailed:
             .unauthorized
         case .userDeactivated, .csrfRejected, .emailNotVerified:
             .forbidden
@@ -73,10 +78,12 @@ public struct GatehouseHTTPError: HTTPResponseError, Sendable, CustomStringConve
             .unsupportedMediaType
         case .invalidRequest, .invalidLocationInfoIP, .invalidLocationInfoUserAgent, .invalidToken, .invalidTokens, .weakPassword:
             .badRequest
-        case .sessionNotFound, .impersonatedUserNotFound, .serviceNotFound:
+        case .sessionNotFound, .impersonatedUserNotFound, .serviceNotFound, .providerNotFound, .identityNotFound:
             .notFound
-        case .conflict:
+        case .conflict, .identityNotLinked:
             .conflict
+        case .providerUnavailable:
+            .badGateway
         case .tooManyAttempts:
             .tooManyRequests
         case .storeUnavailable:
@@ -111,7 +118,7 @@ public struct GatehouseHTTPError: HTTPResponseError, Sendable, CustomStringConve
         var response = Response(
             status: status,
             headers: headers,
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: ErrorBody(code: code, message: message).encoded()))
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: ErrorBody(code: code, message: message, detail: detail).encoded()))
         )
         response.headers[.contentType] = "application/json; charset=utf-8"
         return response

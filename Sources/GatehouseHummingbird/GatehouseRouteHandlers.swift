@@ -7,13 +7,18 @@ import Logging
 /// authenticated (and possibly renewed) the request's token and put a ``GatehouseRequestState`` on the
 /// context; a handler that changes the caller's session says so on that state, and the middleware
 /// turns it into `Auth-Token` and cookie headers.
-struct GatehouseRouteHandlers<Context: GatehouseRequestContextProtocol>: Sendable {
-    let accounts: Accounts
-    let configuration: GatehouseHTTPConfiguration
+package struct GatehouseRouteHandlers<Context: GatehouseRequestContextProtocol>: Sendable {
+    package let accounts: Accounts
+    package let configuration: GatehouseHTTPConfiguration
 
-    var cookie: SessionCookie { SessionCookie(configuration: configuration) }
-    var csrf: CSRFCheck { CSRFCheck(configuration: configuration) }
-    var sessions: Sessions { accounts.sessions }
+    package init(accounts: Accounts, configuration: GatehouseHTTPConfiguration) {
+        self.accounts = accounts
+        self.configuration = configuration
+    }
+
+    package var cookie: SessionCookie { SessionCookie(configuration: configuration) }
+    package var csrf: CSRFCheck { CSRFCheck(configuration: configuration) }
+    package var sessions: Sessions { accounts.sessions }
 
     // MARK: Routes
 
@@ -158,7 +163,7 @@ struct GatehouseRouteHandlers<Context: GatehouseRequestContextProtocol>: Sendabl
     // MARK: Helpers
 
     /// The transport a session-starting request asked for with `Gatehouse-Transport`, or the default.
-    private func transport(of request: Request) throws -> TokenTransport {
+    package func transport(of request: Request) throws -> TokenTransport {
         guard let asked = request.headers[.gatehouseTransport] else { return configuration.tokenTransport }
         guard let transport = TokenTransport(rawValue: asked.trimmingSpaces().lowercased()), transport != .both else {
             throw AccountError.invalidRequest(.transport)
@@ -169,7 +174,7 @@ struct GatehouseRouteHandlers<Context: GatehouseRequestContextProtocol>: Sendabl
 
     /// The answer of a route that started a session: the cookie and/or the token in the body and
     /// `Auth-Token`, as `transport` says.
-    private func sessionStarted(_ login: Authentication, transport: TokenTransport) throws -> Response {
+    package func sessionStarted(_ login: Authentication, transport: TokenTransport) throws -> Response {
         var headers = HTTPFields()
         if transport.returnsToken {
             headers[.authToken] = login.token
@@ -185,18 +190,18 @@ struct GatehouseRouteHandlers<Context: GatehouseRequestContextProtocol>: Sendabl
         return try JSONPayload.response(payload, headers: headers)
     }
 
-    struct Caller {
-        var state: GatehouseRequestState
-        var authentication: Authentication
+    package struct Caller {
+        package var state: GatehouseRequestState
+        package var authentication: Authentication
     }
 
-    func requestState(of context: Context) throws -> GatehouseRequestState {
+    package func requestState(of context: Context) throws -> GatehouseRequestState {
         // Only missing when the routes are mounted without their middleware.
         guard let state = context.gatehouse else { throw AccountError.invalidConfiguration(.routesWithoutMiddleware) }
         return state
     }
 
-    func authenticated(_ context: Context) throws -> Caller {
+    package func authenticated(_ context: Context) throws -> Caller {
         let state = try requestState(of: context)
         guard let authentication = state.authentication else { throw AccountError.unauthorized }
         return Caller(state: state, authentication: authentication)

@@ -22,10 +22,13 @@ public struct AppleClientSecret: Sendable {
     /// The longest lifetime Apple accepts: six months.
     public static let maximumLifetime: Duration = .seconds(15_777_000)
 
-    /// - Parameter privateKeyPEM: the `.p8` file's text, a PKCS#8 `BEGIN PRIVATE KEY` PEM of a P-256
-    ///   key.
-    /// - Throws: ``AccountError/Code/invalidConfiguration`` for an empty id (detail
-    ///   ``AccountError/Detail/keyID`` for the key id) or a key that is not a P-256 private key; the
+    /// - Parameters:
+    ///   - teamID: The developer team's id: the secret's `iss`.
+    ///   - keyID: The key's id in the developer account: the header's `kid`.
+    ///   - clientID: The Services ID (or bundle id) the secret is for: its `sub`.
+    ///   - privateKeyPEM: The `.p8` file's text, a PKCS#8 `BEGIN PRIVATE KEY` PEM of a P-256 key.
+    /// - Throws: `AccountError.Code.invalidConfiguration` for an empty id (detail
+    ///   `AccountError.Detail.keyID` for the key id) or a key that is not a P-256 private key; the
     ///   error never carries the key.
     public init(teamID: String, keyID: String, clientID: String, privateKeyPEM: String) throws(AccountError) {
         guard Self.isValidIdentifier(keyID) else { throw AccountError.invalidConfiguration(.keyID) }

@@ -9,8 +9,8 @@ enum OpenAPIDocument {
       "info": {
         "title": "Gatehouse",
         "version": "1",
-        "summary": "Accounts and sessions: sign-up, password login, renewed session tokens, account flows, access tokens and account pages.",
-        "description": "The HTTP API of `gatehouse serve`. JSON in and out under `/v1`; HTML forms under `/ui`.\n\n**Tokens.** A session token is sent as `Authorization: Bearer <token>` or in the `__Host-gatehouse` cookie. Whenever a request's token is renewed (by default on every request; `--renewal` sets an interval), the response carries the new one the way the request presented its own: in `Auth-Token` for a bearer token, in a new cookie for the cookie. A token superseded less than the grace period ago is accepted without renewal; an older superseded token revokes its session (`TokenTheftDetected`). Every response that hands over a token says `Cache-Control: no-store`.\n\n**Errors.** Every error of the JSON API is `{\"error\":{\"code\",\"message\"}}`, with the codes of `ErrorCode`. A path or method the server does not have is `404 NotFound`. Every `/v1` route checks a token it is sent, so even a route that needs none answers a bad one with its `401`, `403` or `404`.\n\n**Bodies.** Request bodies are `Content-Type: application/json` (else `415`), UTF-8, at most `--max-body-size` (else `413`); unknown fields are ignored.\n\n**CORS.** With `--cors-origin`, a listed origin's preflight (`OPTIONS` with `Access-Control-Request-Method`) is answered `204` on any path, and its responses expose `Auth-Token` and `Retry-After`; without it, no CORS headers are sent.\n\n**Account pages.** The pages under `/ui` (off with `--no-ui`) use the cookie only; every form carries a `csrf_token` tied to the browser's form-secret cookie and its session. Every page is sent with a strict `Content-Security-Policy`, `X-Frame-Options: DENY`, `Referrer-Policy: no-referrer` and `Cache-Control: no-store`; errors are pages too, and a session that no longer works is sent to the login page.",
+        "summary": "Accounts and sessions: sign-up, password login, login with OpenID Connect providers, renewed session tokens, account flows, access tokens and account pages.",
+        "description": "The HTTP API of `gatehouse serve`. JSON in and out under `/v1`; HTML forms under `/ui`.\n\n**Tokens.** A session token is sent as `Authorization: Bearer <token>` or in the `__Host-gatehouse` cookie. Whenever a request's token is renewed (by default on every request; `--renewal` sets an interval), the response carries the new one the way the request presented its own: in `Auth-Token` for a bearer token, in a new cookie for the cookie. A token superseded less than the grace period ago is accepted without renewal; an older superseded token revokes its session (`TokenTheftDetected`). Every response that hands over a token says `Cache-Control: no-store`.\n\n**Errors.** Every error of the JSON API is `{\"error\":{\"code\",\"message\"}}`, with the codes of `ErrorCode`. A path or method the server does not have is `404 NotFound`. Every `/v1` route checks a token it is sent, so even a route that needs none answers a bad one with its `401`, `403` or `404`.\n\n**Bodies.** Request bodies are `Content-Type: application/json` (else `415`), UTF-8, at most `--max-body-size` (else `413`); unknown fields are ignored.\n\n**CORS.** With `--cors-origin`, a listed origin's preflight (`OPTIONS` with `Access-Control-Request-Method`) is answered `204` on any path, and its responses expose `Auth-Token` and `Retry-After`; without it, no CORS headers are sent.\n\n**Identity providers.** With `--oidc NAME=ISSUER_URL` (or the presets `apple` and `google`), browsers log in with an OpenID Connect provider through `/v1/oidc/{provider}/start` and its callback (the authorization code flow with PKCE, `state` and `nonce`), and apps with an ID token of their own through `/v1/oidc/{provider}/token`; an account lists, links and unlinks its identities under `/v1/identities`. These routes are always served: with no provider configured, every `/v1/oidc/{provider}/…` and `POST /v1/identities/{id}` (`id` a provider's name) answers `404 ProviderNotFound`.\n\n**Account pages.** The pages under `/ui` (off with `--no-ui`) use the cookie only; every form carries a `csrf_token` tied to the browser's form-secret cookie and its session. Every page is sent with a strict `Content-Security-Policy`, `X-Frame-Options: DENY`, `Referrer-Policy: no-referrer` and `Cache-Control: no-store`; errors are pages too, and a session that no longer works is sent to the login page.",
         "license": {
           "name": "Apache-2.0",
           "identifier": "Apache-2.0"
@@ -42,6 +42,10 @@ enum OpenAPIDocument {
         {
           "name": "Access tokens",
           "description": "Ed25519 access tokens for other services, and their public keys."
+        },
+        {
+          "name": "Identity providers",
+          "description": "Logging in with OpenID Connect providers, and the identities linked to an account."
         },
         {
           "name": "Account pages",
@@ -1584,6 +1588,604 @@ enum OpenAPIDocument {
             }
           }
         },
+        "/v1/oidc/{provider}/start": {
+          "get": {
+            "summary": "Log in with a provider",
+            "description": "Starts a browser login with an OpenID Connect provider: sends the browser to the provider's authorization endpoint with a fresh `state` and `nonce` and a PKCE challenge (S256), and keeps what the callback needs in the signed, `HttpOnly` `gatehouse_oidc` cookie for 10 minutes. An unknown provider is `404 ProviderNotFound` (with no `--oidc`, every provider is); a `return_to` that is neither a path on this server nor a URL on an allowed origin is `400 InvalidRequest` (detail `return_to`), so that the login cannot redirect anywhere else.",
+            "operationId": "startProviderLogin",
+            "tags": [
+              "Identity providers"
+            ],
+            "security": [
+              {},
+              {
+                "bearerAuth": []
+              },
+              {
+                "cookieAuth": []
+              }
+            ],
+            "parameters": [
+              {
+                "$ref": "#/components/parameters/Provider"
+              },
+              {
+                "$ref": "#/components/parameters/ProviderReturnTo"
+              }
+            ],
+            "responses": {
+              "303": {
+                "description": "To the provider. No body.",
+                "headers": {
+                  "Location": {
+                    "$ref": "#/components/headers/ProviderLocation"
+                  },
+                  "Set-Cookie": {
+                    "$ref": "#/components/headers/LoginState"
+                  },
+                  "Cache-Control": {
+                    "$ref": "#/components/headers/NoStore"
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/BadRequest"
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "404": {
+                "$ref": "#/components/responses/NotFound"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "502": {
+                "$ref": "#/components/responses/ProviderUnavailable"
+              },
+              "503": {
+                "$ref": "#/components/responses/StoreUnavailable"
+              }
+            }
+          }
+        },
+        "/v1/oidc/{provider}/callback": {
+          "get": {
+            "summary": "The provider's answer",
+            "description": "Where the provider sends the browser back (the `redirect_uri`). The answer's `state` must be the one in the `gatehouse_oidc` cookie, which must be signed by this server, unexpired and for this provider. The code is exchanged at the provider's token endpoint (`client_secret_post`, with the PKCE `code_verifier`; for Apple, the client secret is an ES256 JWT), and the ID token is verified: signature by the provider's keys, issuer, audience (the client id), authorized party, expiry and the `nonce` of the cookie. A login is counted against the client address's login limit before the answer is checked, like a password, and then resolved: a linked identity logs in to its account; an unlinked one whose provider vouches for the e-mail address of an account is `409 IdentityNotLinked` (log in to that account and link it); one without a verified address is `403 EmailNotVerified`; otherwise a new account is created with the verified address, a username derived from the identity and no password, the identity linked in the same transaction. When the cookie was made by `POST /v1/identities/{id}` (`id` a provider's name), the identity is linked to that account instead (its session must still be open). Every answer clears the `gatehouse_oidc` cookie. The provider's answer is in the query: `code` and `state`, or `error`.",
+            "operationId": "completeProviderLogin",
+            "tags": [
+              "Identity providers"
+            ],
+            "security": [
+              {},
+              {
+                "bearerAuth": []
+              },
+              {
+                "cookieAuth": []
+              }
+            ],
+            "parameters": [
+              {
+                "$ref": "#/components/parameters/Provider"
+              },
+              {
+                "name": "code",
+                "in": "query",
+                "required": false,
+                "description": "The authorization code.",
+                "schema": {
+                  "type": "string"
+                }
+              },
+              {
+                "name": "state",
+                "in": "query",
+                "required": false,
+                "description": "The `state` of the authorization request.",
+                "schema": {
+                  "type": "string"
+                }
+              },
+              {
+                "name": "error",
+                "in": "query",
+                "required": false,
+                "description": "The provider's refusal (`access_denied`…): `401 IdentityVerificationFailed`.",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            ],
+            "responses": {
+              "303": {
+                "description": "Logged in (the session cookie is set, when cookies are on) or, for a link, the identity linked; the browser goes to the login's `return_to`. No body.",
+                "headers": {
+                  "Location": {
+                    "$ref": "#/components/headers/Location"
+                  },
+                  "Set-Cookie": {
+                    "$ref": "#/components/headers/LoginStateCleared"
+                  },
+                  "Cache-Control": {
+                    "$ref": "#/components/headers/NoStoreWithToken"
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/CallbackUnauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/CallbackForbidden"
+              },
+              "404": {
+                "$ref": "#/components/responses/CallbackNotFound"
+              },
+              "409": {
+                "$ref": "#/components/responses/CallbackConflict"
+              },
+              "429": {
+                "$ref": "#/components/responses/CallbackTooManyAttempts"
+              },
+              "500": {
+                "$ref": "#/components/responses/CallbackInternalError"
+              },
+              "502": {
+                "$ref": "#/components/responses/CallbackProviderUnavailable"
+              },
+              "503": {
+                "$ref": "#/components/responses/CallbackStoreUnavailable"
+              }
+            }
+          },
+          "post": {
+            "summary": "The provider's answer, posted",
+            "description": "Where the provider sends the browser back (the `redirect_uri`). The answer's `state` must be the one in the `gatehouse_oidc` cookie, which must be signed by this server, unexpired and for this provider. The code is exchanged at the provider's token endpoint (`client_secret_post`, with the PKCE `code_verifier`; for Apple, the client secret is an ES256 JWT), and the ID token is verified: signature by the provider's keys, issuer, audience (the client id), authorized party, expiry and the `nonce` of the cookie. A login is counted against the client address's login limit before the answer is checked, like a password, and then resolved: a linked identity logs in to its account; an unlinked one whose provider vouches for the e-mail address of an account is `409 IdentityNotLinked` (log in to that account and link it); one without a verified address is `403 EmailNotVerified`; otherwise a new account is created with the verified address, a username derived from the identity and no password, the identity linked in the same transaction. When the cookie was made by `POST /v1/identities/{id}` (`id` a provider's name), the identity is linked to that account instead (its session must still be open). Every answer clears the `gatehouse_oidc` cookie. The provider's answer is a form the browser posts (`response_mode=form_post`, Apple's): `code`, `state`, `error`, and Apple's `user`. The login cookie of such a provider is `SameSite=None; Secure`, so that the cross-site post carries it (Apple calls back over `https` only).",
+            "operationId": "completeProviderLoginForm",
+            "tags": [
+              "Identity providers"
+            ],
+            "security": [
+              {},
+              {
+                "bearerAuth": []
+              },
+              {
+                "cookieAuth": []
+              }
+            ],
+            "parameters": [
+              {
+                "$ref": "#/components/parameters/Provider"
+              }
+            ],
+            "requestBody": {
+              "description": "The provider's answer.",
+              "required": true,
+              "content": {
+                "application/x-www-form-urlencoded": {
+                  "schema": {
+                    "$ref": "#/components/schemas/ProviderCallbackForm"
+                  },
+                  "example": {
+                    "code": "c.0a1b2c3d4e5f",
+                    "state": "q3Jx0cW2t9bYk1mN8pLr5sVd7fGh2jK4"
+                  }
+                }
+              }
+            },
+            "responses": {
+              "303": {
+                "description": "Logged in (the session cookie is set, when cookies are on) or, for a link, the identity linked; the browser goes to the login's `return_to`. No body.",
+                "headers": {
+                  "Location": {
+                    "$ref": "#/components/headers/Location"
+                  },
+                  "Set-Cookie": {
+                    "$ref": "#/components/headers/LoginStateCleared"
+                  },
+                  "Cache-Control": {
+                    "$ref": "#/components/headers/NoStoreWithToken"
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/CallbackUnauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/CallbackForbidden"
+              },
+              "404": {
+                "$ref": "#/components/responses/CallbackNotFound"
+              },
+              "409": {
+                "$ref": "#/components/responses/CallbackConflict"
+              },
+              "413": {
+                "$ref": "#/components/responses/CallbackPayloadTooLarge"
+              },
+              "429": {
+                "$ref": "#/components/responses/CallbackTooManyAttempts"
+              },
+              "500": {
+                "$ref": "#/components/responses/CallbackInternalError"
+              },
+              "502": {
+                "$ref": "#/components/responses/CallbackProviderUnavailable"
+              },
+              "503": {
+                "$ref": "#/components/responses/CallbackStoreUnavailable"
+              }
+            }
+          }
+        },
+        "/v1/oidc/{provider}/token": {
+          "post": {
+            "summary": "Log in with an ID token",
+            "description": "For apps that sign in with the provider themselves (Sign in with Apple on iOS, Google Sign-In): the ID token is verified like the callback's (signature, issuer, audience — the client id or one of `GATEHOUSE_OIDC_<NAME>_AUDIENCES` — authorized party, expiry, and `nonce`, required exactly when the token carries one), resolved to an account the same way (a linked identity's account; `409 IdentityNotLinked`, `403 EmailNotVerified` or a new account otherwise), and answered exactly like `POST /v1/login`: the same body, the token handed over as `Gatehouse-Transport` asks, the login limit of the client's address, counted before the token is checked, and the same `Origin` rule (`403 CSRFRejected`). A refused token is `401 IdentityVerificationFailed`; an unknown provider `404 ProviderNotFound`.",
+            "operationId": "logInWithIDToken",
+            "tags": [
+              "Identity providers"
+            ],
+            "security": [
+              {},
+              {
+                "bearerAuth": []
+              },
+              {
+                "cookieAuth": []
+              }
+            ],
+            "parameters": [
+              {
+                "$ref": "#/components/parameters/Provider"
+              },
+              {
+                "$ref": "#/components/parameters/GatehouseTransport"
+              }
+            ],
+            "requestBody": {
+              "description": "The ID token and its nonce.",
+              "required": true,
+              "content": {
+                "application/json": {
+                  "schema": {
+                    "$ref": "#/components/schemas/IDTokenRequest"
+                  },
+                  "example": {
+                    "idToken": "eyJhbGciOiJSUzI1NiIsImtpZCI6ImcxIn0.eyJpc3MiOiJodHRwczovL2FjY291bnRzLmdvb2dsZS5jb20iLCJzdWIiOiIxMTAxNjk0ODQ0NzQzODYyNzYzMzQifQ.c2lnbmF0dXJl",
+                    "nonce": "n-0S6_WzA2Mj"
+                  }
+                }
+              }
+            },
+            "responses": {
+              "200": {
+                "description": "Logged in.",
+                "headers": {
+                  "Auth-Token": {
+                    "$ref": "#/components/headers/AuthToken"
+                  },
+                  "Set-Cookie": {
+                    "$ref": "#/components/headers/SetCookie"
+                  },
+                  "Cache-Control": {
+                    "$ref": "#/components/headers/NoStore"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/LoginResponse"
+                    },
+                    "example": {
+                      "account": {
+                        "accountId": "01M8QXJQKS5SYRKMH5ST9ER7TM",
+                        "createdAt": "2026-12-01T04:25:04Z",
+                        "email": "ada@example.com",
+                        "emailVerified": false,
+                        "username": "ada"
+                      },
+                      "authToken": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImsxIn0.eyJzaWQiOiIwMU04UVhKUkNTRzg0REhCOTlXOTFOMjM2RSJ9.e9M6b-iQBtBRIwZQ_Qr-Bkgk26Y_xClmA__jFV7fkQQ",
+                      "session": {
+                        "createdAt": "2026-12-01T04:25:05Z",
+                        "expiresAt": "2026-12-31T04:25:05Z",
+                        "id": "01M8QXJRCSG84DHB99W91N236E",
+                        "ip": "203.0.113.7",
+                        "lastUsedAt": "2026-12-01T04:25:05Z",
+                        "userAgent": "Mozilla/5.0"
+                      }
+                    }
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/BadRequest"
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "404": {
+                "$ref": "#/components/responses/NotFound"
+              },
+              "409": {
+                "$ref": "#/components/responses/Conflict"
+              },
+              "413": {
+                "$ref": "#/components/responses/PayloadTooLarge"
+              },
+              "415": {
+                "$ref": "#/components/responses/UnsupportedMediaType"
+              },
+              "429": {
+                "$ref": "#/components/responses/TooManyAttempts"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "502": {
+                "$ref": "#/components/responses/ProviderUnavailable"
+              },
+              "503": {
+                "$ref": "#/components/responses/StoreUnavailable"
+              }
+            }
+          }
+        },
+        "/v1/identities": {
+          "get": {
+            "summary": "The account's identities",
+            "description": "The identities at providers linked to the caller's account, oldest first.",
+            "operationId": "listIdentities",
+            "tags": [
+              "Identity providers"
+            ],
+            "security": [
+              {
+                "bearerAuth": []
+              },
+              {
+                "cookieAuth": []
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "The identities.",
+                "headers": {
+                  "Auth-Token": {
+                    "$ref": "#/components/headers/AuthToken"
+                  },
+                  "Set-Cookie": {
+                    "$ref": "#/components/headers/SetCookie"
+                  },
+                  "Cache-Control": {
+                    "$ref": "#/components/headers/NoStoreWithToken"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/IdentitiesResponse"
+                    },
+                    "example": {
+                      "identities": [
+                        {
+                          "createdAt": "2026-12-01T04:40:12Z",
+                          "email": "ada@example.com",
+                          "id": "01M8QXK3Y0F8E6ZP2V9S7G4C1B",
+                          "issuer": "https://accounts.google.com",
+                          "provider": "google",
+                          "subject": "110169484474386276334"
+                        }
+                      ]
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "404": {
+                "$ref": "#/components/responses/NotFound"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/StoreUnavailable"
+              }
+            }
+          }
+        },
+        "/v1/identities/{id}": {
+          "post": {
+            "summary": "Link an identity",
+            "description": "Links an identity at the provider `id` (a provider's name) to the caller's account, in one of two ways. With a JSON body, the ID token an app obtained itself is verified as by `POST /v1/oidc/{provider}/token` and its identity linked: `201`. Without a body, the browser is sent to the provider as by `GET /v1/oidc/{provider}/start` (`return_to` likewise), the `gatehouse_oidc` cookie bound to the caller's account and session: the callback then links the identity instead of logging in, and sends the browser to `return_to`. An identity linked to an account already, this one or another, is `409 Conflict` (`identity_taken`). Cookie-authenticated requests follow the CSRF rule (`403 CSRFRejected`).",
+            "operationId": "linkIdentity",
+            "tags": [
+              "Identity providers"
+            ],
+            "security": [
+              {
+                "bearerAuth": []
+              },
+              {
+                "cookieAuth": []
+              }
+            ],
+            "parameters": [
+              {
+                "$ref": "#/components/parameters/IdentityProviderName"
+              },
+              {
+                "$ref": "#/components/parameters/ProviderReturnTo"
+              },
+              {
+                "$ref": "#/components/parameters/CSRFHeader"
+              }
+            ],
+            "requestBody": {
+              "description": "An ID token to link; without a body (no `Content-Type`, no content), the browser goes to the provider.",
+              "required": false,
+              "content": {
+                "application/json": {
+                  "schema": {
+                    "$ref": "#/components/schemas/IDTokenRequest"
+                  },
+                  "example": {
+                    "idToken": "eyJhbGciOiJSUzI1NiIsImtpZCI6ImcxIn0.eyJpc3MiOiJodHRwczovL2FjY291bnRzLmdvb2dsZS5jb20iLCJzdWIiOiIxMTAxNjk0ODQ0NzQzODYyNzYzMzQifQ.c2lnbmF0dXJl",
+                    "nonce": "n-0S6_WzA2Mj"
+                  }
+                }
+              }
+            },
+            "responses": {
+              "201": {
+                "description": "The ID token's identity is linked.",
+                "headers": {
+                  "Auth-Token": {
+                    "$ref": "#/components/headers/AuthToken"
+                  },
+                  "Set-Cookie": {
+                    "$ref": "#/components/headers/SetCookie"
+                  },
+                  "Cache-Control": {
+                    "$ref": "#/components/headers/NoStoreWithToken"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/IdentityResponse"
+                    },
+                    "example": {
+                      "identity": {
+                        "createdAt": "2026-12-01T04:40:12Z",
+                        "email": "ada@example.com",
+                        "id": "01M8QXK3Y0F8E6ZP2V9S7G4C1B",
+                        "issuer": "https://accounts.google.com",
+                        "provider": "google",
+                        "subject": "110169484474386276334"
+                      }
+                    }
+                  }
+                }
+              },
+              "303": {
+                "description": "Without a body: to the provider, to link the identity the browser logs in with. No body.",
+                "headers": {
+                  "Location": {
+                    "$ref": "#/components/headers/ProviderLocation"
+                  },
+                  "Set-Cookie": {
+                    "$ref": "#/components/headers/LoginState"
+                  },
+                  "Cache-Control": {
+                    "$ref": "#/components/headers/NoStore"
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/BadRequest"
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "404": {
+                "$ref": "#/components/responses/NotFound"
+              },
+              "409": {
+                "$ref": "#/components/responses/Conflict"
+              },
+              "413": {
+                "$ref": "#/components/responses/PayloadTooLarge"
+              },
+              "415": {
+                "$ref": "#/components/responses/UnsupportedMediaType"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "502": {
+                "$ref": "#/components/responses/ProviderUnavailable"
+              },
+              "503": {
+                "$ref": "#/components/responses/StoreUnavailable"
+              }
+            }
+          },
+          "delete": {
+            "summary": "Unlink an identity",
+            "description": "Unlinks one of the caller's identities; the provider no longer logs in to the account. An unknown id, another account's included, is `404 IdentityNotFound`. The account's last way to log in — no password and no other identity — is never unlinked: `409 Conflict` (`last_way_to_log_in`), decided in the same transaction as the deletion.",
+            "operationId": "unlinkIdentity",
+            "tags": [
+              "Identity providers"
+            ],
+            "security": [
+              {
+                "bearerAuth": []
+              },
+              {
+                "cookieAuth": []
+              }
+            ],
+            "parameters": [
+              {
+                "$ref": "#/components/parameters/IdentityId"
+              },
+              {
+                "$ref": "#/components/parameters/CSRFHeader"
+              }
+            ],
+            "responses": {
+              "204": {
+                "description": "The identity is unlinked. No body.",
+                "headers": {
+                  "Auth-Token": {
+                    "$ref": "#/components/headers/AuthToken"
+                  },
+                  "Set-Cookie": {
+                    "$ref": "#/components/headers/SetCookie"
+                  },
+                  "Cache-Control": {
+                    "$ref": "#/components/headers/NoStoreWithToken"
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "404": {
+                "$ref": "#/components/responses/NotFound"
+              },
+              "409": {
+                "$ref": "#/components/responses/Conflict"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/StoreUnavailable"
+              }
+            }
+          }
+        },
         "/ui": {
           "get": {
             "summary": "The pages' entry",
@@ -2581,6 +3183,50 @@ enum OpenAPIDocument {
             "schema": {
               "type": "string"
             }
+          },
+          "Provider": {
+            "name": "provider",
+            "in": "path",
+            "required": true,
+            "description": "The provider's name, as configured with `--oidc NAME=ISSUER_URL` (1 to 32 of `a-z`, `0-9`, `_`, `-`). A name that is not configured is `404 ProviderNotFound`.",
+            "schema": {
+              "type": "string",
+              "pattern": "^[a-z0-9_-]{1,32}$"
+            },
+            "example": "google"
+          },
+          "ProviderReturnTo": {
+            "name": "return_to",
+            "in": "query",
+            "required": false,
+            "description": "Where the browser goes after the provider's callback: a path on this server (starting with `/`, not `//`), or a URL on the external URL's origin or a `--cors-origin`, without user info (`@`); at most 2048 characters, no spaces, controls or `\\`. Default `/`. Anything else is `400 InvalidRequest` (detail `return_to`).",
+            "schema": {
+              "type": "string",
+              "default": "/",
+              "maxLength": 2048
+            },
+            "example": "/account"
+          },
+          "IdentityId": {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "An identity id, as in `GET /v1/identities`.",
+            "schema": {
+              "type": "string"
+            },
+            "example": "01M8QXK3Y0F8E6ZP2V9S7G4C1B"
+          },
+          "IdentityProviderName": {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": "The name of the provider to link an identity of (this path's one parameter, `id`, is a provider's name for `POST`); a name that is not configured is `404 ProviderNotFound`.",
+            "schema": {
+              "type": "string",
+              "pattern": "^[a-z0-9_-]{1,32}$"
+            },
+            "example": "google"
           }
         },
         "headers": {
@@ -2668,6 +3314,28 @@ enum OpenAPIDocument {
               "type": "string"
             }
           },
+          "ProviderLocation": {
+            "description": "The provider's authorization endpoint, with `response_type=code`, `client_id`, `redirect_uri` (`{external URL}/v1/oidc/{provider}/callback`), `scope`, `state`, `nonce`, `code_challenge` and `code_challenge_method=S256` (PKCE), and `response_mode=form_post` for Apple.",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "format": "uri"
+            }
+          },
+          "LoginState": {
+            "description": "The login's state, signed, in `gatehouse_oidc=…; Path=/v1/oidc/; HttpOnly; Max-Age=600; SameSite=Lax`: the `state` and `nonce` sent, the PKCE verifier, `return_to`, and for a link the account and session. `Secure` when the external URL is `https`; `Secure; SameSite=None` for a provider that posts its answer from its own site (Apple).",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "pattern": "^gatehouse_oidc="
+            }
+          },
+          "LoginStateCleared": {
+            "description": "`gatehouse_oidc=; Path=/v1/oidc/; HttpOnly; Max-Age=0; SameSite=Lax` (with `Secure` when the external URL is `https`): every answer of the callback, a refusal included, clears the login's cookie. A refusal of the request's own token, made before the callback runs, does not. After a login, the session cookie is set as well (see `SetCookie`).",
+            "schema": {
+              "type": "string"
+            }
+          },
           "ContentSecurityPolicy": {
             "description": "`default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'` (with the logo's and the return origins when configured): no script at all.",
             "required": true,
@@ -2736,7 +3404,7 @@ enum OpenAPIDocument {
             }
           },
           "Unauthorized": {
-            "description": "`Unauthorized`: no token where one is needed. `TokenVerificationFailed`: a bad, malformed or expired token. `SessionExpired`: past the idle timeout or absolute lifetime. `InvalidSession`: logged out, revoked or another user agent. `TokenTheftDetected`: a superseded token replayed; the session is now revoked. `LoginFailed`: an unknown username or a wrong password. `UserNotFound`: the account is gone. `AuthenticationFailed`: the account changed while the login was checked.",
+            "description": "`Unauthorized`: no token where one is needed. `TokenVerificationFailed`: a bad, malformed or expired token. `SessionExpired`: past the idle timeout or absolute lifetime. `InvalidSession`: logged out, revoked or another user agent. `TokenTheftDetected`: a superseded token replayed; the session is now revoked. `LoginFailed`: an unknown username or a wrong password. `UserNotFound`: the account is gone. `AuthenticationFailed`: the account changed while the login was checked. `IdentityVerificationFailed`: an identity provider's ID token could not be verified (its `nonce`, signature, key, issuer, audience, authorized party, expiry or form; the message says which).",
             "headers": {
               "Auth-Token": {
                 "$ref": "#/components/headers/AuthToken"
@@ -2763,7 +3431,7 @@ enum OpenAPIDocument {
             }
           },
           "Forbidden": {
-            "description": "`CSRFRejected`: a cross-site request (a cookie-authenticated `POST`/`DELETE` without `X-Gatehouse-CSRF` or a same-site `Origin`, or a login or sign-up from a foreign `Origin`). `UserDeactivated`: the account is deactivated. `EmailNotVerified`: with `--require-verified-email`, the address is not verified yet.",
+            "description": "`CSRFRejected`: a cross-site request (a cookie-authenticated `POST`/`DELETE` without `X-Gatehouse-CSRF` or a same-site `Origin`, or a login or sign-up from a foreign `Origin`). `UserDeactivated`: the account is deactivated. `EmailNotVerified`: with `--require-verified-email`, the address is not verified yet, or an identity provider does not vouch for the e-mail address of an identity no account has (no account is created).",
             "headers": {
               "Auth-Token": {
                 "$ref": "#/components/headers/AuthToken"
@@ -2790,7 +3458,7 @@ enum OpenAPIDocument {
             }
           },
           "NotFound": {
-            "description": "`SessionNotFound`: the session is unknown (another account's included) or was already removed.",
+            "description": "`SessionNotFound`: the session is unknown (another account's included) or was already removed. `ProviderNotFound`: no identity provider is configured under this name (with no `--oidc`, none is). `IdentityNotFound`: the account has no linked identity with this id (another account's included).",
             "headers": {
               "Auth-Token": {
                 "$ref": "#/components/headers/AuthToken"
@@ -2817,7 +3485,7 @@ enum OpenAPIDocument {
             }
           },
           "Conflict": {
-            "description": "`Conflict`: the username or the e-mail address is taken.",
+            "description": "`Conflict`: the username or the e-mail address is taken, an identity is linked to an account already (`identity_taken`), or unlinking an identity would leave the account no way to log in (`last_way_to_log_in`). `IdentityNotLinked`: an identity no account has vouches for the e-mail address of an account, which must log in and link it; nothing is written.",
             "headers": {
               "Auth-Token": {
                 "$ref": "#/components/headers/AuthToken"
@@ -2954,6 +3622,33 @@ enum OpenAPIDocument {
               }
             }
           },
+          "ProviderUnavailable": {
+            "description": "`ProviderUnavailable`: the identity provider cannot be reached, or answers its discovery document, keys or token endpoint with something that is not OpenID Connect; try again later.",
+            "headers": {
+              "Auth-Token": {
+                "$ref": "#/components/headers/AuthToken"
+              },
+              "Set-Cookie": {
+                "$ref": "#/components/headers/SetCookie"
+              },
+              "Cache-Control": {
+                "$ref": "#/components/headers/NoStoreWithToken"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error502"
+                },
+                "example": {
+                  "error": {
+                    "code": "ProviderUnavailable",
+                    "message": "The identity provider is unavailable; try again later."
+                  }
+                }
+              }
+            }
+          },
           "StoreUnavailable": {
             "description": "`StoreUnavailable`: the database cannot be reached or cannot complete the operation within 5 seconds; retry.",
             "headers": {
@@ -2962,6 +3657,252 @@ enum OpenAPIDocument {
               },
               "Set-Cookie": {
                 "$ref": "#/components/headers/SetCookie"
+              },
+              "Cache-Control": {
+                "$ref": "#/components/headers/NoStoreWithToken"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error503"
+                },
+                "example": {
+                  "error": {
+                    "code": "StoreUnavailable",
+                    "message": "The store is unavailable; try again later."
+                  }
+                }
+              }
+            }
+          },
+          "CallbackUnauthorized": {
+            "description": "`IdentityVerificationFailed`, the login refused; `detail` says which check failed (and a login's `login.failed` event records it as `reason`): `state` (the `gatehouse_oidc` cookie is missing, tampered with, expired or for another provider, or `state` is not the one it holds), `provider_error` (the provider answered `error`), `code` (the token endpoint refused the code: replayed, unknown or expired), `nonce`, `token_signature`, `unknown_key`, `token_issuer`, `token_audience`, `authorized_party`, `token_expired`, `token_malformed` (the ID token). `Unauthorized`: a link whose session ended since it started. `UserNotFound`: the linking account is gone. A token the request sends is checked first, as on every route (see `Unauthorized`).",
+            "headers": {
+              "Auth-Token": {
+                "$ref": "#/components/headers/AuthToken"
+              },
+              "Set-Cookie": {
+                "$ref": "#/components/headers/LoginStateCleared"
+              },
+              "Cache-Control": {
+                "$ref": "#/components/headers/NoStoreWithToken"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error401"
+                },
+                "example": {
+                  "error": {
+                    "code": "IdentityVerificationFailed",
+                    "message": "The identity provider's answer could not be verified. The sign-in state is missing, expired or does not match; start again."
+                  }
+                }
+              }
+            }
+          },
+          "CallbackForbidden": {
+            "description": "`UserDeactivated`: the identity's account is deactivated. `EmailNotVerified` (`provider_email`): an identity no account has, whose provider does not vouch for an e-mail address; nothing is written. `CSRFRejected`: as on every route, a cookie-authenticated `POST` from another site.",
+            "headers": {
+              "Auth-Token": {
+                "$ref": "#/components/headers/AuthToken"
+              },
+              "Set-Cookie": {
+                "$ref": "#/components/headers/LoginStateCleared"
+              },
+              "Cache-Control": {
+                "$ref": "#/components/headers/NoStoreWithToken"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error403"
+                },
+                "example": {
+                  "error": {
+                    "code": "UserDeactivated",
+                    "message": "The account is deactivated."
+                  }
+                }
+              }
+            }
+          },
+          "CallbackNotFound": {
+            "description": "`ProviderNotFound`: no identity provider is configured under this name (with no `--oidc`, none is).",
+            "headers": {
+              "Auth-Token": {
+                "$ref": "#/components/headers/AuthToken"
+              },
+              "Set-Cookie": {
+                "$ref": "#/components/headers/LoginStateCleared"
+              },
+              "Cache-Control": {
+                "$ref": "#/components/headers/NoStoreWithToken"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error404"
+                },
+                "example": {
+                  "error": {
+                    "code": "ProviderNotFound",
+                    "message": "No identity provider is configured under this name."
+                  }
+                }
+              }
+            }
+          },
+          "CallbackConflict": {
+            "description": "`IdentityNotLinked`: the identity is linked to no account, and its provider vouches for the e-mail address of an account: that account must log in and link it; nothing is written. `Conflict` (`identity_taken`): when linking, the identity is linked to an account already.",
+            "headers": {
+              "Auth-Token": {
+                "$ref": "#/components/headers/AuthToken"
+              },
+              "Set-Cookie": {
+                "$ref": "#/components/headers/LoginStateCleared"
+              },
+              "Cache-Control": {
+                "$ref": "#/components/headers/NoStoreWithToken"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error409"
+                },
+                "example": {
+                  "error": {
+                    "code": "IdentityNotLinked",
+                    "message": "An account with this e-mail address exists; log in to it and link this identity from there."
+                  }
+                }
+              }
+            }
+          },
+          "CallbackPayloadTooLarge": {
+            "description": "`PayloadTooLarge`: a form over 16 KiB.",
+            "headers": {
+              "Auth-Token": {
+                "$ref": "#/components/headers/AuthToken"
+              },
+              "Set-Cookie": {
+                "$ref": "#/components/headers/LoginStateCleared"
+              },
+              "Cache-Control": {
+                "$ref": "#/components/headers/NoStoreWithToken"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error413"
+                },
+                "example": {
+                  "error": {
+                    "code": "PayloadTooLarge",
+                    "message": "The request body is larger than 16384 bytes."
+                  }
+                }
+              }
+            }
+          },
+          "CallbackTooManyAttempts": {
+            "description": "`TooManyAttempts`: over the login limit of the client's address, which counts every login with a provider before its answer is checked.",
+            "headers": {
+              "Auth-Token": {
+                "$ref": "#/components/headers/AuthToken"
+              },
+              "Set-Cookie": {
+                "$ref": "#/components/headers/LoginStateCleared"
+              },
+              "Cache-Control": {
+                "$ref": "#/components/headers/NoStoreWithToken"
+              },
+              "Retry-After": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error429"
+                },
+                "example": {
+                  "error": {
+                    "code": "TooManyAttempts",
+                    "message": "Too many attempts; try again later."
+                  }
+                }
+              }
+            }
+          },
+          "CallbackInternalError": {
+            "description": "A misconfiguration or a bug: a generic message, the cause in the server's log.",
+            "headers": {
+              "Auth-Token": {
+                "$ref": "#/components/headers/AuthToken"
+              },
+              "Set-Cookie": {
+                "$ref": "#/components/headers/LoginStateCleared"
+              },
+              "Cache-Control": {
+                "$ref": "#/components/headers/NoStoreWithToken"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error500"
+                },
+                "example": {
+                  "error": {
+                    "code": "InternalError",
+                    "message": "The server could not handle the request."
+                  }
+                }
+              }
+            }
+          },
+          "CallbackProviderUnavailable": {
+            "description": "`ProviderUnavailable`: the identity provider's token endpoint or keys cannot be reached, or its answer is not OpenID Connect; start again later.",
+            "headers": {
+              "Auth-Token": {
+                "$ref": "#/components/headers/AuthToken"
+              },
+              "Set-Cookie": {
+                "$ref": "#/components/headers/LoginStateCleared"
+              },
+              "Cache-Control": {
+                "$ref": "#/components/headers/NoStoreWithToken"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error502"
+                },
+                "example": {
+                  "error": {
+                    "code": "ProviderUnavailable",
+                    "message": "The identity provider is unavailable; try again later."
+                  }
+                }
+              }
+            }
+          },
+          "CallbackStoreUnavailable": {
+            "description": "`StoreUnavailable`: the database cannot be reached or cannot complete the operation within 5 seconds; start again.",
+            "headers": {
+              "Auth-Token": {
+                "$ref": "#/components/headers/AuthToken"
+              },
+              "Set-Cookie": {
+                "$ref": "#/components/headers/LoginStateCleared"
               },
               "Cache-Control": {
                 "$ref": "#/components/headers/NoStoreWithToken"
@@ -3226,7 +4167,7 @@ enum OpenAPIDocument {
         },
         "schemas": {
           "ErrorCode": {
-            "description": "Every code an error body can carry, by status: 400: InvalidRequest, InvalidToken, WeakPassword; 401: Unauthorized, TokenVerificationFailed, SessionExpired, InvalidSession, TokenTheftDetected, LoginFailed, UserNotFound, AuthenticationFailed; 403: UserDeactivated, CSRFRejected, EmailNotVerified; 404: SessionNotFound, NotFound; 405: MethodNotAllowed; 409: Conflict; 413: PayloadTooLarge; 415: UnsupportedMediaType; 429: TooManyAttempts; 500: InternalError, InvalidConfiguration, HookFrozen; 503: StoreUnavailable. `gatehouse serve` answers a method that a path does not have, like an unknown path, `404 NotFound`: `MethodNotAllowed` is the code of a 405 that a route of an embedding application throws, and such a route's error with a status that has no code of its own is `HTTP<status>`.",
+            "description": "Every code an error body can carry, by status: 400: InvalidRequest, InvalidToken, WeakPassword; 401: Unauthorized, TokenVerificationFailed, SessionExpired, InvalidSession, TokenTheftDetected, LoginFailed, UserNotFound, AuthenticationFailed, IdentityVerificationFailed; 403: UserDeactivated, CSRFRejected, EmailNotVerified; 404: SessionNotFound, NotFound, ProviderNotFound, IdentityNotFound; 405: MethodNotAllowed; 409: Conflict, IdentityNotLinked; 413: PayloadTooLarge; 415: UnsupportedMediaType; 429: TooManyAttempts; 500: InternalError, InvalidConfiguration, HookFrozen; 502: ProviderUnavailable; 503: StoreUnavailable. `gatehouse serve` answers a method that a path does not have, like an unknown path, `404 NotFound`: `MethodNotAllowed` is the code of a 405 that a route of an embedding application throws, and such a route's error with a status that has no code of its own is `HTTP<status>`.",
             "type": "string",
             "enum": [
               "InvalidRequest",
@@ -3240,24 +4181,29 @@ enum OpenAPIDocument {
               "LoginFailed",
               "UserNotFound",
               "AuthenticationFailed",
+              "IdentityVerificationFailed",
               "UserDeactivated",
               "CSRFRejected",
               "EmailNotVerified",
               "SessionNotFound",
               "NotFound",
+              "ProviderNotFound",
+              "IdentityNotFound",
               "MethodNotAllowed",
               "Conflict",
+              "IdentityNotLinked",
               "PayloadTooLarge",
               "UnsupportedMediaType",
               "TooManyAttempts",
               "InternalError",
               "InvalidConfiguration",
               "HookFrozen",
+              "ProviderUnavailable",
               "StoreUnavailable"
             ]
           },
           "Error": {
-            "description": "Every error of the JSON API: `{\"error\":{\"code\",\"message\"}}`.",
+            "description": "Every error of the JSON API: `{\"error\":{\"code\",\"message\",\"detail\"}}`, `detail` only when the error is about one input or check.",
             "type": "object",
             "required": [
               "error"
@@ -3278,6 +4224,10 @@ enum OpenAPIDocument {
                   "message": {
                     "type": "string",
                     "description": "One sentence for people; never a token, a password or an address."
+                  },
+                  "detail": {
+                    "type": "string",
+                    "description": "Which input or check the error is about, for programs: a field (`username`, `email`, `password`, `return_to`) or a check (`token_expired`, `state`, `nonce`, `identity_taken`, `last_way_to_log_in`…). Present only when the error names one; never on a 500."
                   }
                 }
               }
@@ -3310,6 +4260,10 @@ enum OpenAPIDocument {
                   "message": {
                     "type": "string",
                     "description": "One sentence for people; never a token, a password or an address."
+                  },
+                  "detail": {
+                    "type": "string",
+                    "description": "Which input or check the error is about, for programs: a field (`username`, `email`, `password`, `return_to`) or a check (`token_expired`, `state`, `nonce`, `identity_taken`, `last_way_to_log_in`…). Present only when the error names one; never on a 500."
                   }
                 }
               }
@@ -3341,12 +4295,17 @@ enum OpenAPIDocument {
                       "TokenTheftDetected",
                       "LoginFailed",
                       "UserNotFound",
-                      "AuthenticationFailed"
+                      "AuthenticationFailed",
+                      "IdentityVerificationFailed"
                     ]
                   },
                   "message": {
                     "type": "string",
                     "description": "One sentence for people; never a token, a password or an address."
+                  },
+                  "detail": {
+                    "type": "string",
+                    "description": "Which input or check the error is about, for programs: a field (`username`, `email`, `password`, `return_to`) or a check (`token_expired`, `state`, `nonce`, `identity_taken`, `last_way_to_log_in`…). Present only when the error names one; never on a 500."
                   }
                 }
               }
@@ -3379,6 +4338,10 @@ enum OpenAPIDocument {
                   "message": {
                     "type": "string",
                     "description": "One sentence for people; never a token, a password or an address."
+                  },
+                  "detail": {
+                    "type": "string",
+                    "description": "Which input or check the error is about, for programs: a field (`username`, `email`, `password`, `return_to`) or a check (`token_expired`, `state`, `nonce`, `identity_taken`, `last_way_to_log_in`…). Present only when the error names one; never on a 500."
                   }
                 }
               }
@@ -3404,12 +4367,18 @@ enum OpenAPIDocument {
                     "type": "string",
                     "enum": [
                       "SessionNotFound",
-                      "NotFound"
+                      "NotFound",
+                      "ProviderNotFound",
+                      "IdentityNotFound"
                     ]
                   },
                   "message": {
                     "type": "string",
                     "description": "One sentence for people; never a token, a password or an address."
+                  },
+                  "detail": {
+                    "type": "string",
+                    "description": "Which input or check the error is about, for programs: a field (`username`, `email`, `password`, `return_to`) or a check (`token_expired`, `state`, `nonce`, `identity_taken`, `last_way_to_log_in`…). Present only when the error names one; never on a 500."
                   }
                 }
               }
@@ -3434,12 +4403,17 @@ enum OpenAPIDocument {
                   "code": {
                     "type": "string",
                     "enum": [
-                      "Conflict"
+                      "Conflict",
+                      "IdentityNotLinked"
                     ]
                   },
                   "message": {
                     "type": "string",
                     "description": "One sentence for people; never a token, a password or an address."
+                  },
+                  "detail": {
+                    "type": "string",
+                    "description": "Which input or check the error is about, for programs: a field (`username`, `email`, `password`, `return_to`) or a check (`token_expired`, `state`, `nonce`, `identity_taken`, `last_way_to_log_in`…). Present only when the error names one; never on a 500."
                   }
                 }
               }
@@ -3470,6 +4444,10 @@ enum OpenAPIDocument {
                   "message": {
                     "type": "string",
                     "description": "One sentence for people; never a token, a password or an address."
+                  },
+                  "detail": {
+                    "type": "string",
+                    "description": "Which input or check the error is about, for programs: a field (`username`, `email`, `password`, `return_to`) or a check (`token_expired`, `state`, `nonce`, `identity_taken`, `last_way_to_log_in`…). Present only when the error names one; never on a 500."
                   }
                 }
               }
@@ -3500,6 +4478,10 @@ enum OpenAPIDocument {
                   "message": {
                     "type": "string",
                     "description": "One sentence for people; never a token, a password or an address."
+                  },
+                  "detail": {
+                    "type": "string",
+                    "description": "Which input or check the error is about, for programs: a field (`username`, `email`, `password`, `return_to`) or a check (`token_expired`, `state`, `nonce`, `identity_taken`, `last_way_to_log_in`…). Present only when the error names one; never on a 500."
                   }
                 }
               }
@@ -3530,6 +4512,10 @@ enum OpenAPIDocument {
                   "message": {
                     "type": "string",
                     "description": "One sentence for people; never a token, a password or an address."
+                  },
+                  "detail": {
+                    "type": "string",
+                    "description": "Which input or check the error is about, for programs: a field (`username`, `email`, `password`, `return_to`) or a check (`token_expired`, `state`, `nonce`, `identity_taken`, `last_way_to_log_in`…). Present only when the error names one; never on a 500."
                   }
                 }
               }
@@ -3562,6 +4548,44 @@ enum OpenAPIDocument {
                   "message": {
                     "type": "string",
                     "description": "One sentence for people; never a token, a password or an address."
+                  },
+                  "detail": {
+                    "type": "string",
+                    "description": "Which input or check the error is about, for programs: a field (`username`, `email`, `password`, `return_to`) or a check (`token_expired`, `state`, `nonce`, `identity_taken`, `last_way_to_log_in`…). Present only when the error names one; never on a 500."
+                  }
+                }
+              }
+            }
+          },
+          "Error502": {
+            "description": "An error answered 502.",
+            "type": "object",
+            "required": [
+              "error"
+            ],
+            "additionalProperties": false,
+            "properties": {
+              "error": {
+                "type": "object",
+                "required": [
+                  "code",
+                  "message"
+                ],
+                "additionalProperties": false,
+                "properties": {
+                  "code": {
+                    "type": "string",
+                    "enum": [
+                      "ProviderUnavailable"
+                    ]
+                  },
+                  "message": {
+                    "type": "string",
+                    "description": "One sentence for people; never a token, a password or an address."
+                  },
+                  "detail": {
+                    "type": "string",
+                    "description": "Which input or check the error is about, for programs: a field (`username`, `email`, `password`, `return_to`) or a check (`token_expired`, `state`, `nonce`, `identity_taken`, `last_way_to_log_in`…). Present only when the error names one; never on a 500."
                   }
                 }
               }
@@ -3592,6 +4616,10 @@ enum OpenAPIDocument {
                   "message": {
                     "type": "string",
                     "description": "One sentence for people; never a token, a password or an address."
+                  },
+                  "detail": {
+                    "type": "string",
+                    "description": "Which input or check the error is about, for programs: a field (`username`, `email`, `password`, `return_to`) or a check (`token_expired`, `state`, `nonce`, `identity_taken`, `last_way_to_log_in`…). Present only when the error names one; never on a 500."
                   }
                 }
               }
@@ -3922,6 +4950,72 @@ enum OpenAPIDocument {
               }
             }
           },
+          "Identity": {
+            "description": "An identity at a provider, linked to the account: the pair (`issuer`, `subject`) of a verified ID token.",
+            "type": "object",
+            "required": [
+              "id",
+              "provider",
+              "issuer",
+              "subject",
+              "createdAt"
+            ],
+            "additionalProperties": false,
+            "properties": {
+              "id": {
+                "type": "string",
+                "description": "The link's id, for `DELETE /v1/identities/{id}`."
+              },
+              "provider": {
+                "type": "string",
+                "description": "The configured provider's name."
+              },
+              "issuer": {
+                "type": "string",
+                "description": "The ID token's `iss`."
+              },
+              "subject": {
+                "type": "string",
+                "description": "The ID token's `sub`: the person at that issuer."
+              },
+              "email": {
+                "type": "string",
+                "description": "The address the provider vouched for (`email_verified`) when the identity was linked; absent when it vouched for none."
+              },
+              "createdAt": {
+                "type": "string",
+                "format": "date-time"
+              }
+            }
+          },
+          "IdentitiesResponse": {
+            "type": "object",
+            "required": [
+              "identities"
+            ],
+            "additionalProperties": false,
+            "properties": {
+              "identities": {
+                "type": "array",
+                "description": "Oldest first.",
+                "items": {
+                  "$ref": "#/components/schemas/Identity"
+                }
+              }
+            }
+          },
+          "IdentityResponse": {
+            "type": "object",
+            "required": [
+              "identity"
+            ],
+            "additionalProperties": false,
+            "properties": {
+              "identity": {
+                "$ref": "#/components/schemas/Identity"
+              }
+            }
+          },
           "AccessTokenResponse": {
             "type": "object",
             "required": [
@@ -4166,6 +5260,24 @@ enum OpenAPIDocument {
             },
             "additionalProperties": true
           },
+          "IDTokenRequest": {
+            "description": "Only these fields are read; any other field is ignored.",
+            "type": "object",
+            "required": [
+              "idToken"
+            ],
+            "properties": {
+              "idToken": {
+                "type": "string",
+                "description": "An ID token the app obtained from the provider itself (a signed JWT)."
+              },
+              "nonce": {
+                "type": "string",
+                "description": "The nonce the app sent the provider: required when the ID token carries one, and must match it exactly; an ID token that carries none must come without."
+              }
+            },
+            "additionalProperties": true
+          },
           "CSRFOnlyForm": {
             "description": "An HTML form's fields; any other field is ignored, and a field sent twice keeps its first value.",
             "type": "object",
@@ -4394,6 +5506,29 @@ enum OpenAPIDocument {
               "session_id": {
                 "type": "string",
                 "description": "The session to end."
+              }
+            },
+            "additionalProperties": true
+          },
+          "ProviderCallbackForm": {
+            "description": "The provider's answer, posted by the browser (`response_mode=form_post`); any other field is ignored.",
+            "type": "object",
+            "properties": {
+              "code": {
+                "type": "string",
+                "description": "The authorization code."
+              },
+              "state": {
+                "type": "string",
+                "description": "The `state` of the authorization request."
+              },
+              "error": {
+                "type": "string",
+                "description": "The provider's refusal (`access_denied`…): the login fails."
+              },
+              "user": {
+                "type": "string",
+                "description": "Apple: a JSON object with the person's name, on the first login only."
               }
             },
             "additionalProperties": true

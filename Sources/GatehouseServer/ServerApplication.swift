@@ -1,5 +1,6 @@
 import Gatehouse
 import GatehouseHummingbird
+import GatehouseOIDC
 import GatehouseUI
 import Hummingbird
 import Logging
@@ -45,6 +46,25 @@ public enum ServerApplication {
         let router = makeGatehouseRouter(accounts: accounts, configuration: configuration.httpConfiguration, logger: logger)
         if let pages = configuration.accountPages {
             try addAccountPages(to: router, accounts: accounts, http: configuration.httpConfiguration, configuration: pages)
+        }
+        // Served with no provider too: an account's identities can be listed and unlinked whatever the
+        // configuration says now, and an unknown provider is a typed 404.
+        do {
+            let clock = accounts.sessions.options.clock
+            let providers = try configuration.identityProviders.map { IdentityProvider(configuration: try $0.configuration(), clock: clock) }
+            addIdentityProviderRoutes(
+                to: router,
+                accounts: accounts,
+                providers: providers,
+                settings: IdentityProviderRouteSettings(
+                    externalURL: configuration.browserBaseURL,
+                    returnOrigins: configuration.corsOrigins,
+                    tokenVault: try configuration.providerTokenKeys.map {
+                        ProviderTokenVault(keys: try ProviderTokenKey.parseList($0.value), store: accounts.store)
+                    }
+                ),
+                configuration: configuration.httpConfiguration
+            )
         }
         // Built once: every answer shares the same bytes.
         let document = ByteBuffer(string: OpenAPIDocument.json)

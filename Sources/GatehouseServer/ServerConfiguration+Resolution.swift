@@ -58,6 +58,9 @@ extension ServerConfiguration {
         public static let accessTokenLifetime = "GATEHOUSE_ACCESS_TOKEN_LIFETIME"
         public static let metricsAddress = "GATEHOUSE_METRICS_ADDRESS"
         public static let webhookURLs = "GATEHOUSE_WEBHOOK_URLS"
+        public static let identityProviders = "GATEHOUSE_OIDC"
+        public static let externalURL = "GATEHOUSE_EXTERNAL_URL"
+        public static let providerTokenKeys = "GATEHOUSE_OIDC_TOKEN_KEYS"
         public static let webhookSecret = "GATEHOUSE_WEBHOOK_SECRET"
         public static let webhookRetryDelay = "GATEHOUSE_WEBHOOK_RETRY_DELAY"
     }
@@ -223,6 +226,7 @@ extension ServerConfiguration {
             configuration.metricsAddress = address
         }
         try resolveWebhooks(flags: flags, settings: settings, into: &configuration)
+        try resolveIdentityProviders(flags: flags, settings: settings, into: &configuration)
         return configuration
     }
 
@@ -472,7 +476,7 @@ extension ServerConfiguration {
     }
 
     /// One raw setting and where it came from, for messages.
-    private struct Value {
+    struct Value {
         var text: String
         var source: String
 
@@ -530,7 +534,7 @@ extension ServerConfiguration {
     }
 
     /// Looks a setting up in the flags, then the environment.
-    private struct Settings {
+    struct Settings {
         var flags: ServerFlags
         var environment: [String: String]
 

@@ -1,6 +1,7 @@
 import Gatehouse
 import GatehouseHummingbird
 import GatehouseMail
+import GatehouseOIDC
 import GatehouseSQLite
 import GatehouseUI
 import GatehouseWebhooks
@@ -103,6 +104,18 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     /// The issuer access tokens carry: ``issuer``, else ``linkBaseURL``.
     public var accessTokenIssuer: String { issuer ?? linkBaseURL }
+
+    /// Where browsers reach this server (`--external-url`): the identity providers' callbacks are under
+    /// it. Default: ``linkBaseURL``.
+    public var externalURL: String? = nil
+    /// The OpenID Connect providers people may log in with (`--oidc`). Default: none.
+    public var identityProviders: [IdentityProviderSetting] = []
+    /// The keys that seal the provider tokens kept for providers with `KEEP_TOKENS`
+    /// (`GATEHOUSE_OIDC_TOKEN_KEYS`, `ID:BASE64,…`, the first one sealing). Default: none.
+    public var providerTokenKeys: RedactedSecret? = nil
+
+    /// The base of the identity providers' callback URLs: ``externalURL``, else ``linkBaseURL``.
+    public var browserBaseURL: String { externalURL ?? linkBaseURL }
 
     /// What a power loss may undo of an SQLite database's commits (see `SQLiteStore.Durability`).
     /// Default `normal`; ignored for PostgreSQL.

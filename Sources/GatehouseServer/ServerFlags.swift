@@ -56,6 +56,10 @@ public struct ServerFlags: Sendable, Equatable {
     public var issuer: String?
     public var accessTokenLifetime: String?
     public var metricsAddress: String?
+    /// Repeated `--oidc NAME=ISSUER_URL` values; empty when not given.
+    public var identityProviders: [String] = []
+    /// `--external-url`.
+    public var externalURL: String?
     /// Repeated `--webhook-url` values; empty when not given.
     public var webhookURLs: [String] = []
     /// `--webhook-secret`, the `whsec_` form.

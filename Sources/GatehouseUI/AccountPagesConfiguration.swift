@@ -13,6 +13,22 @@ public struct AccountPagesConfiguration: Sendable, Equatable {
     public var templatesDirectory: String?
     /// The largest form body accepted, in bytes.
     public var maximumFormSize: Int
+    /// The identity providers the login and sign-up pages offer a `Continue with …` button for; their
+    /// routes (`/v1/oidc/{name}/start`) are served by `GatehouseOIDC`.
+    public var identityProviders: [IdentityProviderButton]
+
+    /// One `Continue with …` button.
+    public struct IdentityProviderButton: Sendable, Equatable {
+        /// The provider's name in its routes.
+        public var name: String
+        /// What the button says after `Continue with`.
+        public var displayName: String
+
+        public init(name: String, displayName: String) {
+            self.name = name
+            self.displayName = displayName
+        }
+    }
 
     public init(
         brand: String = "Gatehouse",
@@ -20,7 +36,8 @@ public struct AccountPagesConfiguration: Sendable, Equatable {
         logoURL: String? = nil,
         returnOrigins: [String] = [],
         templatesDirectory: String? = nil,
-        maximumFormSize: Int = 16_384
+        maximumFormSize: Int = 16_384,
+        identityProviders: [IdentityProviderButton] = []
     ) {
         self.brand = brand
         self.accentColor = accentColor
@@ -28,6 +45,7 @@ public struct AccountPagesConfiguration: Sendable, Equatable {
         self.returnOrigins = returnOrigins
         self.templatesDirectory = templatesDirectory
         self.maximumFormSize = maximumFormSize
+        self.identityProviders = identityProviders
     }
 
     /// Why a configuration cannot be used.

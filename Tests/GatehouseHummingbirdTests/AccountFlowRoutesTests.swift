@@ -16,12 +16,13 @@ struct AccountFlowRoutesTests {
 
     // MARK: Helpers
 
-    /// The exact body of an error response.
+    /// The exact body of `error`: keys in sorted order, `detail` only when the error has one.
     static func errorBody(_ error: AccountError) -> String {
-        #"{"error":{"code":"\#(error.code.rawValue)","message":"\#(error.message)"}}"#
+        let detail = error.detail.map { #""detail":"\#($0.rawValue)","# } ?? ""
+        return #"{"error":{"code":"\#(error.code.rawValue)",\#(detail)"message":"\#(error.message)"}}"#
     }
 
-    /// Checks the error shape — `{"error":{"code","message"}}` and nothing else — and the code.
+    /// Checks the error shape — `{"error":{"code","message"}}`, and `detail`, nothing else — and the code.
     static func expectError(
         _ response: TestResponse,
         _ status: HTTPResponse.Status,
@@ -31,7 +32,7 @@ struct AccountFlowRoutesTests {
         #expect(response.status == status, sourceLocation: sourceLocation)
         #expect(response.headers[.contentType] == "application/json; charset=utf-8", sourceLocation: sourceLocation)
         #expect(Set(response.object.keys) == ["error"], "body: \(response.text)", sourceLocation: sourceLocation)
-        #expect(Set(response.object[object: "error"].keys) == ["code", "message"], sourceLocation: sourceLocation)
+        #expect(Set(response.object[object: "error"].keys).isSubset(of: ["code", "message", "detail"]), sourceLocation: sourceLocation)
         #expect(response.errorCode == code, sourceLocation: sourceLocation)
         #expect(response.errorMessage?.isEmpty == false, sourceLocation: sourceLocation)
     }

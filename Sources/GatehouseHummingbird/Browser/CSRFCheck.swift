@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 
 /// The CSRF rule for cookie-authenticated requests, documented on ``GatehouseHTTPConfiguration``.
-struct CSRFCheck {
+package struct CSRFCheck {
     let headerName: HTTPField.Name?
     let trustedOrigins: Set<String>
 
@@ -18,7 +18,7 @@ struct CSRFCheck {
 
     /// Throws `CSRFRejected` unless the request carries the CSRF header or comes from this server's own
     /// origin (or a trusted one).
-    func verify(_ request: Request) throws(AccountError) {
+    package func verify(_ request: Request) throws(AccountError) {
         if let headerName, let value = request.headers[headerName], !value.trimmingSpaces().isEmpty {
             return
         }
@@ -41,7 +41,7 @@ struct CSRFCheck {
     /// a trusted one (`Origin: null` included). For the routes that start a session or an account, which
     /// carry no credential to check: a browser always sends `Origin` on a cross-site `POST`, a non-browser
     /// client usually sends none.
-    func verifyOrigin(_ request: Request) throws(AccountError) {
+    package func verifyOrigin(_ request: Request) throws(AccountError) {
         guard let claimed = request.headers[.origin] else { return }
         if let origin = WebOrigin(claimed) {
             if trustedOrigins.contains(origin.serialized) { return }

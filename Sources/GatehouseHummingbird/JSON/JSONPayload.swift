@@ -15,7 +15,7 @@ import NIOCore
     }
 
     /// A JSON response with `status`.
-    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+    package static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
         var response = Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encode(value))))
         response.headers[.contentType] = "application/json; charset=utf-8"
         return response
@@ -33,7 +33,7 @@ import NIOCore
     /// `415 UnsupportedMediaType` (a cross-site form can only send `text/plain`, form or multipart bodies);
     /// a body over `limit` bytes is `413`; an empty, non-UTF-8, malformed or wrongly typed body is
     /// `400 InvalidRequest`.
-    static func decode<Value: Decodable>(_ type: Value.Type, from request: Request, limit: Int) async throws -> Value {
+    package static func decode<Value: Decodable>(_ type: Value.Type, from request: Request, limit: Int) async throws -> Value {
         guard isJSON(request.headers[.contentType]) else { throw AccountError.unsupportedMediaType }
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
             throw GatehouseHTTPError.payloadTooLarge(limit: limit)

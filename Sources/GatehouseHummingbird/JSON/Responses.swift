@@ -99,12 +99,14 @@ struct ErrorBody: Encodable {
     struct Detail: Encodable {
         var code: String
         var message: String
+        /// Left out when `nil`.
+        var detail: String?
     }
 
     var error: Detail
 
-    init(code: String, message: String) {
-        error = Detail(code: code, message: message)
+    init(code: String, message: String, detail: String? = nil) {
+        error = Detail(code: code, message: message, detail: detail)
     }
 
     func encoded() -> [UInt8] {

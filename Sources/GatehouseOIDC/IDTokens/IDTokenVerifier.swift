@@ -4,13 +4,13 @@ import Foundation
 /// Checks an identity provider's ID token (OpenID Connect Core §3.1.3.7) and returns what it says.
 ///
 /// The checks run in a fixed order — shape, header, key, signature, then the claims — and the first
-/// that fails decides the error: ``AccountError/Code/identityVerificationFailed`` with a detail naming
-/// the check (``AccountError/Detail/tokenMalformed``, ``AccountError/Detail/tokenHeader``,
-/// ``AccountError/Detail/unknownKey``, ``AccountError/Detail/tokenSignature``,
-/// ``AccountError/Detail/tokenIssuer``, ``AccountError/Detail/tokenAudience``,
-/// ``AccountError/Detail/authorizedParty``, ``AccountError/Detail/tokenExpired``,
-/// ``AccountError/Detail/tokenNotYetValid``, ``AccountError/Detail/nonce``,
-/// ``AccountError/Detail/tokenClaims``). No claim is read before the signature is checked, and no
+/// that fails decides the error: `AccountError.Code.identityVerificationFailed` with a detail naming
+/// the check (`AccountError.Detail.tokenMalformed`, `AccountError.Detail.tokenHeader`,
+/// `AccountError.Detail.unknownKey`, `AccountError.Detail.tokenSignature`,
+/// `AccountError.Detail.tokenIssuer`, `AccountError.Detail.tokenAudience`,
+/// `AccountError.Detail.authorizedParty`, `AccountError.Detail.tokenExpired`,
+/// `AccountError.Detail.tokenNotYetValid`, `AccountError.Detail.nonce`,
+/// `AccountError.Detail.tokenClaims`). No claim is read before the signature is checked, and no
 /// error or log line carries the token.
 ///
 /// ```swift
@@ -32,8 +32,8 @@ public struct IDTokenVerifier: Sendable {
 
     /// Verifies `token` against `expectations` and returns its claims.
     ///
-    /// - Throws: ``AccountError/Code/identityVerificationFailed`` with the failed check as its detail;
-    ///   ``AccountError/Code/providerUnavailable`` when the provider's keys could never be fetched.
+    /// - Throws: `AccountError.Code.identityVerificationFailed` with the failed check as its detail;
+    ///   `AccountError.Code.providerUnavailable` when the provider's keys could never be fetched.
     public func verify(_ token: String, expecting expectations: IDTokenExpectations) async throws(AccountError) -> IDTokenClaims {
         let parsed = try ParsedToken(token, maximumLength: maximumTokenLength)
         let key = try await keys.key(for: parsed.kid, algorithm: parsed.algorithm)

@@ -50,9 +50,9 @@ public final class ProviderKeyCache: Sendable {
 
     /// The key that checks a token whose header names `kid` (or none) and `algorithm`.
     ///
-    /// - Throws: ``AccountError/Code/identityVerificationFailed`` with ``AccountError/Detail/unknownKey``
-    ///   when no key fits, even after a refetch, or with ``AccountError/Detail/tokenHeader`` when the
-    ///   named key checks another algorithm; ``AccountError/Code/providerUnavailable`` when no key set
+    /// - Throws: `AccountError.Code.identityVerificationFailed` with `AccountError.Detail.unknownKey`
+    ///   when no key fits, even after a refetch, or with `AccountError.Detail.tokenHeader` when the
+    ///   named key checks another algorithm; `AccountError.Code.providerUnavailable` when no key set
     ///   could be had at all.
     public func key(for kid: String?, algorithm: ProviderKey.Algorithm) async throws(AccountError) -> ProviderKey {
         let now = clock.now()
@@ -97,7 +97,7 @@ public final class ProviderKeyCache: Sendable {
 
     /// Fetches the key set now, whatever the cache holds, and returns it.
     ///
-    /// - Throws: ``AccountError/Code/providerUnavailable`` when it cannot be fetched or read; the keys
+    /// - Throws: `AccountError.Code.providerUnavailable` when it cannot be fetched or read; the keys
     ///   already known are kept.
     @discardableResult
     public func refresh() async throws(AccountError) -> ProviderKeySet {

@@ -19,7 +19,7 @@ public struct ProviderKeySet: Sendable {
 
     /// A set of `keys`. When two keys share a key id, the first is kept: a key id must name one key.
     ///
-    /// - Throws: ``AccountError/Code/providerUnavailable`` when `keys` is empty.
+    /// - Throws: `AccountError.Code.providerUnavailable` when `keys` is empty.
     public init(keys: [ProviderKey]) throws(AccountError) {
         guard !keys.isEmpty else { throw AccountError.providerUnavailable() }
         var byID: [String: ProviderKey] = [:]
@@ -37,7 +37,7 @@ public struct ProviderKeySet: Sendable {
 
     /// Reads a JWKS document (`{"keys":[…]}`), keeping the keys that can check ID-token signatures.
     ///
-    /// - Throws: ``AccountError/Code/providerUnavailable`` for a document over
+    /// - Throws: `AccountError.Code.providerUnavailable` for a document over
     ///   ``maximumDocumentSize``, one that is not a key set, or one with no usable key.
     public init(parsing document: Data) throws(AccountError) {
         guard document.count <= Self.maximumDocumentSize else { throw AccountError.providerUnavailable() }

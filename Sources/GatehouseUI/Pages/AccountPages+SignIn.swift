@@ -1,3 +1,4 @@
+import Foundation
 import Gatehouse
 import GatehouseHummingbird
 import Hummingbird
@@ -5,14 +6,16 @@ import Hummingbird
 /// Signing up, logging in and out.
 extension AccountPages {
     func signUpPage(_ request: Request, context: Context) async throws -> Response {
-        page("signup", title: "Create your account", request: request, context: context)
+        page("signup", title: "Create your account", values: providerButtons(returningTo: nil), request: request, context: context)
     }
 
     /// Creates the account and, unless the e-mail must be confirmed first, signs the person in.
     func signUp(_ request: Request, context: Context) async throws -> Response {
         let form = try await form(request, context: context)
         let state = try state(context)
-        let typed: [String: Any] = ["username_value": form["username"], "email_value": form["email"]]
+        var typed = providerButtons(returningTo: nil)
+        typed["username_value"] = form["username"]
+        typed["email_value"] = form["email"]
         do {
             _ = try await accounts.signUp(
                 CreateAccountInput(username: form["username"], email: form["email"], password: form["password"]),
@@ -35,8 +38,21 @@ extension AccountPages {
     func logInPage(_ request: Request, context: Context) async throws -> Response {
         let returnTo = request.uri.queryParameters.get("return_to").flatMap { returnTarget.accepted(String($0)) }
         if context.gatehouse?.authentication != nil { return redirect(to: returnTo ?? "/ui/account") }
-        let values: [String: Any] = returnTo.map { ["return_to": $0] } ?? [:]
+        var values = providerButtons(returningTo: returnTo)
+        if let returnTo { values["return_to"] = returnTo }
         return page("login", title: "Log in", values: values, request: request, context: context)
+    }
+
+    /// The `Continue with …` buttons: links that start a login with each provider, coming back to
+    /// `returnTo` (the account page by default).
+    func providerButtons(returningTo returnTo: String?) -> [String: Any] {
+        let providers = configuration.identityProviders
+        guard !providers.isEmpty else { return [:] }
+        let back = (returnTo ?? "/ui/account").addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/ui/account"
+        let buttons: [[String: Any]] = providers.map {
+            ["start": "/v1/oidc/\($0.name)/start?return_to=\(back)", "display_name": $0.displayName]
+        }
+        return ["providers": buttons, "has_providers": true]
     }
 
     /// Logs in and goes back to `return_to` when it is a safe place, to the account page otherwise.
@@ -52,7 +68,8 @@ extension AccountPages {
             return redirect(to: returnTo ?? "/ui/account", headers: sessionCookie(login))
         } catch let error as AccountError {
             context.logger.info("login refused", metadata: ["gatehouse.error": "\(error.code)"])
-            var values: [String: Any] = ["username_value": form["username"]]
+            var values = providerButtons(returningTo: returnTo)
+            values["username_value"] = form["username"]
             if let returnTo { values["return_to"] = returnTo }
             return page("login", title: "Log in", values: values, problem: PageProblem(error), request: request, context: context)
         }

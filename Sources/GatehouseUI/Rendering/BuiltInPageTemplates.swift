@@ -48,6 +48,12 @@ enum BuiltInPageTemplates {
         </html>
         """
 
+    /// Links that start a login with each configured identity provider: plain links, so they work
+    /// without JavaScript.
+    static let providerButtons = """
+        {{#has_providers}}<div class="card providers" aria-label="Other ways to log in">{{#providers}}<a class="button" href="{{start}}">Continue with {{display_name}}</a>{{/providers}}</div>{{/has_providers}}
+        """
+
     static let signup = """
         <form method="post" action="/ui/signup" class="card" id="signup-form" novalidate>
         \(csrfField)
@@ -56,6 +62,7 @@ enum BuiltInPageTemplates {
         \(field("password", label: "Password", type: "password", autocomplete: "new-password", hint: "At least 8 characters. A few words together make a strong one."))
         <button type="submit" class="primary">Create account</button>
         </form>
+        \(providerButtons)
         <p class="aside">Already have an account? <a href="/ui/login">Log in</a></p>
         """
 
@@ -67,6 +74,7 @@ enum BuiltInPageTemplates {
         \(field("password", label: "Password", type: "password", autocomplete: "current-password"))
         <button type="submit" class="primary">Log in</button>
         </form>
+        \(providerButtons)
         <p class="aside"><a href="/ui/recovery">Forgot your password?</a> · <a href="/ui/signup">Create an account</a></p>
         """
 

@@ -26,6 +26,8 @@ enum PageStylesheet {
         button.primary { background: var(--accent); border-color: var(--accent); color: #fff; font-weight: 600; }
         button.destructive { background: #fff; border-color: var(--error); color: var(--error); font-weight: 600; }
         button.link { border: 0; padding: 0; background: none; color: var(--accent); text-decoration: underline; }
+        .providers { display: grid; gap: 8px; }
+        a.button { display: block; text-align: center; padding: 10px 16px; border-radius: 6px; border: 1px solid #8a90a0; color: var(--text); text-decoration: none; font-weight: 600; }
         form.inline { display: inline; margin: 0; }
         .notice, .alert { border-radius: 8px; padding: 12px 14px; margin: 0 0 16px; }
         .notice { background: #e8f3ec; color: var(--ok); border: 1px solid #b7dcc4; }
