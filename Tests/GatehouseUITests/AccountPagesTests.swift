@@ -127,6 +127,27 @@ struct PageRenderingTests {
         }
     }
 
+    @Test("the login and sign-up pages offer a 'Continue with …' link per identity provider, coming back where the login would")
+    func providerButtons() async throws {
+        let providers: [AccountPagesConfiguration.IdentityProviderButton] = [
+            .init(name: "google", displayName: "Google"), .init(name: "corp-sso", displayName: "Corp"),
+        ]
+        try await PageHarness(pages: AccountPagesConfiguration(identityProviders: providers)).test { client in
+            let browser = Browser(client)
+            let login = try await browser.get("/ui/login")
+            #expect(login.body.contains(#"<a class="button" href="/v1/oidc/google/start?return_to=%2Fui%2Faccount">Continue with Google</a>"#))
+            #expect(login.body.contains(#"<a class="button" href="/v1/oidc/corp-sso/start?return_to=%2Fui%2Faccount">Continue with Corp</a>"#))
+            let returning = try await browser.get("/ui/login?return_to=/ui/sessions")
+            #expect(returning.body.contains(#"href="/v1/oidc/google/start?return_to=%2Fui%2Fsessions""#))
+            let signUp = try await browser.get("/ui/signup")
+            #expect(signUp.body.contains("Continue with Google") && signUp.body.contains("Continue with Corp"))
+        }
+        try await PageHarness(pages: AccountPagesConfiguration()).test { client in
+            let login = try await Browser(client).get("/ui/login")
+            #expect(!login.body.contains("Continue with") && !login.body.contains("providers"))
+        }
+    }
+
     @Test("the stylesheet carries the accent colour, and /ui goes to the account page")
     func stylesheetAndIndex() async throws {
         try await PageHarness(pages: AccountPagesConfiguration(brand: "Acme", accentColor: "#ff6600")).test { client in
