@@ -5273,7 +5273,7 @@ enum OpenAPIDocument {
               },
               "nonce": {
                 "type": "string",
-                "description": "The nonce the app sent the provider: required when the ID token carries one, and must match it exactly; an ID token that carries none must come without."
+                "description": "The nonce of the app's login: required when the ID token carries one, which must be this nonce or its SHA-256 in lower-case hex (what Sign in with Apple asks apps to send the provider, keeping the raw nonce); an ID token that carries none must come without."
               }
             },
             "additionalProperties": true

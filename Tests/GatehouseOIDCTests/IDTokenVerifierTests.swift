@@ -1,9 +1,10 @@
 import Crypto
 import Foundation
 import Gatehouse
-import GatehouseOIDC
 import GatehouseTesting
 import Testing
+
+@testable import GatehouseOIDC
 
 @Suite("IDTokenVerifier: the tokens a provider signs are accepted")
 struct IDTokenAcceptanceTests {
@@ -47,6 +48,27 @@ struct IDTokenAcceptanceTests {
     func emailVerified(value: any Sendable, expected: Bool) async throws {
         let token = TestProvider.token(claims: ["email_verified": value])
         #expect(try await Self.verifier().verify(token, expecting: TestProvider.expectations()).emailVerified == expected)
+    }
+
+    @Test("an app's raw nonce matches a token carrying it or its SHA-256 hex digest, and nothing else")
+    func nonceDigest() async throws {
+        let verifier = Self.verifier()
+        let raw = "app-raw-nonce-1234"
+        let digest = "a9d1b2d2d1d3c1e0f7e7b2b7c9ed3d0bca3a7e32c0f2c5a0e0d8f9c3b3a2c1d0"
+        #expect(IDTokenVerifier.hexDigest("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        let rule = IDTokenExpectations.NonceRule.mustEqualOrDigest(raw)
+        for carried in [raw, IDTokenVerifier.hexDigest(raw)] {
+            let token = TestProvider.token(claims: ["nonce": carried])
+            #expect(try await verifier.verify(token, expecting: TestProvider.expectations(nonce: rule)).nonce == carried)
+        }
+        for carried in [digest, IDTokenVerifier.hexDigest(raw).uppercased(), raw + "x"] {
+            await expectRefusal(.nonce) {
+                _ = try await verifier.verify(TestProvider.token(claims: ["nonce": carried]), expecting: TestProvider.expectations(nonce: rule))
+            }
+        }
+        await expectRefusal(.nonce) {
+            _ = try await verifier.verify(TestProvider.token(claims: ["nonce": nil]), expecting: TestProvider.expectations(nonce: rule))
+        }
     }
 
     @Test("several audiences with an accepted azp, a header without kid, a nonce-less token and the leeway are accepted")

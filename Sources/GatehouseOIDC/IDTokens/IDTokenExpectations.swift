@@ -13,6 +13,10 @@ public struct IDTokenExpectations: Sendable, Equatable {
         case mustEqual(String)
         /// The login sent no nonce; a token carrying one was asked for by someone else.
         case mustBeAbsent
+        /// An app's own login sent the provider this nonce or its SHA-256 in lower-case hex, as Sign in
+        /// with Apple asks apps to (the app keeps the raw nonce, the token carries its digest); the token
+        /// must carry one of the two.
+        case mustEqualOrDigest(String)
     }
 
     /// The `iss` the token must carry, exactly (no normalization: the provider's discovery document

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 @_spi(Fuzzing) import Gatehouse
 
@@ -90,6 +91,9 @@ public struct IDTokenVerifier: Sendable {
             break
         case (.mustEqual(let expected), .value(let nonce)) where constantTimeEqual(expected, nonce):
             break
+        case (.mustEqualOrDigest(let expected), .value(let nonce))
+        where constantTimeEqual(expected, nonce) || constantTimeEqual(Self.hexDigest(expected), nonce):
+            break
         default:
             throw AccountError.identityVerificationFailed(.nonce)
         }
@@ -112,6 +116,14 @@ public struct IDTokenVerifier: Sendable {
             givenName: payload.givenName,
             familyName: payload.familyName
         )
+    }
+
+    /// SHA-256 of `text` in lower-case hex.
+    static func hexDigest(_ text: String) -> String {
+        SHA256.hash(data: Array(text.utf8)).map { byte in
+            let digits = Array("0123456789abcdef".utf8)
+            return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]], as: UTF8.self)
+        }.joined()
     }
 
     /// Equality whose time does not depend on where the strings differ: the nonce is what binds a

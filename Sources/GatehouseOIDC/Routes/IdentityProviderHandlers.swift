@@ -107,7 +107,7 @@ struct IdentityProviderHandlers<Context: GatehouseRequestContextProtocol>: Senda
         let body = try await JSONPayload.decode(IDTokenBody.self, from: request, limit: configuration.maximumBodySize)
         let client = try gatehouse.requestState(of: context).client
         let login = try await accounts.logIn(provider: provider.name, client: client, logger: context.logger) {
-            try await provider.verify(idToken: body.idToken, nonce: body.nonce.map { .mustEqual($0) } ?? .mustBeAbsent)
+            try await provider.verify(idToken: body.idToken, nonce: body.nonce.map { .mustEqualOrDigest($0) } ?? .mustBeAbsent)
         }
         context.logger.info("login", metadata: ["gatehouse.session_id": "\(login.sessionID)", "gatehouse.account_id": "\(login.accountID)"])
         try gatehouse.requestState(of: context).tokensDelivered()
@@ -134,7 +134,7 @@ struct IdentityProviderHandlers<Context: GatehouseRequestContextProtocol>: Senda
             return try await redirectToProvider(provider, returnTo: returnTo, linking: caller.authentication)
         }
         let body = try await JSONPayload.decode(IDTokenBody.self, from: request, limit: configuration.maximumBodySize)
-        let identity = try await provider.verify(idToken: body.idToken, nonce: body.nonce.map { .mustEqual($0) } ?? .mustBeAbsent)
+        let identity = try await provider.verify(idToken: body.idToken, nonce: body.nonce.map { .mustEqualOrDigest($0) } ?? .mustBeAbsent)
         let linked = try await accounts.linkIdentity(identity, toAccount: caller.authentication.accountID)
         return try JSONPayload.response(IdentityResponse(identity: IdentityPayload(linked)), status: .created)
     }
