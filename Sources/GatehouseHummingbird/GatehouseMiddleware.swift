@@ -36,6 +36,7 @@ public struct GatehouseMiddleware<Context: GatehouseRequestContextProtocol>: Rou
     private let cookie: SessionCookie
     private let csrf: CSRFCheck
     private let checksCrossSiteRequests: Bool
+    private let toleratesStaleCookie: Bool
 
     /// A middleware authenticating against `accounts`.
     public init(accounts: Accounts, configuration: GatehouseHTTPConfiguration = GatehouseHTTPConfiguration()) {
@@ -44,12 +45,22 @@ public struct GatehouseMiddleware<Context: GatehouseRequestContextProtocol>: Rou
 
     /// A middleware for routes that defend against cross-site requests themselves: HTML forms carry a
     /// CSRF token of their own, and a page that sends no referrer makes the browser send `Origin: null`.
-    package init(accounts: Accounts, configuration: GatehouseHTTPConfiguration, checksCrossSiteRequests: Bool) {
+    ///
+    /// With `toleratesStaleCookie`, for routes that log people in, a session cookie that no longer
+    /// authenticates anyone leaves the request unauthenticated (and is cleared with the answer) instead
+    /// of refusing it: a browser coming back from an identity provider must not fail for an old cookie.
+    package init(
+        accounts: Accounts,
+        configuration: GatehouseHTTPConfiguration,
+        checksCrossSiteRequests: Bool,
+        toleratesStaleCookie: Bool = false
+    ) {
         self.accounts = accounts
         self.configuration = configuration
         self.cookie = SessionCookie(configuration: configuration)
         self.csrf = CSRFCheck(configuration: configuration)
         self.checksCrossSiteRequests = checksCrossSiteRequests
+        self.toleratesStaleCookie = toleratesStaleCookie
     }
 
     /// Authenticates `request`, runs `next` with the outcome on the context, and adds the token
@@ -89,16 +100,22 @@ public struct GatehouseMiddleware<Context: GatehouseRequestContextProtocol>: Rou
         )
         // Audit events recorded while the request runs (a theft detected, a logout, a password change)
         // name this client and the session it came with.
-        let authentication: Authentication?
+        var authentication: Authentication?
+        var credential = presented?.source
+        var staleCookie = false
         do {
             authentication = try await AuditContext.$current.withValue(AuditContext(client: client)) {
                 try await accounts.sessions.authenticate(token: presented?.token, client: client, logger: context.logger)
             }
         } catch {
-            throw rejection(error, cookieSent: presented?.source == .cookie)
+            let failure = rejection(error, cookieSent: presented?.source == .cookie)
+            guard toleratesStaleCookie, presented?.source == .cookie, failure.status.code < 500 else { throw failure }
+            authentication = nil
+            credential = nil
+            staleCookie = true
         }
 
-        let state = GatehouseRequestState(authentication: authentication, client: client, credential: presented?.source)
+        let state = GatehouseRequestState(authentication: authentication, client: client, credential: credential)
         var context = context
         context.gatehouse = state
         let response: Response
@@ -108,12 +125,18 @@ public struct GatehouseMiddleware<Context: GatehouseRequestContextProtocol>: Rou
             }
         } catch {
             var headers = tokenHeaders(for: state, alreadySet: [:])
+            if staleCookie, configuration.cookie.enabled, !cookie.isSet(in: headers) {
+                headers.append(HTTPField(name: .setCookie, value: cookie.clearing))
+            }
             if headers.isEmpty { throw error }
             headers[.cacheControl] = "no-store"
             throw HeaderAddingError(underlying: error, headers: headers)
         }
         var edited = response
         edited.headers.append(contentsOf: tokenHeaders(for: state, alreadySet: response.headers))
+        if staleCookie, configuration.cookie.enabled, !cookie.isSet(in: edited.headers) {
+            edited.headers.append(HTTPField(name: .setCookie, value: cookie.clearing))
+        }
         // A response that hands over a token must not be kept by any cache on the way (RFC 9111: a
         // shared cache could serve it to someone else; a browser could keep it on disk), whatever
         // caching the route itself chose for its content.

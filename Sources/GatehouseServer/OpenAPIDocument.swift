@@ -3331,7 +3331,7 @@ enum OpenAPIDocument {
             }
           },
           "LoginStateCleared": {
-            "description": "`gatehouse_oidc=; Path=/v1/oidc/; HttpOnly; Max-Age=0; SameSite=Lax` (with `Secure` when the external URL is `https`): every answer of the callback, a refusal included, clears the login's cookie. A refusal of the request's own token, made before the callback runs, does not. After a login, the session cookie is set as well (see `SetCookie`).",
+            "description": "`gatehouse_oidc=; Path=/v1/oidc/; HttpOnly; Max-Age=0; SameSite=Lax` (with `Secure` when the external URL is `https`): every answer of the callback, a refusal included, clears the login's cookie. After a login, the session cookie is set as well (see `SetCookie`).",
             "schema": {
               "type": "string"
             }
@@ -3677,7 +3677,7 @@ enum OpenAPIDocument {
             }
           },
           "CallbackUnauthorized": {
-            "description": "`IdentityVerificationFailed`, the login refused; `detail` says which check failed (and a login's `login.failed` event records it as `reason`): `state` (the `gatehouse_oidc` cookie is missing, tampered with, expired or for another provider, or `state` is not the one it holds), `provider_error` (the provider answered `error`), `code` (the token endpoint refused the code: replayed, unknown or expired), `nonce`, `token_signature`, `unknown_key`, `token_issuer`, `token_audience`, `authorized_party`, `token_expired`, `token_malformed` (the ID token). `Unauthorized`: a link whose session ended since it started. `UserNotFound`: the linking account is gone. A token the request sends is checked first, as on every route (see `Unauthorized`).",
+            "description": "`IdentityVerificationFailed`, the login refused; `detail` says which check failed (and a login's `login.failed` event records it as `reason`): `state` (the `gatehouse_oidc` cookie is missing, tampered with, expired or for another provider, or `state` is not the one it holds), `provider_error` (the provider answered `error`), `code` (the token endpoint refused the code: replayed, unknown or expired), `nonce`, `token_signature`, `unknown_key`, `token_issuer`, `token_audience`, `authorized_party`, `token_expired`, `token_malformed` (the ID token). `Unauthorized`: a link whose session ended since it started. `UserNotFound`: the linking account is gone. A session cookie that no longer authenticates anyone does not stop `/start` or the callback: it is cleared with the answer, and the request goes on unauthenticated. A bearer token is checked first, as on every route (see `Unauthorized`).",
             "headers": {
               "Auth-Token": {
                 "$ref": "#/components/headers/AuthToken"

@@ -25,11 +25,23 @@ public func addIdentityProviderRoutes<Routes: RouterMethods>(
         providers: Dictionary(providers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }),
         settings: settings
     )
+    // The browser flow logs people in: an old session cookie must not stop it. The callback is checked
+    // by its state cookie, not by the session's, so the cross-site post of a form_post provider (Apple)
+    // is no cross-site request to refuse.
+    routes.group("/v1/oidc")
+        .add(
+            middleware: GatehouseMiddleware<Routes.Context>(
+                accounts: accounts,
+                configuration: configuration,
+                checksCrossSiteRequests: false,
+                toleratesStaleCookie: true
+            )
+        )
+        .get("/{provider}/start", use: handlers.start)
+        .get("/{provider}/callback", use: handlers.callback)
+        .post("/{provider}/callback", use: handlers.callback)
     routes.group("/v1")
         .add(middleware: GatehouseMiddleware<Routes.Context>(accounts: accounts, configuration: configuration))
-        .get("/oidc/{provider}/start", use: handlers.start)
-        .get("/oidc/{provider}/callback", use: handlers.callback)
-        .post("/oidc/{provider}/callback", use: handlers.callback)
         .post("/oidc/{provider}/token", use: handlers.token)
         .get("/identities", use: handlers.list)
         // One parameter name for both: the router tells routes apart by path before method.
