@@ -6,7 +6,8 @@
 # then runs the end-to-end tests against the built server: a PostgreSQL outage, a network partition, the
 # account flows with real mail servers, access tokens checked with PyJWT against the JWKS alone, the HTTP
 # contract (openapi.json) checked with schemathesis, the Prometheus metrics (every counter moved by
-# exactly what a scripted flow did), and the account pages in headless Chromium.
+# exactly what a scripted flow did), the account pages in headless Chromium, and OpenID Connect login
+# through real providers on loopback.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +29,8 @@ if ! python3 -c "import aiosmtpd" >/dev/null 2>&1; then
 fi
 
 # Access tokens are checked as another service would check them, with PyJWT (EdDSA through
-# cryptography) and nothing but the JWKS: scripts/access_token_test.py.
+# cryptography) and nothing but the JWKS: scripts/access_token_test.py. The OpenID Connect providers of
+# scripts/oidc_test.py (scripts/oidc_provider.py) sign and check their JWTs with the same two.
 if ! python3 -c "import jwt, cryptography" >/dev/null 2>&1; then
   echo "Installing pyjwt, cryptography"
   python3 -m pip install --quiet pyjwt cryptography
@@ -68,3 +70,4 @@ python3 scripts/openapi_test.py
 python3 scripts/metrics_test.py
 python3 scripts/webhook_test.py
 python3 scripts/ui_browser_test.py
+python3 scripts/oidc_test.py
