@@ -56,6 +56,7 @@ try:
 except ImportError:
     raise SystemExit("access token test: needs PyJWT and cryptography: python3 -m pip install pyjwt cryptography")
 
+import testkit
 from testkit import FAILED, PASSED, check, free_port, json_request, note, run, server_environment, stop, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -84,35 +85,14 @@ PROCESSES = []          # every process this script started
 
 # MARK: - HTTP
 
-class Reply:
+class Reply(testkit.Reply):
+    """testkit's Reply, recording the tokens it carries in SEEN_TOKENS."""
+
     def __init__(self, status, headers, raw):
-        self.status = status
-        self.headers = headers
-        self.raw = raw
-        try:
-            self.json = json.loads(raw) if raw else None
-        except ValueError:
-            self.json = None
+        super().__init__(status, headers, raw)
         for value in [self.header("Auth-Token"), self.field("authToken"), self.field("accessToken"), cookie_value(self)]:
             if value:
                 SEEN_TOKENS.add(value)
-
-    def header(self, name):
-        return next((v for k, v in self.headers if k.lower() == name.lower()), None)
-
-    def headers_named(self, name):
-        return [v for k, v in self.headers if k.lower() == name.lower()]
-
-    def field(self, name):
-        return self.json.get(name) if isinstance(self.json, dict) else None
-
-    @property
-    def code(self):
-        error = self.field("error")
-        return error.get("code") if isinstance(error, dict) else None
-
-    def __repr__(self):
-        return f"{self.status} {self.raw[:200].decode(errors='replace')}"
 
 
 def call(port, method, path, body=None, token=None):

@@ -47,7 +47,7 @@ import threading
 import time
 import urllib.parse
 
-from testkit import FAILED, PASSED, Cluster, check, free_port, json_request, note
+from testkit import FAILED, PASSED, Cluster, Reply, check, free_port, json_request, note
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SMTP_SERVER = os.path.join(ROOT, "scripts", "smtp_test_server.py")
@@ -101,31 +101,9 @@ def server_environment():
 
 # MARK: - HTTP
 
-class Reply:
-    def __init__(self, status, headers, raw):
-        self.status = status
-        self.headers = headers          # [(name, value)] as received
-        self.raw = raw
-        try:
-            self.json = json.loads(raw) if raw else None
-        except ValueError:
-            self.json = None
-
-    def header(self, name):
-        return next((v for k, v in self.headers if k.lower() == name.lower()), None)
-
-    @property
-    def code(self):
-        error = self.json.get("error") if isinstance(self.json, dict) else None
-        return error.get("code") if isinstance(error, dict) else None
-
-    def __repr__(self):
-        return f"{self.status} {self.raw[:200].decode(errors='replace')}"
-
-
 def call(port, method, path, body=None, token=None, timeout=30):
     reply = Reply(*json_request(port, method, path, body=body, token=token, user_agent=USER_AGENT, timeout=timeout))
-    for token in (reply.header("Auth-Token"), (reply.json or {}).get("authToken") if isinstance(reply.json, dict) else None):
+    for token in (reply.header("Auth-Token"), reply.field("authToken")):
         if token:
             SEEN_TOKENS.add(token)
     return reply

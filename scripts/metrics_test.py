@@ -38,9 +38,7 @@ missing or without --metrics-address), GATEHOUSE_METRICS_KEEP (set: keep the wor
 Loopback only; every wait is bounded; only the processes this script started are stopped, by their id.
 """
 import collections
-import errno
 import http.client
-import json
 import os
 import random
 import re
@@ -51,8 +49,8 @@ import sys
 import tempfile
 import time
 
-from testkit import (FAILED, PASSED, answers_health, check, free_port, json_request, note, run, server_environment, stop,
-                     wait_for)
+from testkit import (FAILED, PASSED, Reply, answers_health, check, free_port, json_request, note, run, server_environment,
+                     spawn, stop, wait_for)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.path.abspath(os.environ["GATEHOUSE_METRICS_BINARY"]) if os.environ.get("GATEHOUSE_METRICS_BINARY") \
@@ -186,31 +184,6 @@ def labels(**pairs):
 
 # MARK: - HTTP
 
-class Reply:
-    def __init__(self, status, headers, raw):
-        self.status = status
-        self.headers = headers
-        self.raw = raw
-        try:
-            self.json = json.loads(raw) if raw else None
-        except ValueError:
-            self.json = None
-
-    def header(self, name):
-        return next((v for k, v in self.headers if k.lower() == name.lower()), None)
-
-    def field(self, name):
-        return self.json.get(name) if isinstance(self.json, dict) else None
-
-    @property
-    def code(self):
-        error = self.field("error")
-        return error.get("code") if isinstance(error, dict) else None
-
-    def __repr__(self):
-        return f"{self.status} {self.raw[:200].decode(errors='replace')}"
-
-
 def get(port, path):
     """A plain GET on 127.0.0.1:port: (status, content type, body text)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -313,21 +286,6 @@ def loopback_name(hex_address):
     return hex_address
 
 
-def spawn(arguments, **options):
-    """Popen, recorded in PROCESSES; a binary being relinked by a build (ETXTBSY) is waited for, up to
-    RELINK_WAIT seconds."""
-    deadline = time.monotonic() + RELINK_WAIT
-    while True:
-        try:
-            process = subprocess.Popen(arguments, **options)
-            PROCESSES.append(process)
-            return process
-        except OSError as error:
-            if error.errno != errno.ETXTBSY or time.monotonic() >= deadline:
-                raise
-            time.sleep(0.5)
-
-
 class Server:
     """One `gatehouse serve` on a free loopback port and a SQLite file of its own, its output in a log."""
 
@@ -341,7 +299,7 @@ class Server:
         arguments = [BINARY, "serve", "--port", str(self.port), "--database", os.path.join(self.dir, "gatehouse.sqlite"),
                      "--mail-url", f"file://{self.mail}", "--log-level", "debug", *FLAGS, *flags]
         with open(self.log_path, "wb") as log:
-            self.process = spawn(arguments, cwd=self.dir, stdout=log, stderr=subprocess.STDOUT,
+            self.process = spawn(arguments, PROCESSES, RELINK_WAIT, cwd=self.dir, stdout=log, stderr=subprocess.STDOUT,
                                  stdin=subprocess.DEVNULL, env=server_environment(**(settings or {})))
         if answers_health(self.process, self.port, START_WAIT):
             return
@@ -663,7 +621,7 @@ def scenario_without_metrics():
 
     directory = tempfile.mkdtemp(dir=WORKDIR, prefix="refused.")
     process = spawn([BINARY, "serve", "--port", str(free_port()), "--database", os.path.join(directory, "gatehouse.sqlite"),
-                     "--metrics-address", "nonsense"],
+                     "--metrics-address", "nonsense"], PROCESSES, RELINK_WAIT,
                     cwd=directory, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                     env=server_environment())
     try:

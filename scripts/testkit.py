@@ -1,5 +1,7 @@
 """What the Python end-to-end tests of this repository share: ok/FAILED lines, a throwaway PostgreSQL
-cluster of the test's own (its own port and state folder), and free loopback ports."""
+cluster of the test's own (its own port and state folder), free loopback ports, the server's replies and
+the processes a test starts."""
+import errno
 import http.client
 import json
 import os
@@ -68,6 +70,47 @@ def json_request(port, method, path, body=None, token=None, user_agent="gatehous
         connection.close()
 
 
+class Reply:
+    """One reply of the server: `status`, `headers` ((name, value) pairs as received), `raw` (the body's
+    bytes) and `json` (the body parsed, or None when it is empty or not JSON)."""
+
+    def __init__(self, status, headers, raw):
+        self.status = status
+        self.headers = headers
+        self.raw = raw
+        try:
+            self.json = json.loads(raw) if raw else None
+        except ValueError:
+            self.json = None
+
+    def header(self, name):
+        """The first value of header `name` (any case), or None."""
+        return next((v for k, v in self.headers if k.lower() == name.lower()), None)
+
+    def headers_named(self, name):
+        """Every value of header `name` (any case), in order."""
+        return [v for k, v in self.headers if k.lower() == name.lower()]
+
+    def field(self, name):
+        """Top-level field `name` of a JSON object body, or None."""
+        return self.json.get(name) if isinstance(self.json, dict) else None
+
+    @property
+    def code(self):
+        """error.code of an error body, or None."""
+        error = self.field("error")
+        return error.get("code") if isinstance(error, dict) else None
+
+    @property
+    def detail(self):
+        """error.detail of an error body, or None."""
+        error = self.field("error")
+        return error.get("detail") if isinstance(error, dict) else None
+
+    def __repr__(self):
+        return f"{self.status} {self.raw[:200].decode(errors='replace')}"
+
+
 def run(function, *arguments):
     """Runs one scenario; an exception is a failed check rather than the end of the run."""
     began = time.monotonic()
@@ -110,6 +153,28 @@ def wait_for(probe, limit, interval=0.2):
         if time.monotonic() >= deadline:
             return None
         time.sleep(interval)
+
+
+def while_relinking(call, relink_wait):
+    """call()'s result; while it fails with ETXTBSY (a build is relinking the binary it runs) it is tried
+    again every 0.5 s, up to `relink_wait` seconds."""
+    deadline = time.monotonic() + relink_wait
+    while True:
+        try:
+            return call()
+        except OSError as error:
+            if error.errno != errno.ETXTBSY or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.5)
+
+
+def spawn(arguments, processes, relink_wait, **options):
+    """subprocess.Popen(arguments, **options), appended to `processes` (the caller's list of what it
+    started, for stopping them at the end); a binary being relinked is waited for, up to `relink_wait`
+    seconds."""
+    process = while_relinking(lambda: subprocess.Popen(arguments, **options), relink_wait)
+    processes.append(process)
+    return process
 
 
 def stop(process):

@@ -40,7 +40,6 @@ processes this script started are stopped, by their id.
 import base64
 import collections
 import datetime
-import errno
 import hashlib
 import hmac
 import http.server
@@ -56,8 +55,9 @@ import tempfile
 import threading
 import time
 
-from testkit import (FAILED, PASSED, answers_health, check, free_port, json_request, note, run, server_environment, stop,
-                     wait_for)
+import testkit
+from testkit import (FAILED, PASSED, answers_health, check, free_port, json_request, note, run, server_environment, spawn,
+                     stop, wait_for, while_relinking)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.path.abspath(os.environ["GATEHOUSE_WEBHOOK_BINARY"]) if os.environ.get("GATEHOUSE_WEBHOOK_BINARY") \
@@ -249,32 +249,14 @@ class Receiver:
 
 # MARK: - HTTP
 
-class Reply:
+class Reply(testkit.Reply):
+    """testkit's Reply, recording the session tokens it carries in TOKENS."""
+
     def __init__(self, status, headers, raw):
-        self.status = status
-        self.headers = headers
-        self.raw = raw
-        try:
-            self.json = json.loads(raw) if raw else None
-        except ValueError:
-            self.json = None
+        super().__init__(status, headers, raw)
         for value in (self.header("Auth-Token"), self.field("authToken")):
             if value:
                 TOKENS.add(value)
-
-    def header(self, name):
-        return next((v for k, v in self.headers if k.lower() == name.lower()), None)
-
-    def field(self, name):
-        return self.json.get(name) if isinstance(self.json, dict) else None
-
-    @property
-    def code(self):
-        error = self.field("error")
-        return error.get("code") if isinstance(error, dict) else None
-
-    def __repr__(self):
-        return f"{self.status} {self.raw[:200].decode(errors='replace')}"
 
 
 def call(port, method, path, body=None, token=None):
@@ -304,21 +286,6 @@ def log_in(port, username, password):
 
 # MARK: - Processes
 
-def spawn(arguments, **options):
-    """Popen, recorded in PROCESSES; a binary being relinked by a build (ETXTBSY) is waited for, up to
-    RELINK_WAIT seconds."""
-    deadline = time.monotonic() + RELINK_WAIT
-    while True:
-        try:
-            process = subprocess.Popen(arguments, **options)
-            PROCESSES.append(process)
-            return process
-        except OSError as error:
-            if error.errno != errno.ETXTBSY or time.monotonic() >= deadline:
-                raise
-            time.sleep(0.5)
-
-
 def webhook_flags(receiver):
     return ["--webhook-url", receiver.url, "--webhook-secret", SECRET, "--webhook-retry-delay", f"{RETRY_DELAY:g}s"]
 
@@ -337,8 +304,8 @@ class Server:
         arguments = [BINARY, "serve", "--port", str(self.port), "--database", self.database, "--log-level", "debug",
                      *LIMITS, *flags]
         with open(self.log_path, "wb") as log:
-            self.process = spawn(arguments, cwd=self.dir, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                 env=server_environment())
+            self.process = spawn(arguments, PROCESSES, RELINK_WAIT, cwd=self.dir, stdout=log, stderr=subprocess.STDOUT,
+                                 stdin=subprocess.DEVNULL, env=server_environment())
         if answers_health(self.process, self.port, START_WAIT):
             return
         stop(self.process)
@@ -358,16 +325,9 @@ class Server:
 def admin(database, *arguments, settings=None):
     """`gatehouse ARGUMENTS --database DATABASE` with `settings` in its environment: (exit code, standard
     output, standard error); the output goes to admin.log, which is checked for secrets."""
-    deadline = time.monotonic() + RELINK_WAIT
-    while True:
-        try:
-            result = subprocess.run([BINARY, *arguments, "--database", database], cwd=WORKDIR, capture_output=True, text=True,
-                                    timeout=60, env=server_environment(**(settings or {})))
-            break
-        except OSError as error:
-            if error.errno != errno.ETXTBSY or time.monotonic() >= deadline:
-                raise
-            time.sleep(0.5)
+    result = while_relinking(lambda: subprocess.run([BINARY, *arguments, "--database", database], cwd=WORKDIR,
+                                                    capture_output=True, text=True, timeout=60,
+                                                    env=server_environment(**(settings or {}))), RELINK_WAIT)
     with open(os.path.join(WORKDIR, "admin.log"), "a") as log:
         log.write(f"$ gatehouse {' '.join(arguments)}\n{result.stdout}{result.stderr}")
     return result.returncode, result.stdout, result.stderr
@@ -390,7 +350,8 @@ def refused_start(flags, settings=None):
     """Starts `gatehouse serve` meant to refuse its settings: (exit code, output)."""
     directory = tempfile.mkdtemp(dir=WORKDIR, prefix="refused.")
     process = spawn([BINARY, "serve", "--port", str(free_port()), "--database", os.path.join(directory, "gatehouse.sqlite"),
-                     *flags], cwd=directory, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                     *flags], PROCESSES, RELINK_WAIT,
+                    cwd=directory, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                     env=server_environment(**(settings or {})))
     try:
         output, _ = process.communicate(timeout=30)
