@@ -84,7 +84,16 @@ struct IdentityProviderHandlers<Context: GatehouseRequestContextProtocol>: Senda
             await keep(tokens, of: provider, identityID: linked.id, logger: context.logger)
         }
         context.logger.info("login", metadata: ["gatehouse.session_id": "\(login.sessionID)", "gatehouse.account_id": "\(login.accountID)"])
-        try gatehouse.requestState(of: context).tokensDelivered()
+        let state = try gatehouse.requestState(of: context)
+        // The browser's cookie now names the new session: the one it named before ends, as a logout.
+        if let previous = state.authentication {
+            _ = try await accounts.sessions.revokeSessions(
+                .session(id: previous.sessionID, accountID: previous.accountID),
+                reason: .logout,
+                logger: context.logger
+            )
+        }
+        state.tokensDelivered()
         if configuration.cookie.enabled {
             headers.append(
                 HTTPField(
