@@ -59,15 +59,30 @@ cookie, no token):
     redirect_uri, and an https one makes the gatehouse_oidc cookie Secure; an unreachable provider is 502
     ProviderUnavailable;
  8. no server log line holds an ID token, an access token, an authorization code, a client secret (nor
-    Apple's JWT), a code_verifier, a session token or a token-sealing key.
+    Apple's JWT), a code_verifier, a session token (the real browser's included) or a token-sealing key;
+ 9. a real browser (run after 1 and 2): headless Chromium driven by Selenium, set up as
+    scripts/ui_browser_test.py does (its Browser class: Debian's chromium and chromium-driver, loopback
+    only; missing, they fail the run): /ui/login shows "Continue with Test" and "Continue with Apple";
+    clicking "Continue with Test" goes through the provider and the callback on the browser's own cookies
+    and lands on /ui/account, showing the new account's username (preferred_username cut to 12
+    characters) and e-mail; the browser's session cookie is HttpOnly, Secure, SameSite=Lax, Path=/, and
+    document.cookie shows neither it nor gatehouse_oidc; /ui/login with the session redirects to
+    /ui/account; the callback left no gatehouse_oidc; the page's Log out button ends the session, and
+    "Continue with Test" again is the same account; a flow held at the provider (it shows its own error
+    page while it does not know the callback URL), its gatehouse_oidc cookie (HttpOnly, SameSite=Lax,
+    Path=/v1/oidc/) deleted with Selenium, then sent back by the provider, and one sent back with a
+    made-up state, are each 401 IdentityVerificationFailed detail state in the page, with no session
+    cookie in driver.get_cookies(), no account and no code exchanged.
 
 Knobs (environment): GATEHOUSE_OIDC_BINARY (the `gatehouse` to run; .build/debug/gatehouse, built when
 missing or without --oidc), GATEHOUSE_OIDC_KEEP (set: keep the work folder with the logs),
 GATEHOUSE_OIDC_REFETCH_FLOOR (seconds, default 30: how soon after its last fetch the server may fetch a
 provider's JWKS again for an unknown kid; the rotation waits that long).
 
-Needs the pip packages pyjwt and cryptography. Loopback only; every wait is bounded and the whole run is
-held to OVERALL_LIMIT seconds; only the processes this script started are stopped, by their id.
+Needs the pip packages pyjwt and cryptography, and for 9 what scripts/ui_browser_test.py needs (selenium,
+axe-selenium-python, requests; /usr/bin/chromium and /usr/bin/chromedriver), as scripts/test.sh installs.
+Loopback only; every wait is bounded and the whole run is held to OVERALL_LIMIT seconds; only the processes
+this script started are stopped, by their id (the browser by its driver's quit).
 """
 import base64
 import hashlib
@@ -495,11 +510,12 @@ def native(world, id_token, nonce=None, transport="bearer", provider_name="test"
 
 def sign_up_and_log_in(world, username, email=None, transport="bearer"):
     email = email or f"{username}@example.com"
-    reply = request(world.url + "/v1/accounts", "POST", {"username": username, "email": email, "password": PASSWORD})
+    # Sign-up and login hash with the server's real scrypt: slow on a loaded machine.
+    reply = request(world.url + "/v1/accounts", "POST", {"username": username, "email": email, "password": PASSWORD}, timeout=120)
     if reply.status != 201:
         raise RuntimeError(f"sign-up of {username} failed: {reply}")
     login = request(world.url + "/v1/login", "POST", {"username": username, "password": PASSWORD},
-                    {"Gatehouse-Transport": transport})
+                    {"Gatehouse-Transport": transport}, timeout=120)
     if login.status != 200:
         raise RuntimeError(f"login of {username} failed: {login}")
     if transport == "cookie":
@@ -592,6 +608,19 @@ def scenario_browser(world):
           and (me2.field("account") or {}).get("accountId") == account.get("accountId"), f"{reply2} / {me2}")
     check("browser: and makes no other account", world.account_count() == before + 1)
 
+    # A browser that logs in again while it holds a session: the callback's cookie names the new session,
+    # and the old one ends as a logout.
+    if browser2:
+        old_session = browser2.value
+        flow3 = Flow(world, "test", "/over")
+        flow3.authorize()
+        reply3 = flow3.finish(session=browser2)
+        stale = Browser(world.server, old_session).call("GET", "/v1/me")
+        fresh = browser2.call("GET", "/v1/me")
+        check("browser: a login over the browser's session ends that session, and the new one works",
+              reply3.status == 303 and browser2.value != old_session and stale.status == 401 and fresh.status == 200,
+              f"{reply3} / old {stale.status} / new {fresh.status}")
+
     listed = browser.call("GET", "/v1/identities")
     identities = listed.field("identities") or []
     check("browser: GET /v1/identities lists the identity (provider test, the issuer, the subject, the e-mail)",
@@ -604,11 +633,13 @@ def scenario_browser(world):
     activity = browser.call("GET", "/v1/activity")
     events = activity.field("events") or []
     logins = [e for e in events if e.get("type") == "login.succeeded"]
-    check("browser: GET /v1/activity has login.succeeded with details.method oidc and provider test, twice",
-          len(logins) == 2 and all((e.get("details") or {}).get("method") == "oidc"
+    check("browser: GET /v1/activity has login.succeeded with details.method oidc and provider test, three times",
+          len(logins) == 3 and all((e.get("details") or {}).get("method") == "oidc"
                                    and (e.get("details") or {}).get("provider") == "test" for e in logins),
           [(e.get("type"), e.get("details")) for e in events])
     check("browser: and account.created", any(e.get("type") == "account.created" for e in events), [e.get("type") for e in events])
+    check("browser: and the logout of the session the third login replaced",
+          any(e.get("type") == "logout" and e.get("actor") == "user" for e in events), [e.get("type") for e in events])
 
     _, reply, _ = browser_login(world, "test", None)
     check("browser: without return_to the callback redirects to /", reply.status == 303 and reply.location == "/", reply)
@@ -743,6 +774,188 @@ def scenario_refusals(world):
     reply = request(world.url + "/v1/oidc/test/start?" + urllib.parse.urlencode({"return_to": "/\\evil.example"}))
     note(f"return_to /\\evil.example (browsers read it as //evil.example; the contract does not say): {reply.status} "
          f"{reply.code} {reply.detail}")
+
+
+def scenario_real_browser(world):
+    """9: the login page's "Continue with Test" in a real headless Chromium (ui_browser_test's Browser:
+    Debian's chromium and chromedriver, loopback only), its own cookies carrying the flow: a new account's
+    page, the same account after logging out and in again, and a flow whose gatehouse_oidc cookie is gone
+    (or whose state is made up) refused at the callback."""
+    try:
+        import ui_browser_test as ui   # sets SE_OFFLINE: Selenium Manager never downloads a browser or a driver
+        from selenium.common.exceptions import NoSuchElementException
+        from selenium.webdriver.common.by import By
+    except ImportError as error:
+        check("real browser: selenium (and what scripts/ui_browser_test.py imports) is installed: scripts/test.sh "
+              "installs it", False, repr(error))
+        return
+    # Missing, the browser or its driver is a failure, never a skip.
+    missing = [tool for tool in (ui.CHROMIUM, ui.CHROMEDRIVER) if not os.access(tool, os.X_OK)]
+    check(f"real browser: {ui.CHROMIUM} and {ui.CHROMEDRIVER} are there", not missing,
+          f"missing {', '.join(missing)}: apt-get install -y chromium chromium-driver")
+    if missing:
+        return
+    provider = world.provider
+    callback = world.url + "/v1/oidc/test/callback"
+    folder = os.path.join(WORKDIR, "chromium")
+    os.makedirs(folder, exist_ok=True)
+    browser = ui.Browser("oidc", world.server, folder)
+    try:
+        driver = browser.driver
+
+        def cookies():
+            """The browser's cookies for the page it shows, by name (HttpOnly ones included)."""
+            found = {cookie["name"]: cookie for cookie in driver.get_cookies()}
+            SEEN_TOKENS.update(cookie["value"] for name, cookie in found.items() if name in (SESSION_COOKIE, OIDC_COOKIE))
+            return found
+
+        def jar_names():
+            """The names of every cookie the browser holds, whatever the page (the DevTools protocol's view)."""
+            return sorted(cookie["name"] for cookie in driver.execute_cdp_cmd("Network.getAllCookies", {})["cookies"])
+
+        def page_json():
+            """The JSON document the browser shows (Chrome puts it in a <pre>), or None."""
+            try:
+                text = driver.find_element(By.TAG_NAME, "pre").text
+            except NoSuchElementException:
+                text = browser.text()
+            try:
+                return json.loads(text[text.index("{"):text.rindex("}") + 1])
+            except ValueError:
+                return None
+
+        def continue_with_test(what):
+            """/ui/login, its "Continue with Test" clicked; the browser follows the redirects. The link, or None."""
+            browser.go("/ui/login")
+            try:
+                link = driver.find_element(By.LINK_TEXT, "Continue with Test")
+            except NoSuchElementException:
+                check(f"{what}: /ui/login shows a \"Continue with Test\" link", False, browser.text()[:300])
+                return None
+            href = link.get_attribute("href")
+            browser.click_and_wait(link)
+            return href
+
+        # 1. The first login: a new account.
+        _, email, username = world.person("chromium", name="Chromium Example")
+        before = world.account_count()
+        authorizations, exchanges = len(provider.authorizations), len(provider.exchanges)
+        browser.go("/ui/login")
+        texts = [link.text.strip() for link in driver.find_elements(By.CSS_SELECTOR, "a")]
+        check("real browser: /ui/login shows the links \"Continue with Test\" and \"Continue with Apple\"",
+              "Continue with Test" in texts and "Continue with Apple" in texts, texts)
+        href = continue_with_test("real browser")
+        if href is None:
+            return
+        check("real browser: the link starts the test provider's flow, back to /ui/account",
+              href == world.url + "/v1/oidc/test/start?return_to=%2Fui%2Faccount", href)
+        check("real browser: the browser went through the provider's authorization endpoint once, and the server "
+              "exchanged its code", len(provider.authorizations) == authorizations + 1
+              and [e.get("outcome") for e in provider.exchanges_since(exchanges)] == ["ok"],
+              f"{len(provider.authorizations) - authorizations} authorizations, {provider.exchanges_since(exchanges)}")
+        check("real browser: the browser lands on /ui/account", browser.path() == "/ui/account",
+              f"{driver.current_url}: {browser.text()[:300]}")
+        made = [a for a in world.server.accounts() if a.get("email") == email]
+        check("real browser: one account was made, with the provider's e-mail",
+              world.account_count() == before + 1 and len(made) == 1, made)
+        name = made[0].get("username") if made else None
+        # The server folds preferred_username into the username rules and cuts it to 12 characters.
+        derived = username[:12].rstrip("_")
+        check("real browser: its username is preferred_username cut to 12 characters",
+              name == derived, f"{name} vs {derived} (from {username})")
+        page = browser.text()
+        check("real browser: the account page shows the username", bool(name) and name in page, page[:400])
+        check("real browser: and the e-mail address, confirmed", email in page and "Confirmed" in page, page[:400])
+        jar = cookies()
+        session = jar.get(SESSION_COOKIE)
+        check("real browser: the browser holds the session cookie, HttpOnly, Secure, SameSite=Lax, Path=/",
+              session is not None and session.get("httpOnly") is True and session.get("secure") is True
+              and session.get("sameSite") == "Lax" and session.get("path") == "/", session)
+        visible = driver.execute_script("return document.cookie") or ""
+        check("real browser: document.cookie shows neither the session cookie nor gatehouse_oidc",
+              SESSION_COOKIE not in visible and OIDC_COOKIE not in visible, visible)
+        browser.go("/ui/login")
+        check("real browser: /ui/login again, with the session, redirects to /ui/account", browser.path() == "/ui/account",
+              driver.current_url)
+        browser.go("/v1/oidc/nowhere/start")
+        check("real browser: the callback cleared gatehouse_oidc (none under /v1/oidc/)", OIDC_COOKIE not in cookies(),
+              sorted(cookies()))
+
+        # 2. Logged out, and in again as the same person: the same account.
+        browser.go("/ui/account")
+        browser.logout()
+        check("real browser: the page's Log out button ends the session (no session cookie left)",
+              SESSION_COOKIE not in cookies(), sorted(cookies()))
+        browser.go("/ui/account")
+        check("real browser: after logging out /ui/account goes to /ui/login", browser.path() == "/ui/login", driver.current_url)
+        continue_with_test("real browser, again")
+        page = browser.text()
+        check("real browser: \"Continue with Test\" again, as the same person, lands on /ui/account",
+              browser.path() == "/ui/account", f"{driver.current_url}: {page[:300]}")
+        check("real browser: the same account (its username on the page), no other made",
+              bool(name) and name in page and world.account_count() == before + 1, f"{page[:300]}; accounts {world.account_count()}")
+        check("real browser: a new session cookie", SESSION_COOKIE in cookies()
+              and cookies()[SESSION_COOKIE]["value"] != (session or {}).get("value"), sorted(cookies()))
+        browser.logout()
+        check("real browser: logged out again", SESSION_COOKIE not in cookies(), sorted(cookies()))
+
+        # 3. Flows held at the provider, then tampered with before it sends the browser back.
+        def held_flow(what):
+            """A new person; "Continue with Test" while the provider does not know the callback URL, so it
+            answers its own error page instead of redirecting (it never redirects to an unregistered
+            address): the browser holds the flow's gatehouse_oidc cookie and shows the provider's page.
+            The authorization URL, or None."""
+            world.person("tampered")
+            registered = set(provider.redirect_uris)
+            provider.redirect_uris.clear()
+            try:
+                continue_with_test(what)
+            finally:
+                provider.redirect_uris.update(registered)
+            url = driver.current_url
+            check(f"{what}: the browser is held at the provider's authorization endpoint, not logged in, holding gatehouse_oidc",
+                  url.startswith(provider.issuer + "/authorize?") and "redirect_uri is not registered" in browser.text()
+                  and OIDC_COOKIE in jar_names() and SESSION_COOKIE not in jar_names(),
+                  f"{url}: {browser.text()[:200]}; {jar_names()}")
+            return url if url.startswith(provider.issuer + "/authorize?") else None
+
+        def refused(what, before, exchanges):
+            """The callback's answer in the browser: 401 IdentityVerificationFailed detail state, nothing written."""
+            status, body = browser.last_status(), page_json() or {}
+            error = body.get("error") if isinstance(body.get("error"), dict) else {}
+            check(f"{what}: the provider sent the browser back to the callback",
+                  driver.current_url.startswith(callback + "?"), driver.current_url)
+            check(f"{what}: 401 IdentityVerificationFailed detail state (the page's text)",
+                  status == 401 and error.get("code") == "IdentityVerificationFailed" and error.get("detail") == "state",
+                  f"{status} {browser.text()[:300]}")
+            check(f"{what}: no session cookie (driver.get_cookies()), no account made, no code exchanged",
+                  SESSION_COOKIE not in cookies() and SESSION_COOKIE not in jar_names() and world.account_count() == before
+                  and len(provider.exchanges) == exchanges,
+                  f"{sorted(cookies())}; accounts {before} -> {world.account_count()}; {provider.exchanges_since(exchanges)}")
+
+        before, exchanges = world.account_count(), len(provider.exchanges)
+        what = "real browser, gatehouse_oidc deleted"
+        url = held_flow(what)
+        if url:
+            browser.go("/v1/oidc/nowhere/start")   # a page of the server under the cookie's path
+            flow_cookie = cookies().get(OIDC_COOKIE)
+            check(f"{what}: the browser kept gatehouse_oidc (HttpOnly, SameSite=Lax, Path=/v1/oidc/), out of document.cookie",
+                  flow_cookie is not None and flow_cookie.get("httpOnly") is True and flow_cookie.get("sameSite") == "Lax"
+                  and flow_cookie.get("path") == "/v1/oidc/"
+                  and OIDC_COOKIE not in (driver.execute_script("return document.cookie") or ""), flow_cookie)
+            driver.delete_cookie(OIDC_COOKIE)
+            check(f"{what}: Selenium deleted it", OIDC_COOKIE not in jar_names(), jar_names())
+            browser.go(url)   # the provider again, which now sends the browser back with a code
+            refused(what, before, exchanges)
+
+        what = "real browser, a made-up state"
+        url = held_flow(what)
+        if url:
+            browser.go(with_query(url, state=secrets.token_urlsafe(24)))
+            refused(what, before, exchanges)
+            check(f"{what}: the refusal cleared the browser's gatehouse_oidc", OIDC_COOKIE not in jar_names(), jar_names())
+    finally:
+        browser.quit()
 
 
 def scenario_native(world):
@@ -1159,6 +1372,7 @@ def main():
         world.start_server()
         run(scenario_browser, world)
         run(scenario_refusals, world)
+        run(scenario_real_browser, world)
         run(scenario_native, world)
         run(scenario_linking, world)
         run(scenario_apple, world)
