@@ -89,10 +89,10 @@ public struct IDTokenVerifier: Sendable {
         switch (expectations.nonce, payload.nonce) {
         case (.mustBeAbsent, .absent):
             break
-        case (.mustEqual(let expected), .value(let nonce)) where constantTimeEqual(expected, nonce):
+        case (.mustEqual(let expected), .value(let nonce)) where SecretDigest.constantTimeEquals(expected, nonce):
             break
         case (.mustEqualOrDigest(let expected), .value(let nonce))
-        where constantTimeEqual(expected, nonce) || constantTimeEqual(Self.hexDigest(expected), nonce):
+        where SecretDigest.constantTimeEquals(expected, nonce) || SecretDigest.constantTimeEquals(Self.hexDigest(expected), nonce):
             break
         default:
             throw AccountError.identityVerificationFailed(.nonce)
@@ -124,17 +124,6 @@ public struct IDTokenVerifier: Sendable {
             let digits = Array("0123456789abcdef".utf8)
             return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]], as: UTF8.self)
         }.joined()
-    }
-
-    /// Equality whose time does not depend on where the strings differ: the nonce is what binds a
-    /// token to the browser that started the login.
-    private static func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {
-        let left = Array(lhs.utf8)
-        let right = Array(rhs.utf8)
-        guard left.count == right.count else { return false }
-        var difference: UInt8 = 0
-        for index in left.indices { difference |= left[index] ^ right[index] }
-        return difference == 0
     }
 
     private static func seconds(_ duration: Duration) -> TimeInterval {

@@ -53,7 +53,7 @@ struct IdentityProviderHandlers<Context: GatehouseRequestContextProtocol>: Senda
         let received = Mutex<(identity: ProviderIdentity, tokens: ProviderTokens)?>(nil)
         let verify: () async throws -> ProviderIdentity = {
             guard let loginState, loginState.provider == provider.name,
-                let state = fields["state"], constantTimeEqual(Array(state.utf8), Array(loginState.state.utf8))
+                let state = fields["state"], SecretDigest.constantTimeEquals(state, loginState.state)
             else { throw AccountError.identityVerificationFailed(.loginState) }
             if fields["error"] != nil { throw AccountError.identityVerificationFailed(.providerError) }
             guard let code = fields["code"], !code.isEmpty else { throw AccountError.identityVerificationFailed(.authorizationCode) }

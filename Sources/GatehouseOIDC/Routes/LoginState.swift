@@ -35,7 +35,7 @@ struct LoginState: Codable, Equatable {
         guard value.utf8.count <= 4096, parts.count == 3, let key = keys.key(kid: String(parts[0])) else { return nil }
         let payload = String(parts[1])
         let expected = Array(mac(kid: key.kid, payload: payload, key: key).utf8)
-        guard constantTimeEqual(expected, Array(parts[2].utf8)),
+        guard SecretDigest.constantTimeEquals(expected, Array(parts[2].utf8)),
             let bytes = Base64URL.decode(payload),
             let state = try? JSONDecoder().decode(LoginState.self, from: Data(bytes)),
             Double(state.expiresAt) > now.timeIntervalSince1970
@@ -47,12 +47,4 @@ struct LoginState: Codable, Equatable {
         let stateKey = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array("gatehouse.oidc-login-state".utf8), using: key.key)))
         return Base64URL.encode(Array(HMAC<SHA256>.authenticationCode(for: Array("\(kid).\(payload)".utf8), using: stateKey)))
     }
-}
-
-/// Whether two byte strings are equal, in time that depends on their length only.
-func constantTimeEqual(_ left: [UInt8], _ right: [UInt8]) -> Bool {
-    guard left.count == right.count else { return false }
-    var difference: UInt8 = 0
-    for index in left.indices { difference |= left[index] ^ right[index] }
-    return difference == 0
 }
