@@ -334,6 +334,14 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
+            "How recent a session's last authentication must be for a password or e-mail change or deleting the account, at least 1s. (env: GATEHOUSE_REAUTHENTICATION_WINDOW, default: 10m)",
+            valueName: "duration"
+        )
+    )
+    var reauthenticationWindow: String?
+
+    @Option(
+        help: ArgumentHelp(
             "How often keys kept in the database are re-read, to pick up `gatehouse keys rotate|retire`. (env: GATEHOUSE_KEY_REFRESH_INTERVAL, default: 30s)",
             valueName: "duration"
         )
@@ -455,6 +463,7 @@ struct ServeCommand: AsyncParsableCommand {
         flags.sweepInterval = sweepInterval
         flags.sessionRetention = sessionRetention
         flags.auditRetention = auditRetention
+        flags.reauthenticationWindow = reauthenticationWindow
         flags.keyRefreshInterval = keyRefreshInterval
         flags.issuer = issuer
         flags.accessTokenLifetime = accessTokenLifetime

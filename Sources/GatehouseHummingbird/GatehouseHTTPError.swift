@@ -70,7 +70,8 @@ public struct GatehouseHTTPError: HTTPResponseError, Sendable, CustomStringConve
     public static func status(for code: AccountError.Code) -> HTTPResponse.Status {
         switch code {
         case .unauthorized, .tokenVerificationFailed, .sessionExpired, .invalidSession, .tokenTheftDetected,
-            .userNotFound, .loginFailed, .invalidEncodedSession, .authenticationFailed, .identityVerificationFailed:
+            .userNotFound, .loginFailed, .invalidEncodedSession, .authenticationFailed, .identityVerificationFailed,
+            .reauthenticationRequired:
             .unauthorized
         case .userDeactivated, .csrfRejected, .emailNotVerified:
             .forbidden

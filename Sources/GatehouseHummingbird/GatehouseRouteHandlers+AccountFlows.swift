@@ -40,7 +40,7 @@ extension GatehouseRouteHandlers {
 
     /// `POST /v1/password`: every other session ends; the caller's token is renewed (once).
     func changePassword(_ request: Request, context: Context) async throws -> Response {
-        let caller = try authenticated(context)
+        let caller = try recentlyAuthenticated(context)
         let body = try await JSONPayload.decode(PasswordChangeBody.self, from: request, limit: configuration.maximumBodySize)
         try await accounts.changePassword(
             accountID: caller.authentication.accountID,
@@ -55,7 +55,7 @@ extension GatehouseRouteHandlers {
 
     /// `POST /v1/email`: a confirmation to the new address, a notice to the current one.
     func requestEmailChange(_ request: Request, context: Context) async throws -> Response {
-        let caller = try authenticated(context)
+        let caller = try recentlyAuthenticated(context)
         let body = try await JSONPayload.decode(EmailChangeBody.self, from: request, limit: configuration.maximumBodySize)
         try await accounts.requestEmailChange(
             accountID: caller.authentication.accountID,
@@ -69,7 +69,7 @@ extension GatehouseRouteHandlers {
 
     /// `DELETE /v1/accounts/me`: the account and its personal data are deleted.
     func deleteAccount(_ request: Request, context: Context) async throws -> Response {
-        let caller = try authenticated(context)
+        let caller = try recentlyAuthenticated(context)
         let body = try await JSONPayload.decode(PasswordBody.self, from: request, limit: configuration.maximumBodySize)
         try await accounts.deleteAccount(
             accountID: caller.authentication.accountID,
@@ -79,6 +79,28 @@ extension GatehouseRouteHandlers {
         )
         caller.state.endSession()
         return try JSONPayload.response(OKResponse())
+    }
+
+    /// `POST /v1/reauthenticate`: the password again, for the sensitive actions that need a recent
+    /// authentication; the session and its token stay.
+    func reauthenticate(_ request: Request, context: Context) async throws -> Response {
+        let caller = try authenticated(context)
+        let body = try await JSONPayload.decode(PasswordBody.self, from: request, limit: configuration.maximumBodySize)
+        let session = try await accounts.reauthenticate(
+            session: caller.authentication.session,
+            password: body.password,
+            client: caller.state.client,
+            logger: context.logger
+        )
+        return try JSONPayload.response(SessionResponse(session: SessionPayload(session)))
+    }
+
+    /// The caller of a sensitive action: authenticated, and recently (step-up), else
+    /// ``AccountError/Code/reauthenticationRequired``.
+    func recentlyAuthenticated(_ context: Context) throws -> Caller {
+        let caller = try authenticated(context)
+        try accounts.requireRecentAuthentication(caller.authentication.session)
+        return caller
     }
 
     /// A token the route renewed, handed over the way the caller presented its own: the cookie only

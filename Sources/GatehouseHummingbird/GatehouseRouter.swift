@@ -76,5 +76,6 @@ public func addGatehouseRoutes<Routes: RouterMethods>(
         .post("/password", use: handlers.changePassword)
         .post("/email", use: handlers.requestEmailChange)
         .delete("/accounts/me", use: handlers.deleteAccount)
+        .post("/reauthenticate", use: handlers.reauthenticate)
         .post("/token", use: handlers.accessToken)
 }

@@ -76,7 +76,8 @@ enum PostgresCodec {
     /// A session row under the alias `s`.
     static let session = """
         s.id, s.account_id, s.current_hash, s.previous_hash, s.rotated_at, s.older_secrets, s.current_presented, \
-        s.created_at, s.last_used_at, s.expires_at, s.valid, s.revoked_reason, s.ip, s.user_agent
+        s.created_at, s.last_used_at, s.expires_at, s.valid, s.revoked_reason, s.ip, s.user_agent, \
+        s.authenticated_at, s.authentication_methods
         """
 
     static func session(_ cursor: inout PostgresCursor) throws -> SessionRecord {
@@ -94,7 +95,9 @@ enum PostgresCodec {
             valid: try cursor.next(Bool.self),
             revokedReason: try cursor.next(String?.self).map(RevocationReason.init(rawValue:)),
             ip: try cursor.next(String.self),
-            userAgent: try cursor.next(String.self)
+            userAgent: try cursor.next(String.self),
+            authenticatedAt: try cursor.next(Int64?.self).map(PostgresTime.date),
+            authenticationMethods: AuthenticationMethod.unpack(try cursor.next(String?.self))
         )
     }
 

@@ -249,5 +249,14 @@ enum PostgresSchema {
                 """
             ]
         ),
+        Migration(
+            name: "0007_session_authentication",
+            statements: [
+                // When and how a session's holder last proved who they are (step-up). Sessions from before
+                // have NULLs, read as "at creation, by an unrecorded method".
+                "ALTER TABLE sessions ADD COLUMN IF NOT EXISTS authenticated_at BIGINT",
+                "ALTER TABLE sessions ADD COLUMN IF NOT EXISTS authentication_methods TEXT",
+            ]
+        ),
     ]
 }

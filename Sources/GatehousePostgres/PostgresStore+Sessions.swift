@@ -22,13 +22,15 @@ extension PostgresStore {
                             FOR SHARE
                         )
                         INSERT INTO sessions (id, account_id, current_hash, previous_hash, rotated_at, older_secrets, current_presented,
-                                              created_at, last_used_at, expires_at, valid, revoked_reason, ip, user_agent)
+                                              created_at, last_used_at, expires_at, valid, revoked_reason, ip, user_agent,
+                                              authenticated_at, authentication_methods)
                         SELECT \(session.id), account_id, \(ByteBuffer(bytes: session.currentHash)),
                                \(session.previousHash.map { ByteBuffer(bytes: $0) }), \(session.rotatedAt.map(PostgresTime.millis)),
                                \(ByteBuffer(bytes: SupersededSecret.pack(session.olderSecrets))), \(session.currentPresented),
                                \(PostgresTime.millis(session.createdAt)), \(PostgresTime.millis(session.lastUsedAt)),
                                \(PostgresTime.millis(session.expiresAt)), \(session.valid), \(session.revokedReason?.rawValue),
-                               \(session.ip), \(session.userAgent)
+                               \(session.ip), \(session.userAgent),
+                               \(PostgresTime.millis(session.authenticatedAt)), \(AuthenticationMethod.pack(session.authenticationMethods))
                         FROM account
                         RETURNING 1
                         """,
@@ -128,6 +130,22 @@ extension PostgresStore {
                 if count > 0 { try await Self.insertAudit(audit, on: connection) }
                 return count
             }
+        }
+    }
+
+    /// Records a reauthentication of the valid session `sessionID`, with its trail, in one transaction.
+    public func recordAuthentication(sessionID: String, methods: [AuthenticationMethod], at date: Date, audit: AuditTrail) async throws -> Bool {
+        try await withConnection("record_authentication") { connection in
+            let changed = try await Self.auditing(audit, on: connection, tookEffect: { $0 > 0 }) { connection in
+                try await Self.count(
+                    """
+                    UPDATE sessions SET authenticated_at = \(PostgresTime.millis(date)), authentication_methods = \(AuthenticationMethod.pack(methods))
+                    WHERE id = \(sessionID) AND valid RETURNING 1
+                    """,
+                    on: connection
+                )
+            }
+            return changed > 0
         }
     }
 

@@ -151,10 +151,11 @@ enum SQLiteCodec {
 
     static let sessionColumns = """
         s.id, s.account_id, s.current_hash, s.previous_hash, s.rotated_at, s.older_secrets, s.current_presented, \
-        s.created_at, s.last_used_at, s.expires_at, s.valid, s.revoked_reason, s.ip, s.user_agent
+        s.created_at, s.last_used_at, s.expires_at, s.valid, s.revoked_reason, s.ip, s.user_agent, \
+        s.authenticated_at, s.authentication_methods
         """
 
-    static let sessionColumnCount = 14
+    static let sessionColumnCount = 16
 
     static func session(_ row: Row, at start: Int = 0) throws -> SessionRecord {
         SessionRecord(
@@ -171,7 +172,9 @@ enum SQLiteCodec {
             valid: try row.decode(Bool.self, atIndex: start + 10),
             revokedReason: try row.decode(String?.self, atIndex: start + 11).map(RevocationReason.init(rawValue:)),
             ip: try row.decode(String.self, atIndex: start + 12),
-            userAgent: try row.decode(String.self, atIndex: start + 13)
+            userAgent: try row.decode(String.self, atIndex: start + 13),
+            authenticatedAt: try row.decode(Int64?.self, atIndex: start + 14).map(date),
+            authenticationMethods: AuthenticationMethod.unpack(try row.decode(String?.self, atIndex: start + 15))
         )
     }
 

@@ -14,6 +14,7 @@ enum SQLiteSchema {
         migrator.registerMigration("v4", migrate: addAuditEvents)
         migrator.registerMigration("v5", migrate: addIdentities)
         migrator.registerMigration("v6", migrate: addIdentityTokens)
+        migrator.registerMigration("v7", migrate: addSessionAuthentication)
         return migrator
     }
 
@@ -216,6 +217,17 @@ enum SQLiteSchema {
                     sealed BLOB NOT NULL,
                     updated_at INTEGER NOT NULL
                 );
+                """
+        )
+    }
+
+    /// When and how a session's holder last proved who they are (step-up). Sessions from before have
+    /// `NULL`s, read as "at creation, by an unrecorded method".
+    private static func addSessionAuthentication(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE sessions ADD COLUMN authenticated_at INTEGER;
+                ALTER TABLE sessions ADD COLUMN authentication_methods TEXT;
                 """
         )
     }

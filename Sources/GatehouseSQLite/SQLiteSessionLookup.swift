@@ -146,7 +146,9 @@ final class SQLiteSessionLookup: Sendable {
             valid: try integer(row, 10) != 0,
             revokedReason: isNull(row, 11) ? nil : RevocationReason(rawValue: try text(row, 11)),
             ip: try text(row, 12),
-            userAgent: try text(row, 13)
+            userAgent: try text(row, 13),
+            authenticatedAt: isNull(row, 14) ? nil : SQLiteCodec.date(try integer(row, 14)),
+            authenticationMethods: isNull(row, 15) ? [] : AuthenticationMethod.unpack(try text(row, 15))
         )
         let start = Int32(SQLiteCodec.sessionColumnCount)
         guard !isNull(row, start) else { return (session, nil) }

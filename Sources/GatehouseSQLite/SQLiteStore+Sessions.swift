@@ -12,8 +12,9 @@ extension SQLiteStore {
             try db.execute(
                 sql: """
                     INSERT INTO sessions (id, account_id, current_hash, previous_hash, rotated_at, older_secrets, current_presented,
-                                          created_at, last_used_at, expires_at, valid, revoked_reason, ip, user_agent)
-                    SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+                                          created_at, last_used_at, expires_at, valid, revoked_reason, ip, user_agent,
+                                          authenticated_at, authentication_methods)
+                    SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
                     WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ? AND deactivated = 0 AND session_epoch = ?)
                     """,
                 arguments: [
@@ -21,6 +22,7 @@ extension SQLiteStore {
                     SQLiteCodec.millis(session.rotatedAt), SQLiteCodec.blob(SupersededSecret.pack(session.olderSecrets)),
                     session.currentPresented, SQLiteCodec.millis(session.createdAt), SQLiteCodec.millis(session.lastUsedAt),
                     SQLiteCodec.millis(session.expiresAt), session.valid, session.revokedReason?.rawValue, session.ip, session.userAgent,
+                    SQLiteCodec.millis(session.authenticatedAt), AuthenticationMethod.pack(session.authenticationMethods),
                     session.accountID, epoch,
                 ]
             )
@@ -108,6 +110,19 @@ extension SQLiteStore {
             }
             if count > 0 { try Self.insertAudit(audit, in: db) }
             return count
+        }
+    }
+
+    /// Records a reauthentication of the valid session `sessionID`, with its trail, in one transaction.
+    public func recordAuthentication(sessionID: String, methods: [AuthenticationMethod], at date: Date, audit: AuditTrail) async throws -> Bool {
+        try await write("record_authentication") { db in
+            try db.execute(
+                sql: "UPDATE sessions SET authenticated_at = ?, authentication_methods = ? WHERE id = ? AND valid = 1",
+                arguments: [SQLiteCodec.millis(date), AuthenticationMethod.pack(methods), sessionID]
+            )
+            guard db.changesCount > 0 else { return false }
+            try Self.insertAudit(audit, in: db)
+            return true
         }
     }
 

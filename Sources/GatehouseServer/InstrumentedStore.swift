@@ -58,6 +58,7 @@ public struct InstrumentedStore: GatehouseStore {
         case sessionWithAccount = "session_with_account"
         case updateSessions = "update_sessions"
         case revokeSessions = "revoke_sessions"
+        case recordAuthentication = "record_authentication"
         case sessions = "sessions"
         case deleteSessions = "delete_sessions"
         // TokenStore
@@ -215,6 +216,12 @@ public struct InstrumentedStore: GatehouseStore {
 
     public func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date, audit: AuditTrail) async throws -> Int {
         try await timed(.revokeSessions) { try await inner.revokeSessions(scope, reason: reason, at: date, audit: audit) }
+    }
+
+    public func recordAuthentication(sessionID: String, methods: [AuthenticationMethod], at date: Date, audit: AuditTrail) async throws -> Bool {
+        try await timed(.recordAuthentication) {
+            try await inner.recordAuthentication(sessionID: sessionID, methods: methods, at: date, audit: audit)
+        }
     }
 
     public func sessions(accountID: String, includeInvalid: Bool) async throws -> [SessionRecord] {

@@ -1230,7 +1230,7 @@ enum OpenAPIDocument {
         "/v1/password": {
           "post": {
             "summary": "Change the password",
-            "description": "Checks the current password like a login (a wrong one is `401 LoginFailed` and counts against the login limits), sets the new one, ends every other session and answers the caller's token renewed once.",
+            "description": "Checks the current password like a login (a wrong one is `401 LoginFailed` and counts against the login limits), sets the new one, ends every other session and answers the caller's token renewed once. Needs a recent authentication: past the server's window since the session's login or last `POST /v1/reauthenticate`, it is `401 ReauthenticationRequired` and changes nothing.",
             "operationId": "changePassword",
             "tags": [
               "Account flows"
@@ -1322,7 +1322,7 @@ enum OpenAPIDocument {
         "/v1/email": {
           "post": {
             "summary": "Change the e-mail address",
-            "description": "Checks the password like a login, then queues a confirmation link to the new address and a notice to the current one; the address changes once the link is spent. An address another account holds gets the same answer and no message.",
+            "description": "Checks the password like a login, then queues a confirmation link to the new address and a notice to the current one; the address changes once the link is spent. An address another account holds gets the same answer and no message. Needs a recent authentication: past the server's window since the session's login or last `POST /v1/reauthenticate`, it is `401 ReauthenticationRequired` and changes nothing.",
             "operationId": "requestEmailChange",
             "tags": [
               "Account flows"
@@ -1413,7 +1413,7 @@ enum OpenAPIDocument {
         "/v1/accounts/me": {
           "delete": {
             "summary": "Delete the account",
-            "description": "Checks the password like a login, ends every session of the account (the cookie is cleared) and deletes the account and its personal data.",
+            "description": "Checks the password like a login, ends every session of the account (the cookie is cleared) and deletes the account and its personal data. Needs a recent authentication: past the server's window since the session's login or last `POST /v1/reauthenticate`, it is `401 ReauthenticationRequired` and changes nothing.",
             "operationId": "deleteAccount",
             "tags": [
               "Accounts"
@@ -1466,6 +1466,107 @@ enum OpenAPIDocument {
                     },
                     "example": {
                       "ok": true
+                    }
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/BadRequest"
+              },
+              "413": {
+                "$ref": "#/components/responses/PayloadTooLarge"
+              },
+              "415": {
+                "$ref": "#/components/responses/UnsupportedMediaType"
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "404": {
+                "$ref": "#/components/responses/NotFound"
+              },
+              "429": {
+                "$ref": "#/components/responses/TooManyAttempts"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/StoreUnavailable"
+              }
+            }
+          }
+        },
+        "/v1/reauthenticate": {
+          "post": {
+            "summary": "Authenticate again",
+            "description": "Checks the password like a login (a wrong one is `401 LoginFailed` and counts against the login limits) and records a fresh authentication on the caller's session, which keeps its id and its token. The sensitive actions — `POST /v1/password`, `POST /v1/email` and `DELETE /v1/accounts/me` — answer `401 ReauthenticationRequired` when the session's last authentication is older than the server's window (`--reauthentication-window`, 10 minutes by default); this renews it. An account without a password (created by an identity provider) cannot authenticate again this way.",
+            "operationId": "reauthenticate",
+            "tags": [
+              "Sessions"
+            ],
+            "security": [
+              {
+                "bearerAuth": []
+              },
+              {
+                "cookieAuth": []
+              }
+            ],
+            "parameters": [
+              {
+                "$ref": "#/components/parameters/CSRFHeader"
+              }
+            ],
+            "requestBody": {
+              "description": "The password.",
+              "required": true,
+              "content": {
+                "application/json": {
+                  "schema": {
+                    "$ref": "#/components/schemas/PasswordRequest"
+                  },
+                  "example": {
+                    "password": "correct horse battery staple"
+                  }
+                }
+              }
+            },
+            "responses": {
+              "200": {
+                "description": "The session, authenticated now.",
+                "headers": {
+                  "Auth-Token": {
+                    "$ref": "#/components/headers/AuthToken"
+                  },
+                  "Set-Cookie": {
+                    "$ref": "#/components/headers/SetCookie"
+                  },
+                  "Cache-Control": {
+                    "$ref": "#/components/headers/NoStoreWithToken"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/SessionResponse"
+                    },
+                    "example": {
+                      "session": {
+                        "id": "01M8QXJRCSG84DHB99W91N236E",
+                        "createdAt": "2026-11-30T09:00:00Z",
+                        "lastUsedAt": "2026-11-30T09:40:00Z",
+                        "expiresAt": "2026-12-30T09:00:00Z",
+                        "ip": "192.0.2.10",
+                        "userAgent": "Mozilla/5.0",
+                        "authenticatedAt": "2026-11-30T09:40:00Z",
+                        "authenticationMethods": [
+                          "password"
+                        ]
+                      }
                     }
                   }
                 }
@@ -3404,7 +3505,7 @@ enum OpenAPIDocument {
             }
           },
           "Unauthorized": {
-            "description": "`Unauthorized`: no token where one is needed. `TokenVerificationFailed`: a bad, malformed or expired token. `SessionExpired`: past the idle timeout or absolute lifetime. `InvalidSession`: logged out, revoked or another user agent. `TokenTheftDetected`: a superseded token replayed; the session is now revoked. `LoginFailed`: an unknown username or a wrong password. `UserNotFound`: the account is gone. `AuthenticationFailed`: the account changed while the login was checked. `IdentityVerificationFailed`: an identity provider's ID token could not be verified (its `nonce`, signature, key, issuer, audience, authorized party, expiry or form; the message says which).",
+            "description": "`Unauthorized`: no token where one is needed. `TokenVerificationFailed`: a bad, malformed or expired token. `SessionExpired`: past the idle timeout or absolute lifetime. `InvalidSession`: logged out, revoked or another user agent. `TokenTheftDetected`: a superseded token replayed; the session is now revoked. `LoginFailed`: an unknown username or a wrong password. `UserNotFound`: the account is gone. `AuthenticationFailed`: the account changed while the login was checked. `IdentityVerificationFailed`: an identity provider's ID token could not be verified (its `nonce`, signature, key, issuer, audience, authorized party, expiry or form; the message says which). `ReauthenticationRequired`: a sensitive action (a password or e-mail change, deleting the account) and a session whose last authentication is older than the server's window (`--reauthentication-window`, 10 minutes by default): authenticate again with `POST /v1/reauthenticate`, then retry.",
             "headers": {
               "Auth-Token": {
                 "$ref": "#/components/headers/AuthToken"
@@ -4167,7 +4268,7 @@ enum OpenAPIDocument {
         },
         "schemas": {
           "ErrorCode": {
-            "description": "Every code an error body can carry, by status: 400: InvalidRequest, InvalidToken, WeakPassword; 401: Unauthorized, TokenVerificationFailed, SessionExpired, InvalidSession, TokenTheftDetected, LoginFailed, UserNotFound, AuthenticationFailed, IdentityVerificationFailed; 403: UserDeactivated, CSRFRejected, EmailNotVerified; 404: SessionNotFound, NotFound, ProviderNotFound, IdentityNotFound; 405: MethodNotAllowed; 409: Conflict, IdentityNotLinked; 413: PayloadTooLarge; 415: UnsupportedMediaType; 429: TooManyAttempts; 500: InternalError, InvalidConfiguration, HookFrozen; 502: ProviderUnavailable; 503: StoreUnavailable. `gatehouse serve` answers a method that a path does not have, like an unknown path, `404 NotFound`: `MethodNotAllowed` is the code of a 405 that a route of an embedding application throws, and such a route's error with a status that has no code of its own is `HTTP<status>`.",
+            "description": "Every code an error body can carry, by status: 400: InvalidRequest, InvalidToken, WeakPassword; 401: Unauthorized, TokenVerificationFailed, SessionExpired, InvalidSession, TokenTheftDetected, LoginFailed, UserNotFound, AuthenticationFailed, IdentityVerificationFailed, ReauthenticationRequired; 403: UserDeactivated, CSRFRejected, EmailNotVerified; 404: SessionNotFound, NotFound, ProviderNotFound, IdentityNotFound; 405: MethodNotAllowed; 409: Conflict, IdentityNotLinked; 413: PayloadTooLarge; 415: UnsupportedMediaType; 429: TooManyAttempts; 500: InternalError, InvalidConfiguration, HookFrozen; 502: ProviderUnavailable; 503: StoreUnavailable. `gatehouse serve` answers a method that a path does not have, like an unknown path, `404 NotFound`: `MethodNotAllowed` is the code of a 405 that a route of an embedding application throws, and such a route's error with a status that has no code of its own is `HTTP<status>`.",
             "type": "string",
             "enum": [
               "InvalidRequest",
@@ -4182,6 +4283,7 @@ enum OpenAPIDocument {
               "UserNotFound",
               "AuthenticationFailed",
               "IdentityVerificationFailed",
+              "ReauthenticationRequired",
               "UserDeactivated",
               "CSRFRejected",
               "EmailNotVerified",
@@ -4296,7 +4398,8 @@ enum OpenAPIDocument {
                       "LoginFailed",
                       "UserNotFound",
                       "AuthenticationFailed",
-                      "IdentityVerificationFailed"
+                      "IdentityVerificationFailed",
+                      "ReauthenticationRequired"
                     ]
                   },
                   "message": {
@@ -4705,7 +4808,9 @@ enum OpenAPIDocument {
               "lastUsedAt",
               "expiresAt",
               "ip",
-              "userAgent"
+              "userAgent",
+              "authenticatedAt",
+              "authenticationMethods"
             ],
             "additionalProperties": false,
             "properties": {
@@ -4732,6 +4837,18 @@ enum OpenAPIDocument {
               "userAgent": {
                 "type": "string",
                 "description": "The `User-Agent` of the session's last use."
+              },
+              "authenticatedAt": {
+                "type": "string",
+                "format": "date-time",
+                "description": "When the session's holder last proved who they are: the login, or the last `POST /v1/reauthenticate`. Sensitive actions need this to be recent."
+              },
+              "authenticationMethods": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                },
+                "description": "How they proved it then, in order: `password` or `provider` (an identity provider's login). Sessions from before these were recorded have none."
               }
             }
           },
@@ -4744,6 +4861,8 @@ enum OpenAPIDocument {
               "expiresAt",
               "ip",
               "userAgent",
+              "authenticatedAt",
+              "authenticationMethods",
               "current"
             ],
             "additionalProperties": false,
@@ -4771,6 +4890,18 @@ enum OpenAPIDocument {
               "userAgent": {
                 "type": "string",
                 "description": "The `User-Agent` of the session's last use."
+              },
+              "authenticatedAt": {
+                "type": "string",
+                "format": "date-time",
+                "description": "When the session's holder last proved who they are: the login, or the last `POST /v1/reauthenticate`. Sensitive actions need this to be recent."
+              },
+              "authenticationMethods": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                },
+                "description": "How they proved it then, in order: `password` or `provider` (an identity provider's login). Sessions from before these were recorded have none."
               },
               "current": {
                 "type": "boolean",
@@ -4856,6 +4987,18 @@ enum OpenAPIDocument {
                 "items": {
                   "$ref": "#/components/schemas/ListedSession"
                 }
+              }
+            }
+          },
+          "SessionResponse": {
+            "type": "object",
+            "required": [
+              "session"
+            ],
+            "additionalProperties": false,
+            "properties": {
+              "session": {
+                "$ref": "#/components/schemas/Session"
               }
             }
           },

@@ -31,6 +31,7 @@ extension ServerConfiguration {
         options.passwordResetTokenLifetime = recoveryTokenLifetime
         options.requiresVerifiedEmail = requiresVerifiedEmail
         options.sendsVerificationOnSignUp = true
+        options.reauthenticationWindow = reauthenticationWindow
         options.messageLimitPerEmail = messageLimitPerEmail
         options.messageLimitPerAddress = messageLimitPerAddress
         return options

@@ -53,6 +53,7 @@ extension ServerConfiguration {
         public static let sweepInterval = "GATEHOUSE_SWEEP_INTERVAL"
         public static let sessionRetention = "GATEHOUSE_SESSION_RETENTION"
         public static let auditRetention = "GATEHOUSE_AUDIT_RETENTION"
+        public static let reauthenticationWindow = "GATEHOUSE_REAUTHENTICATION_WINDOW"
         public static let keyRefreshInterval = "GATEHOUSE_KEY_REFRESH_INTERVAL"
         public static let issuer = "GATEHOUSE_ISSUER"
         public static let accessTokenLifetime = "GATEHOUSE_ACCESS_TOKEN_LIFETIME"
@@ -202,6 +203,9 @@ extension ServerConfiguration {
         }
         if let value = settings.value(flags.auditRetention, "--audit-retention", EnvironmentKey.auditRetention) {
             configuration.auditRetention = try value.duration(atLeast: .seconds(3_600))
+        }
+        if let value = settings.value(flags.reauthenticationWindow, "--reauthentication-window", EnvironmentKey.reauthenticationWindow) {
+            configuration.reauthenticationWindow = try value.duration(atLeast: .seconds(1))
         }
         if let value = settings.value(flags.keyRefreshInterval, "--key-refresh-interval", EnvironmentKey.keyRefreshInterval) {
             configuration.keyRefreshInterval = try value.duration(atLeast: .seconds(1))

@@ -150,6 +150,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// How long audit events are kept before the sweeper deletes them (`--audit-retention`). Default
     /// 90 days.
     public var auditRetention: Duration = .seconds(90 * 86_400)
+    /// How recent a session's last authentication must be for a sensitive action
+    /// (`--reauthentication-window`). Default 10 minutes.
+    public var reauthenticationWindow: Duration = .seconds(600)
     /// How often a server re-reads the keys kept in the database, to pick up a rotation or a
     /// retirement made by `gatehouse keys` or by another server. Default 30 s.
     public var keyRefreshInterval: Duration = .seconds(30)

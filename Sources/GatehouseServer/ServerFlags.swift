@@ -52,6 +52,7 @@ public struct ServerFlags: Sendable, Equatable {
     public var sweepInterval: String?
     public var sessionRetention: String?
     public var auditRetention: String?
+    public var reauthenticationWindow: String?
     public var keyRefreshInterval: String?
     public var issuer: String?
     public var accessTokenLifetime: String?

@@ -55,6 +55,48 @@ extension StoreConformance {
             try await expectNil(store.sessionWithAccount(id: "s-2"), "sessionWithAccount(id:) of an unknown id")
         },
 
+        StoreConformanceCheck(.sessions, "reauthentication", "A reauthentication is recorded on a valid session alone, with its trail") { store in
+            let alice = try await Fixture.create(Fixture.account("alice"), in: store)
+            var session = Fixture.session("s-1", of: alice, at: 10)
+            session.authenticationMethods = [.password]
+            try await store.insertSession(session, requiringAccountEpoch: 0)
+            try await store.insertSession(Fixture.session("s-2", of: alice, hash: 2, at: 20), requiringAccountEpoch: 0)
+            try await expectEqual(store.session(id: "s-1")?.authenticatedAt, Fixture.date(10), "authenticatedAt of a new session")
+            try await expectEqual(store.session(id: "s-1")?.authenticationMethods, [.password], "authenticationMethods of a new session")
+
+            let methods = [AuthenticationMethod.password, AuthenticationMethod(rawValue: "totp")]
+            try await expect(
+                store.recordAuthentication(
+                    sessionID: "s-1",
+                    methods: methods,
+                    at: Fixture.date(500),
+                    audit: Fixture.trail("e-1", .sessionReauthenticated, of: alice)
+                ),
+                "recordAuthentication of a valid session"
+            )
+            var expected = session
+            expected.authenticatedAt = Fixture.date(500)
+            expected.authenticationMethods = methods
+            try await expectEqual(store.session(id: "s-1"), expected, "the session after recordAuthentication: nothing else changed")
+            try await expectEqual(store.sessionWithAccount(id: "s-1")?.session, expected, "the hot path's read after recordAuthentication")
+
+            _ = try await store.revokeSessions(.session(id: "s-2", accountID: alice.accountID), reason: .logout, at: Fixture.date(30))
+            try await expect(
+                !store.recordAuthentication(sessionID: "s-2", methods: methods, at: Fixture.date(600), audit: Fixture.trail("e-2")),
+                "recordAuthentication of a revoked session"
+            )
+            try await expect(
+                !store.recordAuthentication(sessionID: "s-ghost", methods: methods, at: Fixture.date(600), audit: Fixture.trail("e-3")),
+                "recordAuthentication of an unknown session"
+            )
+            try await expectEqual(store.session(id: "s-2")?.authenticatedAt, Fixture.date(20), "authenticatedAt of the revoked session")
+            try await expectEqual(
+                store.auditEvents(accountID: nil, since: nil, before: nil, limit: 10).map(\.id),
+                ["e-1"],
+                "the events written: only the reauthentication that took effect"
+            )
+        },
+
         StoreConformanceCheck(.sessions, "listing", "Sessions are listed oldest first, revoked ones on request") { store in
             let alice = try await Fixture.create(Fixture.account("alice"), in: store)
             let bob = try await Fixture.create(Fixture.account("bob"), in: store)

@@ -8,7 +8,9 @@ import Testing
 @Suite("Routes of the HTTP API")
 struct RouteTests {
     static let accountKeys: Set<String> = ["accountId", "username", "email", "emailVerified", "createdAt"]
-    static let sessionKeys: Set<String> = ["id", "createdAt", "lastUsedAt", "expiresAt", "ip", "userAgent"]
+    static let sessionKeys: Set<String> = [
+        "id", "createdAt", "lastUsedAt", "expiresAt", "ip", "userAgent", "authenticatedAt", "authenticationMethods",
+    ]
 
     @Test(
         "GET /health answers ok and ignores any token",

@@ -76,6 +76,7 @@ struct InstrumentedStoreTests {
             (.sessionWithAccount, { _ = try await $0.sessionWithAccount(id: "s1") }),
             (.updateSessions, { _ = try await $0.updateSessions([StoreFixture.rotation(of: "s1", from: 1, to: 2)]) }),
             (.revokeSessions, { _ = try await $0.revokeSessions(.session(id: "s1", accountID: alice.accountID), reason: .logout, at: date) }),
+            (.recordAuthentication, { _ = try await $0.recordAuthentication(sessionID: "s1", methods: [.password], at: date, audit: .none) }),
             (.sessions, { _ = try await $0.sessions(accountID: alice.accountID, includeInvalid: true) }),
             (.deleteSessions, { _ = try await $0.deleteSessions(endedBefore: date) }),
             (.insertToken, { try await $0.insertToken(StoreFixture.token("t1", of: alice, hash: 9), messages: []) }),

@@ -356,6 +356,15 @@ actor DictionaryStore: GatehouseStore {
         return revoked
     }
 
+    func recordAuthentication(sessionID: String, methods: [AuthenticationMethod], at date: Date, audit: AuditTrail) async throws -> Bool {
+        try checkNewIDs(audit)
+        guard sessionsByID[sessionID]?.valid == true else { return false }
+        sessionsByID[sessionID]?.authenticatedAt = date
+        sessionsByID[sessionID]?.authenticationMethods = methods
+        write(audit)
+        return true
+    }
+
     func sessions(accountID: String, includeInvalid: Bool) async throws -> [SessionRecord] {
         sessionsByID.values
             .filter { $0.accountID == accountID && (includeInvalid || $0.valid) }

@@ -122,6 +122,10 @@ actor FlawedStore: GatehouseStore {
         try await pass { try await inner.markContactVerified(accountID: accountID, kind: kind, value: value, audit: audit) }
     }
 
+    func recordAuthentication(sessionID: String, methods: [AuthenticationMethod], at date: Date, audit: AuditTrail) async throws -> Bool {
+        try await pass { try await inner.recordAuthentication(sessionID: sessionID, methods: methods, at: date, audit: audit) }
+    }
+
     func accounts(limit: Int, offset: Int) async throws -> [AccountRecord] {
         try await pass { try await inner.accounts(limit: limit, offset: offset) }
     }

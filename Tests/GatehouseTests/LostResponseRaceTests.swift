@@ -49,6 +49,9 @@ struct LostResponseRaceTests {
         func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date, audit: AuditTrail) async throws -> Int {
             try await inner.revokeSessions(scope, reason: reason, at: date, audit: audit)
         }
+        func recordAuthentication(sessionID: String, methods: [AuthenticationMethod], at date: Date, audit: AuditTrail) async throws -> Bool {
+            try await inner.recordAuthentication(sessionID: sessionID, methods: methods, at: date, audit: audit)
+        }
         func sessions(accountID: String, includeInvalid: Bool) async throws -> [SessionRecord] {
             try await inner.sessions(accountID: accountID, includeInvalid: includeInvalid)
         }

@@ -35,6 +35,10 @@ public struct AccountsOptions: Sendable {
     /// Requests per client address, counted apart for recovery and for verification. Default 20 per
     /// hour each.
     public var messageLimitPerAddress: RateLimit? = RateLimit(count: 20, window: .seconds(3_600))
+    /// How recent a session's last authentication must be for a sensitive action — a password or
+    /// e-mail change, deleting the account — before ``AccountError/Code/reauthenticationRequired``.
+    /// Default 10 minutes.
+    public var reauthenticationWindow: Duration = .seconds(600)
 
     public init(sessions: SessionsOptions) {
         self.sessions = sessions

@@ -66,6 +66,8 @@ extension AuditEvent {
         public static let loginThrottled = Kind(rawValue: "login.throttled")
         /// The session's owner ended it from that session.
         public static let logout = Kind(rawValue: "logout")
+        /// The session's holder proved who they are again, for a sensitive action (`details.methods`).
+        public static let sessionReauthenticated = Kind(rawValue: "session.reauthenticated")
         /// Sessions were ended otherwise: from another session, by an operator, by a password change or a
         /// deactivation (`details.reason`, `details.scope`, `details.count`).
         public static let sessionRevoked = Kind(rawValue: "session.revoked")

@@ -71,6 +71,12 @@ extension AccountError {
         public static let identityNotFound = Code("IdentityNotFound", "The identity does not exist.")
         /// The identity provider could not be reached or gave an answer that is not OpenID Connect.
         public static let providerUnavailable = Code("ProviderUnavailable", "The identity provider is unavailable; try again later.")
+        /// A sensitive action needs a recent authentication and the session's last one is older than
+        /// ``AccountsOptions/reauthenticationWindow``: prove it again with `POST /v1/reauthenticate`.
+        public static let reauthenticationRequired = Code(
+            "ReauthenticationRequired",
+            "This action needs a recent authentication; authenticate again and retry."
+        )
         /// The configuration cannot work (for example an unparseable duration or an empty secret).
         public static let invalidConfiguration = Code("InvalidConfiguration", "The configuration is not valid.")
     }

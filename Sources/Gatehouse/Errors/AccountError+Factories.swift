@@ -31,6 +31,8 @@ extension AccountError {
     public static var providerNotFound: AccountError { AccountError(.providerNotFound) }
     /// ``Code/unsupportedMediaType``.
     public static var unsupportedMediaType: AccountError { AccountError(.unsupportedMediaType) }
+    /// ``Code/reauthenticationRequired``.
+    public static var reauthenticationRequired: AccountError { AccountError(.reauthenticationRequired) }
     /// ``Code/hookFrozen``.
     public static var hookFrozen: AccountError { AccountError(.hookFrozen) }
 

@@ -60,7 +60,13 @@ extension Accounts {
             }
             return try await recordingRefusal(of: record, client: client, logger: logger) {
                 try checkLoginAllowed(record)
-                return try await sessions.startSession(for: Account(record), client: client, loginDetails: details, logger: logger)
+                return try await sessions.startSession(
+                    for: Account(record),
+                    client: client,
+                    authenticatedBy: [.provider],
+                    loginDetails: details,
+                    logger: logger
+                )
             }
         }
     }

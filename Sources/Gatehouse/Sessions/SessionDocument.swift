@@ -10,12 +10,16 @@ public struct SessionDocument: Sendable, Equatable, Codable {
     public var expiresAt: Date
     public var connectionInfo: ConnectionInfo
     public var revokedReason: RevocationReason?
+    /// When the holder last proved who they are (see ``SessionRecord/authenticatedAt``).
+    public var authenticatedAt: Date
+    /// How they proved it then.
+    public var authenticationMethods: [AuthenticationMethod]
 
     /// The JSON keys keep the Powership document's names.
     enum CodingKeys: String, CodingKey {
         case id
         case accountID = "accountId"
-        case valid, createdAt, lastUsedAt, expiresAt, connectionInfo, revokedReason
+        case valid, createdAt, lastUsedAt, expiresAt, connectionInfo, revokedReason, authenticatedAt, authenticationMethods
     }
 
     public init(_ record: SessionRecord) {
@@ -27,5 +31,7 @@ public struct SessionDocument: Sendable, Equatable, Codable {
         expiresAt = record.expiresAt
         connectionInfo = ConnectionInfo(ip: record.ip, userAgent: record.userAgent)
         revokedReason = record.revokedReason
+        authenticatedAt = record.authenticatedAt
+        authenticationMethods = record.authenticationMethods
     }
 }

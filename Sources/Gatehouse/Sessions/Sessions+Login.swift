@@ -7,11 +7,13 @@ extension Sessions {
     /// its first token.
     ///
     /// The token is signed before the session is written, so a signing failure leaves no session behind.
-    /// Throws ``AccountError/Code/userDeactivated`` for a deactivated account. `loginDetails` go to the
-    /// `login.succeeded` audit event (how the person logged in, say).
+    /// Throws ``AccountError/Code/userDeactivated`` for a deactivated account. `methods` are the proofs
+    /// the login checked, remembered with the session for step-up (``SessionRecord/authenticationMethods``);
+    /// `loginDetails` go to the `login.succeeded` audit event (how the person logged in, say).
     public func startSession(
         for account: Account,
         client: ConnectionInfo,
+        authenticatedBy methods: [AuthenticationMethod] = [.password],
         loginDetails: [String: String] = [:],
         logger: Logger? = nil
     ) async throws -> Authentication {
@@ -20,6 +22,7 @@ extension Sessions {
                 for: account,
                 client: client,
                 keys: .client(client, token: nil),
+                methods: methods,
                 loginDetails: loginDetails,
                 logger: logger ?? options.logger
             )
@@ -30,6 +33,7 @@ extension Sessions {
         for account: Account,
         client: ConnectionInfo,
         keys: KeySource,
+        methods: [AuthenticationMethod] = [.password],
         loginDetails: [String: String] = [:],
         logger: Logger
     ) async throws -> Authentication {
@@ -44,7 +48,8 @@ extension Sessions {
             lastUsedAt: now,
             expiresAt: now.addingTimeInterval(options.absoluteLifetime.seconds),
             ip: client.ip,
-            userAgent: client.userAgent
+            userAgent: client.userAgent,
+            authenticationMethods: methods
         )
         // Sign before writing: a signing failure must not leave a session behind.
         let key = try await signingKey(keys)

@@ -328,6 +328,17 @@ public final class MemoryStore: GatehouseStore {
         }
     }
 
+    public func recordAuthentication(sessionID: String, methods: [AuthenticationMethod], at date: Date, audit: AuditTrail) async throws -> Bool {
+        try state.withLock { state throws(AccountError) in
+            try state.check(audit)
+            guard state.sessions[sessionID]?.valid == true else { return false }
+            state.sessions[sessionID]?.authenticatedAt = date
+            state.sessions[sessionID]?.authenticationMethods = methods
+            state.append(audit)
+            return true
+        }
+    }
+
     public func sessions(accountID: String, includeInvalid: Bool) async throws -> [SessionRecord] {
         state.withLock { state in
             state.sessionOrder.compactMap { state.sessions[$0] }

@@ -23,7 +23,13 @@ public struct SessionRecord: Sendable, Equatable {
     public var revokedReason: RevocationReason?
     public var ip: String
     public var userAgent: String
+    /// When the holder last proved who they are: at login, or later with a reauthentication. Sensitive
+    /// actions ask for this to be recent (step-up).
+    public var authenticatedAt: Date
+    /// How they proved it then, in the order the proofs were given.
+    public var authenticationMethods: [AuthenticationMethod]
 
+    /// `authenticatedAt` defaults to `createdAt`: a session starts with a login.
     public init(
         id: String,
         accountID: String,
@@ -38,7 +44,9 @@ public struct SessionRecord: Sendable, Equatable {
         valid: Bool = true,
         revokedReason: RevocationReason? = nil,
         ip: String,
-        userAgent: String
+        userAgent: String,
+        authenticatedAt: Date? = nil,
+        authenticationMethods: [AuthenticationMethod] = []
     ) {
         self.id = id
         self.accountID = accountID
@@ -54,5 +62,7 @@ public struct SessionRecord: Sendable, Equatable {
         self.revokedReason = revokedReason
         self.ip = ip
         self.userAgent = userAgent
+        self.authenticatedAt = authenticatedAt ?? createdAt
+        self.authenticationMethods = authenticationMethods
     }
 }

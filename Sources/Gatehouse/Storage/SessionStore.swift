@@ -26,6 +26,10 @@ public protocol SessionStore: Sendable {
     /// ``RevocationScope/allSessionsExcept(sessionID:accountID:)``) also moves the account to its next
     /// ``AccountRecord/sessionEpoch``, in the same write. The trail is written only when a session ended.
     func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date, audit: AuditTrail) async throws -> Int
+    /// Records that the holder of the valid session `sessionID` proved who they are again — at `date`,
+    /// with `methods` — leaving its secrets and tokens as they are (a reauthentication, for step-up).
+    /// Returns `false`, writing nothing, when no valid session has this id; the trail is written with the change.
+    func recordAuthentication(sessionID: String, methods: [AuthenticationMethod], at date: Date, audit: AuditTrail) async throws -> Bool
     /// Sessions of an account, oldest first.
     func sessions(accountID: String, includeInvalid: Bool) async throws -> [SessionRecord]
     /// Deletes sessions that ended (invalid, or past their absolute expiry) before `date`; returns the count.

@@ -17,7 +17,14 @@ extension MeResponse {
         output.append(contentsOf: (account.emailVerified ? #","emailVerified":true"# : #","emailVerified":false"#).utf8)
         output.append(contentsOf: #","username":"#.utf8)
         guard Self.appendPlain(account.username, to: &output) else { return nil }
-        output.append(contentsOf: #"},"session":{"createdAt":"#.utf8)
+        output.append(contentsOf: #"},"session":{"authenticatedAt":"#.utf8)
+        Self.appendDate(session.authenticatedAt, to: &output)
+        output.append(contentsOf: #","authenticationMethods":["#.utf8)
+        for (index, method) in session.authenticationMethods.enumerated() {
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            guard Self.appendPlain(method, to: &output) else { return nil }
+        }
+        output.append(contentsOf: #"],"createdAt":"#.utf8)
         Self.appendDate(session.createdAt, to: &output)
         if let current = session.current {
             output.append(contentsOf: (current ? #","current":true"# : #","current":false"#).utf8)

@@ -45,7 +45,7 @@ struct EmailChangeBody: Decodable {
     var password: String
 }
 
-/// The body of `DELETE /v1/accounts/me`.
+/// The body of `DELETE /v1/accounts/me` and `POST /v1/reauthenticate`.
 struct PasswordBody: Decodable {
     var password: String
 }

@@ -35,6 +35,8 @@ struct SessionPayload: Encodable {
     var expiresAt: Date
     var ip: String
     var userAgent: String
+    var authenticatedAt: Date
+    var authenticationMethods: [String]
     var current: Bool?
 
     init(_ session: SessionDocument, current: Bool? = nil) {
@@ -44,8 +46,15 @@ struct SessionPayload: Encodable {
         expiresAt = session.expiresAt
         ip = session.connectionInfo.ip
         userAgent = session.connectionInfo.userAgent
+        authenticatedAt = session.authenticatedAt
+        authenticationMethods = session.authenticationMethods.map(\.rawValue)
         self.current = current
     }
+}
+
+/// `{"session":{…}}` (`POST /v1/reauthenticate`).
+struct SessionResponse: Encodable {
+    var session: SessionPayload
 }
 
 /// `{"account":{…}}` (`POST /v1/accounts`).

@@ -123,6 +123,11 @@ final class FaultyStore: AccountStore, SessionStore, TokenStore, ThrottleStore, 
         return try await inner.revokeSessions(scope, reason: reason, at: date, audit: audit)
     }
 
+    func recordAuthentication(sessionID: String, methods: [AuthenticationMethod], at date: Date, audit: AuditTrail) async throws -> Bool {
+        try check()
+        return try await inner.recordAuthentication(sessionID: sessionID, methods: methods, at: date, audit: audit)
+    }
+
     func sessions(accountID: String, includeInvalid: Bool) async throws -> [SessionRecord] {
         try check()
         return try await inner.sessions(accountID: accountID, includeInvalid: includeInvalid)
