@@ -25,6 +25,10 @@ enum FuzzInput {
         case signedAccessPayload = 8
         /// A JWKS document, as a verifier downstream reads it.
         case keySet = 9
+        /// CBOR, then a COSE key and an attestation object: the passkey reader's CBOR documents.
+        case cbor = 10
+        /// WebAuthn authenticator data and client data JSON.
+        case webAuthn = 11
     }
 
     static func run(_ data: UnsafePointer<UInt8>?, _ size: Int) {
@@ -47,6 +51,8 @@ enum FuzzInput {
         case .accessToken: AccessTokenProperties.rawToken(rest)
         case .signedAccessPayload: AccessTokenProperties.signedPayload(rest)
         case .keySet: AccessTokenProperties.keySet(rest)
+        case .cbor: PasskeyProperties.cbor(rest)
+        case .webAuthn: PasskeyProperties.webAuthn(rest)
         }
     }
 }
