@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs what the tests need when it is missing (SQLite headers,
 # PostgreSQL, openssl for throwaway certificates, Chromium and its driver from Debian; aiosmtpd, PyJWT,
-# cryptography, schemathesis, openapi-spec-validator, Selenium and axe-core from PyPI), starts a
+# cryptography, pyotp, schemathesis, openapi-spec-validator, Selenium and axe-core from PyPI), starts a
 # throwaway PostgreSQL cluster on loopback, builds once, runs every test, stops the cluster again, and
 # then runs the end-to-end tests against the built server: a PostgreSQL outage, a network partition, the
-# account flows with real mail servers, access tokens checked with PyJWT against the JWKS alone, the HTTP
+# account flows with real mail servers, access tokens checked with PyJWT against the JWKS alone, TOTP
+# second factors and step-up with codes from pyotp, the HTTP
 # contract (openapi.json) checked with schemathesis, the Prometheus metrics (every counter moved by
 # exactly what a scripted flow did), the account pages in headless Chromium, and OpenID Connect login
 # through real providers on loopback.
@@ -30,10 +31,11 @@ fi
 
 # Access tokens are checked as another service would check them, with PyJWT (EdDSA through
 # cryptography) and nothing but the JWKS: scripts/access_token_test.py. The OpenID Connect providers of
-# scripts/oidc_test.py (scripts/oidc_provider.py) sign and check their JWTs with the same two.
-if ! python3 -c "import jwt, cryptography" >/dev/null 2>&1; then
-  echo "Installing pyjwt, cryptography"
-  python3 -m pip install --quiet pyjwt cryptography
+# scripts/oidc_test.py (scripts/oidc_provider.py) sign and check their JWTs with the same two. TOTP codes
+# come from another implementation, pyotp: scripts/totp_test.py.
+if ! python3 -c "import jwt, cryptography, pyotp" >/dev/null 2>&1; then
+  echo "Installing pyjwt, cryptography, pyotp"
+  python3 -m pip install --quiet pyjwt cryptography pyotp
 fi
 
 # The server is held to its OpenAPI document, openapi.json, with schemathesis (its 4.x command line);
@@ -66,6 +68,7 @@ python3 scripts/postgres_outage_test.py
 python3 scripts/partition_test.py
 python3 scripts/account_flows_test.py
 python3 scripts/access_token_test.py
+python3 scripts/totp_test.py
 python3 scripts/openapi_test.py
 python3 scripts/metrics_test.py
 python3 scripts/webhook_test.py

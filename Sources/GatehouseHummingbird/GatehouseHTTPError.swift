@@ -71,7 +71,7 @@ public struct GatehouseHTTPError: HTTPResponseError, Sendable, CustomStringConve
         switch code {
         case .unauthorized, .tokenVerificationFailed, .sessionExpired, .invalidSession, .tokenTheftDetected,
             .userNotFound, .loginFailed, .invalidEncodedSession, .authenticationFailed, .identityVerificationFailed,
-            .reauthenticationRequired:
+            .reauthenticationRequired, .secondFactorRequired, .secondFactorFailed:
             .unauthorized
         case .userDeactivated, .csrfRejected, .emailNotVerified:
             .forbidden

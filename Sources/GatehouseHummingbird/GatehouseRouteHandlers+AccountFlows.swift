@@ -81,14 +81,15 @@ extension GatehouseRouteHandlers {
         return try JSONPayload.response(OKResponse())
     }
 
-    /// `POST /v1/reauthenticate`: the password again, for the sensitive actions that need a recent
+    /// `POST /v1/reauthenticate`: the password again (and a second factor when the account has one), for the sensitive actions that need a recent
     /// authentication; the session and its token stay.
     func reauthenticate(_ request: Request, context: Context) async throws -> Response {
         let caller = try authenticated(context)
-        let body = try await JSONPayload.decode(PasswordBody.self, from: request, limit: configuration.maximumBodySize)
+        let body = try await JSONPayload.decode(ReauthenticationBody.self, from: request, limit: configuration.maximumBodySize)
         let session = try await accounts.reauthenticate(
             session: caller.authentication.session,
             password: body.password,
+            secondFactor: try body.secondFactorProof(),
             client: caller.state.client,
             logger: context.logger
         )

@@ -43,13 +43,23 @@ package struct GatehouseRouteHandlers<Context: GatehouseRequestContextProtocol>:
         let transport = try transport(of: request)
         let body = try await JSONPayload.decode(LoginBody.self, from: request, limit: configuration.maximumBodySize)
         let state = try requestState(of: context)
-        let login: Authentication
+        let outcome: LoginOutcome
         do {
-            login = try await accounts.logIn(username: body.username, password: body.password, client: state.client, logger: context.logger)
+            outcome = try await accounts.beginLogIn(username: body.username, password: body.password, client: state.client, logger: context.logger)
         } catch let error as AccountError {
             context.logger.info("login refused", metadata: ["gatehouse.error": "\(error.code)"])
             throw error
         }
+        switch outcome {
+        case .authenticated(let login):
+            return try loggedIn(login, state: state, transport: transport, context: context)
+        case .secondFactorRequired(let challenge):
+            return try JSONPayload.response(SecondFactorResponse(challenge))
+        }
+    }
+
+    /// The answer to a login that started a session: the token per `transport`, the session, the account.
+    func loggedIn(_ login: Authentication, state: GatehouseRequestState, transport: TokenTransport, context: Context) throws -> Response {
         context.logger.info("login", metadata: ["gatehouse.session_id": "\(login.sessionID)", "gatehouse.account_id": "\(login.accountID)"])
         state.tokensDelivered()
         return try sessionStarted(login, transport: transport)

@@ -77,5 +77,9 @@ public func addGatehouseRoutes<Routes: RouterMethods>(
         .post("/email", use: handlers.requestEmailChange)
         .delete("/accounts/me", use: handlers.deleteAccount)
         .post("/reauthenticate", use: handlers.reauthenticate)
+        .post("/login/second-factor", use: handlers.completeLogIn)
+        .post("/totp", use: handlers.beginTOTPEnrolment)
+        .post("/totp/confirm", use: handlers.confirmTOTP)
+        .delete("/totp", use: handlers.disableTOTP)
         .post("/token", use: handlers.accessToken)
 }

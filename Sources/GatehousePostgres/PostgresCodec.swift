@@ -71,6 +71,20 @@ enum PostgresCodec {
         )
     }
 
+    // MARK: Second factors
+
+    static let totpFactor = "account_id, sealed_secret, created_at, confirmed_at, last_used_step"
+
+    static func totpFactor(_ cursor: inout PostgresCursor) throws -> TOTPFactorRecord {
+        TOTPFactorRecord(
+            accountID: try cursor.next(String.self),
+            sealedSecret: try cursor.nextBytes(),
+            createdAt: PostgresTime.date(try cursor.next(Int64.self)),
+            confirmedAt: try cursor.next(Int64?.self).map(PostgresTime.date),
+            lastUsedStep: try cursor.next(Int64.self)
+        )
+    }
+
     // MARK: Sessions
 
     /// A session row under the alias `s`.

@@ -258,5 +258,34 @@ enum PostgresSchema {
                 "ALTER TABLE sessions ADD COLUMN IF NOT EXISTS authentication_methods TEXT",
             ]
         ),
+        Migration(
+            name: "0008_second_factors",
+            statements: [
+                // One TOTP factor per account, its secret sealed by the caller (the store keeps opaque
+                // bytes), pending until `confirmed_at`; `last_used_step` is the time step of the last
+                // accepted code, so that no code works twice. It goes with its account.
+                """
+                CREATE TABLE IF NOT EXISTS totp_factors (
+                    account_id TEXT NOT NULL,
+                    sealed_secret BYTEA NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    confirmed_at BIGINT,
+                    last_used_step BIGINT NOT NULL DEFAULT 0,
+                    CONSTRAINT totp_factors_pkey PRIMARY KEY (account_id),
+                    CONSTRAINT totp_factors_account_fkey FOREIGN KEY (account_id) REFERENCES accounts (account_id) ON DELETE CASCADE
+                )
+                """,
+                // The digests of an account's single-use recovery codes; they go with the account.
+                """
+                CREATE TABLE IF NOT EXISTS recovery_codes (
+                    account_id TEXT NOT NULL,
+                    hash BYTEA NOT NULL,
+                    used_at BIGINT,
+                    CONSTRAINT recovery_codes_pkey PRIMARY KEY (account_id, hash),
+                    CONSTRAINT recovery_codes_account_fkey FOREIGN KEY (account_id) REFERENCES accounts (account_id) ON DELETE CASCADE
+                )
+                """,
+            ]
+        ),
     ]
 }

@@ -147,6 +147,20 @@ enum SQLiteCodec {
         [identity.id, accountID, identity.provider, identity.issuer, identity.subject, identity.email, millis(identity.createdAt)]
     }
 
+    // MARK: Second factors
+
+    static let totpFactorColumns = "account_id, sealed_secret, created_at, confirmed_at, last_used_step"
+
+    static func totpFactor(_ row: Row, at start: Int = 0) throws -> TOTPFactorRecord {
+        TOTPFactorRecord(
+            accountID: try row.decode(String.self, atIndex: start),
+            sealedSecret: Array(try row.decode(Data.self, atIndex: start + 1)),
+            createdAt: date(try row.decode(Int64.self, atIndex: start + 2)),
+            confirmedAt: try row.decode(Int64?.self, atIndex: start + 3).map(date),
+            lastUsedStep: try row.decode(Int64.self, atIndex: start + 4)
+        )
+    }
+
     // MARK: Sessions
 
     static let sessionColumns = """

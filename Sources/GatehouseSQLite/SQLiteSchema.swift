@@ -15,6 +15,7 @@ enum SQLiteSchema {
         migrator.registerMigration("v5", migrate: addIdentities)
         migrator.registerMigration("v6", migrate: addIdentityTokens)
         migrator.registerMigration("v7", migrate: addSessionAuthentication)
+        migrator.registerMigration("v8", migrate: addSecondFactors)
         return migrator
     }
 
@@ -228,6 +229,30 @@ enum SQLiteSchema {
             sql: """
                 ALTER TABLE sessions ADD COLUMN authenticated_at INTEGER;
                 ALTER TABLE sessions ADD COLUMN authentication_methods TEXT;
+                """
+        )
+    }
+
+    /// Second factors: one TOTP factor per account, its secret sealed by the caller (the store keeps
+    /// opaque bytes), and the digests of its single-use recovery codes. Both go with the account.
+    /// `last_used_step` is the time step of the last accepted code, so that no code works twice.
+    private static func addSecondFactors(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE totp_factors (
+                    account_id TEXT NOT NULL PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+                    sealed_secret BLOB NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    confirmed_at INTEGER,
+                    last_used_step INTEGER NOT NULL DEFAULT 0
+                );
+
+                CREATE TABLE recovery_codes (
+                    account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                    hash BLOB NOT NULL,
+                    used_at INTEGER,
+                    PRIMARY KEY (account_id, hash)
+                );
                 """
         )
     }

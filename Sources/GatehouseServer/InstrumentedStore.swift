@@ -100,6 +100,14 @@ public struct InstrumentedStore: GatehouseStore {
         case unlinkIdentity = "unlink_identity"
         case setProviderTokens = "set_provider_tokens"
         case providerTokens = "provider_tokens"
+        // SecondFactorStore
+        case totpFactor = "totp_factor"
+        case beginTOTPEnrolment = "begin_totp_enrolment"
+        case confirmTOTP = "confirm_totp"
+        case useTOTPStep = "use_totp_step"
+        case useRecoveryCode = "use_recovery_code"
+        case unusedRecoveryCodeCount = "unused_recovery_code_count"
+        case deleteTOTP = "delete_totp"
     }
 
     /// The store every call goes to.
@@ -374,5 +382,51 @@ extension InstrumentedStore {
 
     public func providerTokens(identityID: String) async throws -> [UInt8]? {
         try await timed(.providerTokens) { try await inner.providerTokens(identityID: identityID) }
+    }
+}
+
+extension InstrumentedStore {
+    public func totpFactor(accountID: String) async throws -> TOTPFactorRecord? {
+        try await timed(.totpFactor) { try await inner.totpFactor(accountID: accountID) }
+    }
+
+    public func beginTOTPEnrolment(_ factor: TOTPFactorRecord) async throws -> Bool {
+        try await timed(.beginTOTPEnrolment) { try await inner.beginTOTPEnrolment(factor) }
+    }
+
+    public func confirmTOTP(
+        accountID: String,
+        createdAt: Date,
+        step: Int64,
+        recoveryCodeHashes: [[UInt8]],
+        at date: Date,
+        audit: AuditTrail
+    ) async throws -> Bool {
+        try await timed(.confirmTOTP) {
+            try await inner.confirmTOTP(
+                accountID: accountID,
+                createdAt: createdAt,
+                step: step,
+                recoveryCodeHashes: recoveryCodeHashes,
+                at: date,
+                audit: audit
+            )
+        }
+    }
+
+    public func useTOTPStep(accountID: String, step: Int64) async throws -> Bool {
+        try await timed(.useTOTPStep) { try await inner.useTOTPStep(accountID: accountID, step: step) }
+    }
+
+    public func useRecoveryCode(accountID: String, hash: [UInt8], at date: Date, audit: AuditTrail) async throws -> Bool {
+        try await timed(.useRecoveryCode) { try await inner.useRecoveryCode(accountID: accountID, hash: hash, at: date, audit: audit) }
+    }
+
+    public func unusedRecoveryCodeCount(accountID: String) async throws -> Int {
+        try await timed(.unusedRecoveryCodeCount) { try await inner.unusedRecoveryCodeCount(accountID: accountID) }
+    }
+
+    public func deleteTOTP(accountID: String, audit: AuditTrail) async throws -> Bool {
+        try await timed(.deleteTOTP) { try await inner.deleteTOTP(accountID: accountID, audit: audit) }
     }
 }

@@ -40,6 +40,10 @@ enum OpenAPIDocument {
           "description": "Verification, recovery, password and address changes; messages go through the outbox."
         },
         {
+          "name": "Second factors",
+          "description": "TOTP with recovery codes, and step-up: `POST /v1/reauthenticate`."
+        },
+        {
           "name": "Access tokens",
           "description": "Ed25519 access tokens for other services, and their public keys."
         },
@@ -271,7 +275,7 @@ enum OpenAPIDocument {
         "/v1/login": {
           "post": {
             "summary": "Log in",
-            "description": "Starts a session with a username and password. The token is handed over as `Gatehouse-Transport` asks: `cookie` sets the `HttpOnly` session cookie and leaves `authToken` out of the body, `bearer` puts it in the body and `Auth-Token` and sets no cookie; without the header the server's `--token-transport` decides (`both` by default). Every attempt is counted against the login limits before the password is checked; over a limit the answer is `429` even for the right password. A request whose `Origin` is neither this server's own nor a CORS origin is refused (`403 CSRFRejected`).",
+            "description": "Starts a session with a username and password. The token is handed over as `Gatehouse-Transport` asks: `cookie` sets the `HttpOnly` session cookie and leaves `authToken` out of the body, `bearer` puts it in the body and `Auth-Token` and sets no cookie; without the header the server's `--token-transport` decides (`both` by default). Every attempt is counted against the login limits before the password is checked; over a limit the answer is `429` even for the right password. A request whose `Origin` is neither this server's own nor a CORS origin is refused (`403 CSRFRejected`). For an account whose second factor is on, the right password starts no session: the answer is `{\"secondFactor\":{\"challenge\",\"methods\"}}`.",
             "operationId": "logIn",
             "tags": [
               "Sessions"
@@ -301,6 +305,141 @@ enum OpenAPIDocument {
                   "example": {
                     "username": "ada",
                     "password": "correct horse battery staple"
+                  }
+                }
+              }
+            },
+            "responses": {
+              "200": {
+                "description": "Logged in; or, for an account with a second factor, no session yet but a challenge to complete with `POST /v1/login/second-factor` (no token, no cookie).",
+                "headers": {
+                  "Auth-Token": {
+                    "$ref": "#/components/headers/AuthToken"
+                  },
+                  "Set-Cookie": {
+                    "$ref": "#/components/headers/SetCookie"
+                  },
+                  "Cache-Control": {
+                    "$ref": "#/components/headers/NoStore"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "oneOf": [
+                        {
+                          "$ref": "#/components/schemas/LoginResponse"
+                        },
+                        {
+                          "$ref": "#/components/schemas/SecondFactorChallengeResponse"
+                        }
+                      ]
+                    },
+                    "examples": {
+                      "session": {
+                        "summary": "Logged in",
+                        "value": {
+                          "account": {
+                            "accountId": "01M8QXJQKS5SYRKMH5ST9ER7TM",
+                            "createdAt": "2026-12-01T04:25:04Z",
+                            "email": "ada@example.com",
+                            "emailVerified": false,
+                            "username": "ada"
+                          },
+                          "authToken": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImsxIn0.eyJzaWQiOiIwMU04UVhKUkNTRzg0REhCOTlXOTFOMjM2RSJ9.e9M6b-iQBtBRIwZQ_Qr-Bkgk26Y_xClmA__jFV7fkQQ",
+                          "session": {
+                            "createdAt": "2026-12-01T04:25:05Z",
+                            "expiresAt": "2026-12-31T04:25:05Z",
+                            "id": "01M8QXJRCSG84DHB99W91N236E",
+                            "ip": "203.0.113.7",
+                            "lastUsedAt": "2026-12-01T04:25:05Z",
+                            "userAgent": "Mozilla/5.0",
+                            "authenticatedAt": "2026-12-01T04:25:05Z",
+                            "authenticationMethods": [
+                              "password"
+                            ]
+                          }
+                        }
+                      },
+                      "secondFactor": {
+                        "summary": "The account has a second factor",
+                        "value": {
+                          "secondFactor": {
+                            "challenge": "01M8QXJQKS5SYRKMH5ST9ER7TM.8kq1h4nB0Lz7bM3v5xYt2Qw9eRr6UuPp1AaSsDdFfGg",
+                            "methods": [
+                              "totp",
+                              "recovery_code"
+                            ]
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/BadRequest"
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "404": {
+                "$ref": "#/components/responses/NotFound"
+              },
+              "413": {
+                "$ref": "#/components/responses/PayloadTooLarge"
+              },
+              "415": {
+                "$ref": "#/components/responses/UnsupportedMediaType"
+              },
+              "429": {
+                "$ref": "#/components/responses/TooManyAttempts"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/StoreUnavailable"
+              }
+            }
+          }
+        },
+        "/v1/login/second-factor": {
+          "post": {
+            "summary": "Complete a login with its second factor",
+            "description": "Completes a login that answered `secondFactor`: the challenge with the authenticator's `code` or a `recoveryCode`. Answered like `POST /v1/login`, the session authenticated by `password` and `totp` (or `recovery_code`). A code is accepted once, within one 30-second step either way of the server's clock; a recovery code once. Every attempt is counted against the login limits before it is checked. A wrong code leaves the challenge usable until it expires (5 minutes); a completed one is spent, and a password change spends them all. A request whose `Origin` is neither this server's own nor a CORS origin is refused (`403 CSRFRejected`).",
+            "operationId": "completeLogIn",
+            "tags": [
+              "Sessions"
+            ],
+            "security": [
+              {},
+              {
+                "bearerAuth": []
+              },
+              {
+                "cookieAuth": []
+              }
+            ],
+            "parameters": [
+              {
+                "$ref": "#/components/parameters/GatehouseTransport"
+              }
+            ],
+            "requestBody": {
+              "description": "The challenge and one second factor.",
+              "required": true,
+              "content": {
+                "application/json": {
+                  "schema": {
+                    "$ref": "#/components/schemas/SecondFactorLoginRequest"
+                  },
+                  "example": {
+                    "challenge": "01M8QXJQKS5SYRKMH5ST9ER7TM.8kq1h4nB0Lz7bM3v5xYt2Qw9eRr6UuPp1AaSsDdFfGg",
+                    "code": "287082"
                   }
                 }
               }
@@ -339,7 +478,12 @@ enum OpenAPIDocument {
                         "id": "01M8QXJRCSG84DHB99W91N236E",
                         "ip": "203.0.113.7",
                         "lastUsedAt": "2026-12-01T04:25:05Z",
-                        "userAgent": "Mozilla/5.0"
+                        "userAgent": "Mozilla/5.0",
+                        "authenticatedAt": "2026-12-01T04:25:05Z",
+                        "authenticationMethods": [
+                          "password",
+                          "totp"
+                        ]
                       }
                     }
                   }
@@ -353,9 +497,6 @@ enum OpenAPIDocument {
               },
               "403": {
                 "$ref": "#/components/responses/Forbidden"
-              },
-              "404": {
-                "$ref": "#/components/responses/NotFound"
               },
               "413": {
                 "$ref": "#/components/responses/PayloadTooLarge"
@@ -423,7 +564,11 @@ enum OpenAPIDocument {
                         "id": "01M8QXJRCSG84DHB99W91N236E",
                         "ip": "203.0.113.7",
                         "lastUsedAt": "2026-12-01T04:25:05Z",
-                        "userAgent": "Mozilla/5.0"
+                        "userAgent": "Mozilla/5.0",
+                        "authenticatedAt": "2026-12-01T04:25:05Z",
+                        "authenticationMethods": [
+                          "password"
+                        ]
                       }
                     }
                   }
@@ -620,7 +765,11 @@ enum OpenAPIDocument {
                           "ip": "203.0.113.7",
                           "lastUsedAt": "2026-12-01T04:25:05Z",
                           "userAgent": "Mozilla/5.0",
-                          "current": true
+                          "current": true,
+                          "authenticatedAt": "2026-12-01T04:25:05Z",
+                          "authenticationMethods": [
+                            "password"
+                          ]
                         }
                       ]
                     }
@@ -1503,7 +1652,7 @@ enum OpenAPIDocument {
         "/v1/reauthenticate": {
           "post": {
             "summary": "Authenticate again",
-            "description": "Checks the password like a login (a wrong one is `401 LoginFailed` and counts against the login limits) and records a fresh authentication on the caller's session, which keeps its id and its token. The sensitive actions — `POST /v1/password`, `POST /v1/email` and `DELETE /v1/accounts/me` — answer `401 ReauthenticationRequired` when the session's last authentication is older than the server's window (`--reauthentication-window`, 10 minutes by default); this renews it. An account without a password (created by an identity provider) cannot authenticate again this way.",
+            "description": "Checks the password like a login — and, when the account's second factor is on, a `code` or a `recoveryCode` (without one: `401 SecondFactorRequired`; a wrong one: `401 SecondFactorFailed`, counted like a wrong password) — (a wrong one is `401 LoginFailed` and counts against the login limits) and records a fresh authentication on the caller's session, which keeps its id and its token. The sensitive actions — `POST /v1/password`, `POST /v1/email`, `DELETE /v1/accounts/me`, `POST /v1/totp`, `POST /v1/totp/confirm` and `DELETE /v1/totp` — answer `401 ReauthenticationRequired` when the session's last authentication is older than the server's window (`--reauthentication-window`, 10 minutes by default); this renews it. An account without a password (created by an identity provider) cannot authenticate again this way.",
             "operationId": "reauthenticate",
             "tags": [
               "Sessions"
@@ -1522,12 +1671,12 @@ enum OpenAPIDocument {
               }
             ],
             "requestBody": {
-              "description": "The password.",
+              "description": "The password, and a code when the account has a second factor.",
               "required": true,
               "content": {
                 "application/json": {
                   "schema": {
-                    "$ref": "#/components/schemas/PasswordRequest"
+                    "$ref": "#/components/schemas/ReauthenticationRequest"
                   },
                   "example": {
                     "password": "correct horse battery staple"
@@ -1588,6 +1737,249 @@ enum OpenAPIDocument {
               },
               "404": {
                 "$ref": "#/components/responses/NotFound"
+              },
+              "429": {
+                "$ref": "#/components/responses/TooManyAttempts"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/StoreUnavailable"
+              }
+            }
+          }
+        },
+        "/v1/totp": {
+          "post": {
+            "summary": "Set up a second factor",
+            "description": "Starts setting up TOTP (RFC 6238): a new secret for the authenticator app, kept encrypted at rest (AES-256-GCM; the keys come from `GATEHOUSE_TOTP_KEYS`, else a key file beside an SQLite database). It does nothing until `POST /v1/totp/confirm`; asking again replaces a pending secret. Needs a recent authentication (`401 ReauthenticationRequired`). `409 Conflict` (`totp_enabled`) when the factor is on already.",
+            "operationId": "beginTOTPEnrolment",
+            "tags": [
+              "Second factors"
+            ],
+            "security": [
+              {
+                "bearerAuth": []
+              },
+              {
+                "cookieAuth": []
+              }
+            ],
+            "parameters": [
+              {
+                "$ref": "#/components/parameters/CSRFHeader"
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "The secret, pending.",
+                "headers": {
+                  "Auth-Token": {
+                    "$ref": "#/components/headers/AuthToken"
+                  },
+                  "Set-Cookie": {
+                    "$ref": "#/components/headers/SetCookie"
+                  },
+                  "Cache-Control": {
+                    "$ref": "#/components/headers/NoStoreWithToken"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/TOTPEnrolmentResponse"
+                    },
+                    "example": {
+                      "secret": "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
+                      "otpauthURL": "otpauth://totp/Gatehouse:ada?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Gatehouse&algorithm=SHA1&digits=6&period=30"
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "404": {
+                "$ref": "#/components/responses/NotFound"
+              },
+              "409": {
+                "$ref": "#/components/responses/Conflict"
+              },
+              "429": {
+                "$ref": "#/components/responses/TooManyAttempts"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/StoreUnavailable"
+              }
+            }
+          },
+          "delete": {
+            "summary": "Turn the second factor off",
+            "description": "Turns TOTP off and deletes the recovery codes. Needs a recent authentication. `409 Conflict` (`totp_not_enabled`) when there is none.",
+            "operationId": "disableTOTP",
+            "tags": [
+              "Second factors"
+            ],
+            "security": [
+              {
+                "bearerAuth": []
+              },
+              {
+                "cookieAuth": []
+              }
+            ],
+            "parameters": [
+              {
+                "$ref": "#/components/parameters/CSRFHeader"
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "The factor is off.",
+                "headers": {
+                  "Auth-Token": {
+                    "$ref": "#/components/headers/AuthToken"
+                  },
+                  "Set-Cookie": {
+                    "$ref": "#/components/headers/SetCookie"
+                  },
+                  "Cache-Control": {
+                    "$ref": "#/components/headers/NoStoreWithToken"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/OK"
+                    },
+                    "example": {
+                      "ok": true
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "404": {
+                "$ref": "#/components/responses/NotFound"
+              },
+              "409": {
+                "$ref": "#/components/responses/Conflict"
+              },
+              "429": {
+                "$ref": "#/components/responses/TooManyAttempts"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/StoreUnavailable"
+              }
+            }
+          }
+        },
+        "/v1/totp/confirm": {
+          "post": {
+            "summary": "Turn the second factor on",
+            "description": "Turns the pending secret on with a first code from the app (a wrong one: `400 InvalidRequest`, `code`) and answers ten recovery codes, shown this once and stored only as digests. From then on a password login needs a code. Needs a recent authentication. `409 Conflict`: `totp_not_started` (no pending secret) or `totp_enabled`.",
+            "operationId": "confirmTOTP",
+            "tags": [
+              "Second factors"
+            ],
+            "security": [
+              {
+                "bearerAuth": []
+              },
+              {
+                "cookieAuth": []
+              }
+            ],
+            "parameters": [
+              {
+                "$ref": "#/components/parameters/CSRFHeader"
+              }
+            ],
+            "requestBody": {
+              "description": "A code from the app.",
+              "required": true,
+              "content": {
+                "application/json": {
+                  "schema": {
+                    "$ref": "#/components/schemas/TOTPCodeRequest"
+                  },
+                  "example": {
+                    "code": "287082"
+                  }
+                }
+              }
+            },
+            "responses": {
+              "200": {
+                "description": "The factor is on.",
+                "headers": {
+                  "Auth-Token": {
+                    "$ref": "#/components/headers/AuthToken"
+                  },
+                  "Set-Cookie": {
+                    "$ref": "#/components/headers/SetCookie"
+                  },
+                  "Cache-Control": {
+                    "$ref": "#/components/headers/NoStoreWithToken"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/RecoveryCodesResponse"
+                    },
+                    "example": {
+                      "recoveryCodes": [
+                        "abcde-fghij",
+                        "klmno-pqrst",
+                        "uvwxy-z2345",
+                        "6723a-bcdef",
+                        "ghijk-lmnop",
+                        "qrstu-vwxyz",
+                        "23456-7abcd",
+                        "efghi-jklmn",
+                        "opqrs-tuvwx",
+                        "yz234-567ab"
+                      ]
+                    }
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/BadRequest"
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "404": {
+                "$ref": "#/components/responses/NotFound"
+              },
+              "409": {
+                "$ref": "#/components/responses/Conflict"
+              },
+              "413": {
+                "$ref": "#/components/responses/PayloadTooLarge"
+              },
+              "415": {
+                "$ref": "#/components/responses/UnsupportedMediaType"
               },
               "429": {
                 "$ref": "#/components/responses/TooManyAttempts"
@@ -1998,7 +2390,11 @@ enum OpenAPIDocument {
                         "id": "01M8QXJRCSG84DHB99W91N236E",
                         "ip": "203.0.113.7",
                         "lastUsedAt": "2026-12-01T04:25:05Z",
-                        "userAgent": "Mozilla/5.0"
+                        "userAgent": "Mozilla/5.0",
+                        "authenticatedAt": "2026-12-01T04:25:05Z",
+                        "authenticationMethods": [
+                          "password"
+                        ]
                       }
                     }
                   }
@@ -2471,7 +2867,7 @@ enum OpenAPIDocument {
           },
           "post": {
             "summary": "Log in",
-            "description": "Logs in and goes to `return_to` when it is a path on this server or a `--ui-return-origin` URL, to the account page otherwise; a browser signed in before has that session ended. A wrong password shows the form again (`401`).",
+            "description": "Logs in and goes to `return_to` when it is a path on this server or a `--ui-return-origin` URL, to the account page otherwise; a browser signed in before has that session ended. A wrong password shows the form again (`401`). For an account with a second factor the password shows the code form instead (`200`), with no session yet.",
             "operationId": "logInForm",
             "tags": [
               "Account pages"
@@ -2489,6 +2885,59 @@ enum OpenAPIDocument {
                 "application/x-www-form-urlencoded": {
                   "schema": {
                     "$ref": "#/components/schemas/LogInForm"
+                  }
+                }
+              }
+            },
+            "responses": {
+              "200": {
+                "$ref": "#/components/responses/Page"
+              },
+              "303": {
+                "$ref": "#/components/responses/PageRedirect"
+              },
+              "400": {
+                "$ref": "#/components/responses/PageBadRequest"
+              },
+              "401": {
+                "$ref": "#/components/responses/PageLoginFailed"
+              },
+              "403": {
+                "$ref": "#/components/responses/PageForbidden"
+              },
+              "429": {
+                "$ref": "#/components/responses/PageTooManyAttempts"
+              },
+              "500": {
+                "$ref": "#/components/responses/PageInternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/PageStoreUnavailable"
+              }
+            }
+          }
+        },
+        "/ui/login/code": {
+          "post": {
+            "summary": "Log in with a code",
+            "description": "The second step of a login whose account has a second factor: the form's `challenge` and, in `code`, the 6 digits of the authenticator app or a recovery code. A right one logs in like `POST /ui/login` (`303` to `return_to` or the account page); a wrong one shows the code form again (`401`); an expired or finished challenge shows the login form (`401`).",
+            "operationId": "logInWithCodeForm",
+            "tags": [
+              "Account pages"
+            ],
+            "security": [
+              {},
+              {
+                "cookieAuth": []
+              }
+            ],
+            "requestBody": {
+              "description": "The form's fields, with the form's `csrf_token`.",
+              "required": true,
+              "content": {
+                "application/x-www-form-urlencoded": {
+                  "schema": {
+                    "$ref": "#/components/schemas/LogInCodeForm"
                   }
                 }
               }
@@ -3505,7 +3954,7 @@ enum OpenAPIDocument {
             }
           },
           "Unauthorized": {
-            "description": "`Unauthorized`: no token where one is needed. `TokenVerificationFailed`: a bad, malformed or expired token. `SessionExpired`: past the idle timeout or absolute lifetime. `InvalidSession`: logged out, revoked or another user agent. `TokenTheftDetected`: a superseded token replayed; the session is now revoked. `LoginFailed`: an unknown username or a wrong password. `UserNotFound`: the account is gone. `AuthenticationFailed`: the account changed while the login was checked. `IdentityVerificationFailed`: an identity provider's ID token could not be verified (its `nonce`, signature, key, issuer, audience, authorized party, expiry or form; the message says which). `ReauthenticationRequired`: a sensitive action (a password or e-mail change, deleting the account) and a session whose last authentication is older than the server's window (`--reauthentication-window`, 10 minutes by default): authenticate again with `POST /v1/reauthenticate`, then retry.",
+            "description": "`Unauthorized`: no token where one is needed. `TokenVerificationFailed`: a bad, malformed or expired token. `SessionExpired`: past the idle timeout or absolute lifetime. `InvalidSession`: logged out, revoked or another user agent. `TokenTheftDetected`: a superseded token replayed; the session is now revoked. `LoginFailed`: an unknown username or a wrong password. `UserNotFound`: the account is gone. `AuthenticationFailed`: the account changed while the login was checked. `IdentityVerificationFailed`: an identity provider's ID token could not be verified (its `nonce`, signature, key, issuer, audience, authorized party, expiry or form; the message says which). `ReauthenticationRequired`: a sensitive action (a password or e-mail change, deleting the account) and a session whose last authentication is older than the server's window (`--reauthentication-window`, 10 minutes by default): authenticate again with `POST /v1/reauthenticate`, then retry. `SecondFactorRequired`: the account's second factor is on and the request carries no code (`POST /v1/reauthenticate`). `SecondFactorFailed`: a second factor was refused — `detail` `code` (a wrong, replayed or out-of-window code), `recovery_code` (unknown or used) or `challenge` (unknown, used or expired: log in again).",
             "headers": {
               "Auth-Token": {
                 "$ref": "#/components/headers/AuthToken"
@@ -4268,7 +4717,7 @@ enum OpenAPIDocument {
         },
         "schemas": {
           "ErrorCode": {
-            "description": "Every code an error body can carry, by status: 400: InvalidRequest, InvalidToken, WeakPassword; 401: Unauthorized, TokenVerificationFailed, SessionExpired, InvalidSession, TokenTheftDetected, LoginFailed, UserNotFound, AuthenticationFailed, IdentityVerificationFailed, ReauthenticationRequired; 403: UserDeactivated, CSRFRejected, EmailNotVerified; 404: SessionNotFound, NotFound, ProviderNotFound, IdentityNotFound; 405: MethodNotAllowed; 409: Conflict, IdentityNotLinked; 413: PayloadTooLarge; 415: UnsupportedMediaType; 429: TooManyAttempts; 500: InternalError, InvalidConfiguration, HookFrozen; 502: ProviderUnavailable; 503: StoreUnavailable. `gatehouse serve` answers a method that a path does not have, like an unknown path, `404 NotFound`: `MethodNotAllowed` is the code of a 405 that a route of an embedding application throws, and such a route's error with a status that has no code of its own is `HTTP<status>`.",
+            "description": "Every code an error body can carry, by status: 400: InvalidRequest, InvalidToken, WeakPassword; 401: Unauthorized, TokenVerificationFailed, SessionExpired, InvalidSession, TokenTheftDetected, LoginFailed, UserNotFound, AuthenticationFailed, IdentityVerificationFailed, ReauthenticationRequired, SecondFactorRequired, SecondFactorFailed; 403: UserDeactivated, CSRFRejected, EmailNotVerified; 404: SessionNotFound, NotFound, ProviderNotFound, IdentityNotFound; 405: MethodNotAllowed; 409: Conflict, IdentityNotLinked; 413: PayloadTooLarge; 415: UnsupportedMediaType; 429: TooManyAttempts; 500: InternalError, InvalidConfiguration, HookFrozen; 502: ProviderUnavailable; 503: StoreUnavailable. `gatehouse serve` answers a method that a path does not have, like an unknown path, `404 NotFound`: `MethodNotAllowed` is the code of a 405 that a route of an embedding application throws, and such a route's error with a status that has no code of its own is `HTTP<status>`.",
             "type": "string",
             "enum": [
               "InvalidRequest",
@@ -4284,6 +4733,8 @@ enum OpenAPIDocument {
               "AuthenticationFailed",
               "IdentityVerificationFailed",
               "ReauthenticationRequired",
+              "SecondFactorRequired",
+              "SecondFactorFailed",
               "UserDeactivated",
               "CSRFRejected",
               "EmailNotVerified",
@@ -4399,7 +4850,9 @@ enum OpenAPIDocument {
                       "UserNotFound",
                       "AuthenticationFailed",
                       "IdentityVerificationFailed",
-                      "ReauthenticationRequired"
+                      "ReauthenticationRequired",
+                      "SecondFactorRequired",
+                      "SecondFactorFailed"
                     ]
                   },
                   "message": {
@@ -4848,7 +5301,7 @@ enum OpenAPIDocument {
                 "items": {
                   "type": "string"
                 },
-                "description": "How they proved it then, in order: `password` or `provider` (an identity provider's login). Sessions from before these were recorded have none."
+                "description": "How they proved it then, in order: `password`, `totp` (a code from an authenticator app), `recovery_code`, or `provider` (an identity provider's login). Sessions from before these were recorded have none."
               }
             }
           },
@@ -4901,7 +5354,7 @@ enum OpenAPIDocument {
                 "items": {
                   "type": "string"
                 },
-                "description": "How they proved it then, in order: `password` or `provider` (an identity provider's login). Sessions from before these were recorded have none."
+                "description": "How they proved it then, in order: `password`, `totp` (a code from an authenticator app), `recovery_code`, or `provider` (an identity provider's login). Sessions from before these were recorded have none."
               },
               "current": {
                 "type": "boolean",
@@ -5496,6 +5949,34 @@ enum OpenAPIDocument {
             },
             "additionalProperties": true
           },
+          "LogInCodeForm": {
+            "description": "An HTML form's fields; any other field is ignored, and a field sent twice keeps its first value.",
+            "type": "object",
+            "required": [
+              "csrf_token",
+              "challenge",
+              "code"
+            ],
+            "properties": {
+              "csrf_token": {
+                "type": "string",
+                "description": "The form's hidden `csrf_token`: an HMAC of the browser's form secret and its session."
+              },
+              "challenge": {
+                "type": "string",
+                "description": "The code form's hidden `challenge`."
+              },
+              "code": {
+                "type": "string",
+                "description": "The authenticator app's 6 digits, or a recovery code."
+              },
+              "return_to": {
+                "type": "string",
+                "description": "Where to go afterwards, as the `return_to` query."
+              }
+            },
+            "additionalProperties": true
+          },
           "RecoveryForm": {
             "description": "An HTML form's fields; any other field is ignored, and a field sent twice keeps its first value.",
             "type": "object",
@@ -5672,6 +6153,134 @@ enum OpenAPIDocument {
               "user": {
                 "type": "string",
                 "description": "Apple: a JSON object with the person's name, on the first login only."
+              }
+            },
+            "additionalProperties": true
+          },
+          "SecondFactorChallengeResponse": {
+            "description": "The password was right and the account has a second factor: no session yet.",
+            "type": "object",
+            "required": [
+              "secondFactor"
+            ],
+            "properties": {
+              "secondFactor": {
+                "type": "object",
+                "required": [
+                  "challenge",
+                  "methods"
+                ],
+                "properties": {
+                  "challenge": {
+                    "type": "string",
+                    "description": "Send it back to `POST /v1/login/second-factor` with a code, within 5 minutes; it works once."
+                  },
+                  "methods": {
+                    "type": "array",
+                    "items": {
+                      "type": "string",
+                      "enum": [
+                        "totp",
+                        "recovery_code"
+                      ]
+                    }
+                  }
+                },
+                "additionalProperties": false
+              }
+            },
+            "additionalProperties": false
+          },
+          "TOTPEnrolmentResponse": {
+            "type": "object",
+            "required": [
+              "secret",
+              "otpauthURL"
+            ],
+            "properties": {
+              "secret": {
+                "type": "string",
+                "description": "The shared secret in base32 (RFC 4648, no padding): SHA-1, 6 digits, 30-second steps."
+              },
+              "otpauthURL": {
+                "type": "string",
+                "description": "The `otpauth://totp/…` URL authenticator apps read, for a QR code."
+              }
+            },
+            "additionalProperties": false
+          },
+          "RecoveryCodesResponse": {
+            "type": "object",
+            "required": [
+              "recoveryCodes"
+            ],
+            "properties": {
+              "recoveryCodes": {
+                "type": "array",
+                "minItems": 10,
+                "maxItems": 10,
+                "items": {
+                  "type": "string",
+                  "pattern": "^[a-z2-7]{5}-[a-z2-7]{5}$"
+                },
+                "description": "Ten single-use codes, shown this once: each logs in once in place of a code."
+              }
+            },
+            "additionalProperties": false
+          },
+          "SecondFactorLoginRequest": {
+            "description": "The challenge and exactly one of `code` and `recoveryCode`. Only these fields are read; any other field is ignored.",
+            "type": "object",
+            "required": [
+              "challenge"
+            ],
+            "properties": {
+              "challenge": {
+                "type": "string"
+              },
+              "code": {
+                "type": "string",
+                "description": "The 6 digits the authenticator app shows."
+              },
+              "recoveryCode": {
+                "type": "string",
+                "description": "One of the account's recovery codes; case, spaces and hyphens do not matter."
+              }
+            },
+            "additionalProperties": true
+          },
+          "ReauthenticationRequest": {
+            "description": "The password, and with a second factor on exactly one of `code` and `recoveryCode`. Only these fields are read; any other field is ignored.",
+            "type": "object",
+            "required": [
+              "password"
+            ],
+            "properties": {
+              "password": {
+                "type": "string",
+                "description": "The account's password."
+              },
+              "code": {
+                "type": "string",
+                "description": "With a second factor on: the authenticator's code."
+              },
+              "recoveryCode": {
+                "type": "string",
+                "description": "With a second factor on: a recovery code instead."
+              }
+            },
+            "additionalProperties": true
+          },
+          "TOTPCodeRequest": {
+            "description": "Only these fields are read; any other field is ignored.",
+            "type": "object",
+            "required": [
+              "code"
+            ],
+            "properties": {
+              "code": {
+                "type": "string",
+                "description": "The 6 digits the authenticator app shows."
               }
             },
             "additionalProperties": true

@@ -62,6 +62,7 @@ extension ServerConfiguration {
         public static let identityProviders = "GATEHOUSE_OIDC"
         public static let externalURL = "GATEHOUSE_EXTERNAL_URL"
         public static let providerTokenKeys = "GATEHOUSE_OIDC_TOKEN_KEYS"
+        public static let totpKeys = "GATEHOUSE_TOTP_KEYS"
         public static let webhookSecret = "GATEHOUSE_WEBHOOK_SECRET"
         public static let webhookRetryDelay = "GATEHOUSE_WEBHOOK_RETRY_DELAY"
     }
@@ -203,6 +204,15 @@ extension ServerConfiguration {
         }
         if let value = settings.value(flags.auditRetention, "--audit-retention", EnvironmentKey.auditRetention) {
             configuration.auditRetention = try value.duration(atLeast: .seconds(3_600))
+        }
+        if let keys = settings.environmentValue(EnvironmentKey.totpKeys) {
+            guard (try? SealingKey.parseList(keys.text)) != nil else {
+                // The error names what is wrong, never a key.
+                throw ServerConfigurationError(
+                    "invalid \(keys.source): not a list of ID:BASE64 keys of 32 bytes each, such as k1:\(String(repeating: "A", count: 43))"
+                )
+            }
+            configuration.totpKeys = RedactedSecret(keys.text)
         }
         if let value = settings.value(flags.reauthenticationWindow, "--reauthentication-window", EnvironmentKey.reauthenticationWindow) {
             configuration.reauthenticationWindow = try value.duration(atLeast: .seconds(1))

@@ -113,6 +113,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// The keys that seal the provider tokens kept for providers with `KEEP_TOKENS`
     /// (`GATEHOUSE_OIDC_TOKEN_KEYS`, `ID:BASE64,…`, the first one sealing). Default: none.
     public var providerTokenKeys: RedactedSecret? = nil
+    /// The keys that seal TOTP secrets (`GATEHOUSE_TOTP_KEYS`, `ID:BASE64,…`, the first one sealing).
+    /// Default: a key file beside an SQLite database, made on the first start; none (second factors
+    /// off) on PostgreSQL.
+    public var totpKeys: RedactedSecret? = nil
 
     /// The base of the identity providers' callback URLs: ``externalURL``, else ``linkBaseURL``.
     public var browserBaseURL: String { externalURL ?? linkBaseURL }

@@ -82,10 +82,9 @@ public struct ServerService: Service, CustomStringConvertible {
             auditLog: configuration.auditLog,
             logger: logger
         )
-        let accounts = Accounts(
-            store: store,
-            options: configuration.accountsOptions(keyRing: ring, logger: logger, passwordHasher: passwordHasher)
-        )
+        var options = configuration.accountsOptions(keyRing: ring, logger: logger, passwordHasher: passwordHasher)
+        options.totpKeys = try TOTPKeySource.keys(configured: configuration.totpKeys, location: opened.location, logger: logger)
+        let accounts = Accounts(store: store, options: options)
         var services: [any Service] = [
             SessionSweeper(store: store, interval: configuration.sweepInterval, retention: configuration.sessionRetention, logger: logger),
             RecordSweeper(store: store, interval: configuration.sweepInterval, auditRetention: configuration.auditRetention, logger: logger),

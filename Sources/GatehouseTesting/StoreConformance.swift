@@ -8,12 +8,11 @@ import Gatehouse
 /// way for a dictionary in memory and for a database behind a connection pool.
 ///
 /// The checks come grouped by ``Concern``: the basics, accounts, sessions, session epochs, session
-/// updates, one-time tokens, signing keys, throttles, the outbox, the audit log and linked identities;
-/// ``checks(_:)`` selects one concern. They pass
-/// their own dates to the store (whole seconds after ``StoreFixture/epoch``), except where the rule is
-/// that the store reads its own clock: a rotation that takes the commit time must come back stamped
-/// later than a decision time far in the past, which the system clock, or a manual one set anywhere
-/// near ``StoreFixture/epoch``, satisfies.
+/// updates, one-time tokens, signing keys, throttles, the outbox, the audit log, linked identities and
+/// second factors; ``checks(_:)`` selects one concern. They pass their own dates to the store (whole
+/// seconds after ``StoreFixture/epoch``), except where the rule is that the store reads its own clock: a
+/// rotation that takes the commit time must come back stamped later than a decision time far in the
+/// past, which the system clock, or a manual one set anywhere near ``StoreFixture/epoch``, satisfies.
 ///
 /// With Swift Testing, one parameterised test runs every check as a case of its own:
 ///
@@ -83,6 +82,10 @@ public enum StoreConformance {
         /// last way to log in, also concurrently — and deleted with their account; their sealed provider
         /// tokens, replaced, deleted, and gone with their identity.
         case identities
+        /// `SecondFactorStore`: an account's TOTP factor, pending until confirmed and replaced while it is,
+        /// its time steps each accepted once — also concurrently —, its single-use recovery codes, replaced
+        /// on confirmation, and its deletion, with the account's or on its own, with the trail it takes.
+        case secondFactors = "second-factors"
 
         /// The concern as a title: "Session updates".
         public var title: String {
@@ -98,6 +101,7 @@ public enum StoreConformance {
             case .outbox: "Outbox"
             case .audit: "Audit log"
             case .identities: "Linked identities"
+            case .secondFactors: "Second factors"
             }
         }
 
@@ -108,7 +112,7 @@ public enum StoreConformance {
     /// Every check, grouped by concern in the order of `Concern.allCases`.
     public static let checks: [StoreConformanceCheck] =
         basicChecks + accountChecks + sessionChecks + sessionEpochChecks + sessionUpdateChecks + sessionUpdateConditionChecks
-        + tokenChecks + signingKeyChecks + throttleChecks + outboxChecks + auditChecks + identityChecks
+        + tokenChecks + signingKeyChecks + throttleChecks + outboxChecks + auditChecks + identityChecks + secondFactorChecks
 
     /// The checks about one concern, for a store that implements only some of the store protocols
     /// and tests them through a `GatehouseStore` that forwards the rest.

@@ -81,6 +81,13 @@ public enum StoreFixture {
         return account
     }
 
+    /// A pending TOTP factor of `account` created at `date(seconds)`, never used. Its sealed secret is
+    /// `secret` followed by every byte value, a zero among them, so that a store that keeps it as text,
+    /// or stops at a zero, gives back something else, and distinct `secret`s give distinct factors.
+    public static func totpFactor(of account: AccountRecord, secret: UInt8 = 1, at seconds: Int = 0) -> TOTPFactorRecord {
+        TOTPFactorRecord(accountID: account.accountID, sealedSecret: [secret] + Array(0...255), createdAt: date(seconds))
+    }
+
     /// A valid, never rotated session of `account` whose current secret is `digest(hash)`, created at
     /// `date(seconds)` and expiring `lifetime` seconds later.
     public static func session(

@@ -9,7 +9,7 @@ import Hummingbird
 /// | page | what a person does there |
 /// |---|---|
 /// | `/ui/signup` | creates an account |
-/// | `/ui/login` | logs in, then goes back to `?return_to=` when it is safe |
+/// | `/ui/login` | logs in, then goes back to `?return_to=` when it is safe; asks for the code of an account with a second factor |
 /// | `/ui/recovery` | asks for a reset link |
 /// | `/ui/reset?token=…` | sets a new password from the link |
 /// | `/ui/verify?token=…` | confirms an e-mail address from the link |
@@ -49,6 +49,7 @@ public func addAccountPages<Routes: RouterMethods>(
         .post("/signup", use: pages.refusingForms(pages.signUp))
         .get("/login", use: pages.logInPage)
         .post("/login", use: pages.refusingForms(pages.logIn))
+        .post("/login/code", use: pages.refusingForms(pages.logInWithCode))
         .get("/logout", use: pages.logOutPage)
         .post("/logout", use: pages.refusingForms(pages.logOut))
         .get("/recovery", use: pages.recoveryPage)

@@ -115,6 +115,28 @@ struct InstrumentedStoreTests {
             (.unlinkIdentity, { _ = try await $0.unlinkIdentity(id: "i2", accountID: alice.accountID, audit: .none) }),
             (.setProviderTokens, { _ = try await $0.setProviderTokens([1, 2, 3], identityID: "i1", at: date) }),
             (.providerTokens, { _ = try await $0.providerTokens(identityID: "i1") }),
+            (.totpFactor, { _ = try await $0.totpFactor(accountID: alice.accountID) }),
+            (.beginTOTPEnrolment, { _ = try await $0.beginTOTPEnrolment(StoreFixture.totpFactor(of: alice)) }),
+            (
+                .confirmTOTP,
+                {
+                    _ = try await $0.confirmTOTP(
+                        accountID: alice.accountID,
+                        createdAt: StoreFixture.date(0),
+                        step: 100,
+                        recoveryCodeHashes: [StoreFixture.digest(1)],
+                        at: date,
+                        audit: .none
+                    )
+                }
+            ),
+            (.useTOTPStep, { _ = try await $0.useTOTPStep(accountID: alice.accountID, step: 101) }),
+            (
+                .useRecoveryCode,
+                { _ = try await $0.useRecoveryCode(accountID: alice.accountID, hash: StoreFixture.digest(1), at: date, audit: .none) }
+            ),
+            (.unusedRecoveryCodeCount, { _ = try await $0.unusedRecoveryCodeCount(accountID: alice.accountID) }),
+            (.deleteTOTP, { _ = try await $0.deleteTOTP(accountID: alice.accountID, audit: .none) }),
         ]
         #expect(calls.map(\.0.rawValue) == InstrumentedStore.Operation.allCases.map(\.rawValue), "every operation is called, once")
 

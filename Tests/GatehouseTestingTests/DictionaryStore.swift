@@ -48,6 +48,12 @@ actor DictionaryStore: GatehouseStore {
     // The sealed provider tokens, by identity id; they go with their identity.
     private var providerTokensByIdentity: [String: [UInt8]] = [:]
 
+    // TOTP factors by account, and the digests of each account's recovery codes: the unused ones, and
+    // the used ones with when they were used.
+    private var totpFactorsByAccount: [String: TOTPFactorRecord] = [:]
+    private var unusedRecoveryCodes: [String: Set<[UInt8]>] = [:]
+    private var usedRecoveryCodes: [String: [[UInt8]: Date]] = [:]
+
     // Throttles, keyed by the bytes of their keys: two keys are the same only when their bytes are.
     private struct Counter {
         var count: Int
@@ -196,6 +202,9 @@ actor DictionaryStore: GatehouseStore {
             sessionInsertionNumbers[session.id] = nil
         }
         for identity in identitiesByID.values where identity.accountID == accountID { unlink(identity) }
+        totpFactorsByAccount[accountID] = nil
+        unusedRecoveryCodes[accountID] = nil
+        usedRecoveryCodes[accountID] = nil
         for token in tokens where token.accountID == accountID { tokenHashes.remove(token.hash) }
         tokens.removeAll { $0.accountID == accountID }
         // A sent message carries no payload any more: it stays until it is swept.
@@ -281,6 +290,73 @@ actor DictionaryStore: GatehouseStore {
         identityOwners[IdentityKey(issuer: identity.issuer, subject: identity.subject)] = nil
         identityLinkNumbers[identity.id] = nil
         providerTokensByIdentity[identity.id] = nil
+    }
+
+    // MARK: SecondFactorStore
+
+    func totpFactor(accountID: String) async throws -> TOTPFactorRecord? {
+        totpFactorsByAccount[accountID]
+    }
+
+    func beginTOTPEnrolment(_ factor: TOTPFactorRecord) async throws -> Bool {
+        guard accountsByID[factor.accountID] != nil else { return false }
+        if let existing = totpFactorsByAccount[factor.accountID], existing.confirmedAt != nil { return false }
+        var pending = factor
+        pending.confirmedAt = nil
+        totpFactorsByAccount[factor.accountID] = pending
+        return true
+    }
+
+    func confirmTOTP(
+        accountID: String,
+        createdAt: Date,
+        step: Int64,
+        recoveryCodeHashes: [[UInt8]],
+        at date: Date,
+        audit: AuditTrail
+    ) async throws -> Bool {
+        // Dates compare as a database keeps them: in whole milliseconds.
+        let millis: (Date) -> Double = { ($0.timeIntervalSince1970 * 1000).rounded() }
+        guard var factor = totpFactorsByAccount[accountID], factor.confirmedAt == nil, millis(factor.createdAt) == millis(createdAt) else {
+            return false
+        }
+        try checkNewIDs(audit)
+        factor.confirmedAt = date
+        factor.lastUsedStep = step
+        totpFactorsByAccount[accountID] = factor
+        unusedRecoveryCodes[accountID] = Set(recoveryCodeHashes)
+        usedRecoveryCodes[accountID] = nil
+        write(audit)
+        return true
+    }
+
+    func useTOTPStep(accountID: String, step: Int64) async throws -> Bool {
+        guard let factor = totpFactorsByAccount[accountID], factor.confirmedAt != nil, step > factor.lastUsedStep else { return false }
+        totpFactorsByAccount[accountID]?.lastUsedStep = step
+        return true
+    }
+
+    func useRecoveryCode(accountID: String, hash: [UInt8], at date: Date, audit: AuditTrail) async throws -> Bool {
+        guard unusedRecoveryCodes[accountID]?.contains(hash) == true else { return false }
+        try checkNewIDs(audit)
+        unusedRecoveryCodes[accountID]?.remove(hash)
+        usedRecoveryCodes[accountID, default: [:]][hash] = date
+        write(audit)
+        return true
+    }
+
+    func unusedRecoveryCodeCount(accountID: String) async throws -> Int {
+        unusedRecoveryCodes[accountID]?.count ?? 0
+    }
+
+    func deleteTOTP(accountID: String, audit: AuditTrail) async throws -> Bool {
+        let existed = totpFactorsByAccount[accountID] != nil
+        if existed { try checkNewIDs(audit) }
+        totpFactorsByAccount[accountID] = nil
+        unusedRecoveryCodes[accountID] = nil
+        usedRecoveryCodes[accountID] = nil
+        if existed { write(audit) }
+        return existed
     }
 
     // MARK: SessionStore

@@ -244,4 +244,43 @@ actor FlawedStore: GatehouseStore {
     }
 
     func providerTokens(identityID: String) async throws -> [UInt8]? { try await pass { try await inner.providerTokens(identityID: identityID) } }
+
+    func totpFactor(accountID: String) async throws -> TOTPFactorRecord? { try await pass { try await inner.totpFactor(accountID: accountID) } }
+    func beginTOTPEnrolment(_ factor: TOTPFactorRecord) async throws -> Bool { try await pass { try await inner.beginTOTPEnrolment(factor) } }
+
+    func confirmTOTP(
+        accountID: String,
+        createdAt: Date,
+        step: Int64,
+        recoveryCodeHashes: [[UInt8]],
+        at date: Date,
+        audit: AuditTrail
+    ) async throws -> Bool {
+        try await pass {
+            try await inner.confirmTOTP(
+                accountID: accountID,
+                createdAt: createdAt,
+                step: step,
+                recoveryCodeHashes: recoveryCodeHashes,
+                at: date,
+                audit: audit
+            )
+        }
+    }
+
+    func useTOTPStep(accountID: String, step: Int64) async throws -> Bool {
+        try await pass { try await inner.useTOTPStep(accountID: accountID, step: step) }
+    }
+
+    func useRecoveryCode(accountID: String, hash: [UInt8], at date: Date, audit: AuditTrail) async throws -> Bool {
+        try await pass { try await inner.useRecoveryCode(accountID: accountID, hash: hash, at: date, audit: audit) }
+    }
+
+    func unusedRecoveryCodeCount(accountID: String) async throws -> Int {
+        try await pass { try await inner.unusedRecoveryCodeCount(accountID: accountID) }
+    }
+
+    func deleteTOTP(accountID: String, audit: AuditTrail) async throws -> Bool {
+        try await pass { try await inner.deleteTOTP(accountID: accountID, audit: audit) }
+    }
 }

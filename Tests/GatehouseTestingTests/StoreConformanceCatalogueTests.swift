@@ -30,7 +30,7 @@ struct StoreConformanceCatalogueTests {
         #expect(
             StoreConformance.Concern.allCases.map(\.rawValue) == [
                 "basics", "accounts", "sessions", "session-epochs", "session-updates", "tokens", "signing-keys", "throttles", "outbox", "audit",
-                "identities",
+                "identities", "second-factors",
             ]
         )
         #expect(StoreConformance.Concern.sessionEpochs.title == "Session epochs")
@@ -38,6 +38,7 @@ struct StoreConformanceCatalogueTests {
         #expect(StoreConformance.Concern.outbox.title == "Outbox")
         #expect(StoreConformance.Concern.audit.title == "Audit log")
         #expect(StoreConformance.Concern.identities.title == "Linked identities")
+        #expect(StoreConformance.Concern.secondFactors.title == "Second factors")
     }
 
     @Test("A check describes itself by concern and rule")

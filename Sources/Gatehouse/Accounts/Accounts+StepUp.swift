@@ -3,7 +3,7 @@ import Logging
 extension Accounts {
     /// Checks that `session` proved who its holder is within ``AccountsOptions/reauthenticationWindow``,
     /// or throws ``AccountError/Code/reauthenticationRequired``: what a sensitive action asks before it
-    /// runs (step-up). A session starts authenticated by its login; ``reauthenticate(session:password:client:logger:)``
+    /// runs (step-up). A session starts authenticated by its login; ``reauthenticate(session:password:secondFactor:client:logger:)``
     /// renews it.
     public func requireRecentAuthentication(_ session: SessionDocument) throws(AccountError) {
         let age = clock.now().timeIntervalSince(session.authenticatedAt)
@@ -11,20 +11,27 @@ extension Accounts {
     }
 
     /// Renews the session's authentication with the account's password (checked and counted by the
-    /// login throttle, like a login), without a new session or token, and returns the session as it is
-    /// now. A wrong password gives ``AccountError/Code/loginFailed``; a session that ended meanwhile,
-    /// ``AccountError/Code/invalidSession``; an account without a password (created by an identity
-    /// provider) cannot reauthenticate this way.
+    /// login throttle, like a login) — and, when the account's second factor is on, a code or a
+    /// recovery code (``AccountError/Code/secondFactorRequired`` without one) — without a new session or
+    /// token, and returns the session as it is now. A wrong password gives
+    /// ``AccountError/Code/loginFailed``; a session that ended meanwhile, ``AccountError/Code/invalidSession``;
+    /// an account without a password (created by an identity provider) cannot reauthenticate this way.
     public func reauthenticate(
         session: SessionDocument,
         password: String,
+        secondFactor: SecondFactorProof? = nil,
         client: ConnectionInfo,
         logger: Logger? = nil
     ) async throws -> SessionDocument {
         let logger = logger ?? self.logger
         let account = try await requireAccount(session.accountID)
-        _ = try await checkPassword(username: account.username, password: password, client: client, logger: logger)
-        return try await recordAuthentication(of: session, methods: [.password], client: client, logger: logger)
+        let record = try await checkPassword(username: account.username, password: password, client: client, logger: logger)
+        var methods: [AuthenticationMethod] = [.password]
+        if try await hasSecondFactor(accountID: record.accountID) {
+            guard let secondFactor else { throw AccountError.secondFactorRequired }
+            methods.append(try await checkSecondFactor(secondFactor, of: record, client: client, logger: logger))
+        }
+        return try await recordAuthentication(of: session, methods: methods, client: client, logger: logger)
     }
 
     /// Writes a successful reauthentication of `session` by `methods`, with its audit event.

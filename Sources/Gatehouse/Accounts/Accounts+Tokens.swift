@@ -55,9 +55,10 @@ extension Accounts {
         for kind in kinds { _ = try await store.deleteTokens(accountID: accountID, kind: kind) }
     }
 
-    /// The links a new password makes void: reset links, and a pending address change, which whoever
-    /// knew the old password may have asked for (and could otherwise use to take the account).
-    static let linksVoidedByNewPassword: [OneTimeTokenRecord.Kind] = [.passwordRecovery, .emailChange]
+    /// The links a new password makes void: reset links, a pending address change and logins waiting
+    /// for their second factor, which whoever knew the old password may have started (and could
+    /// otherwise use to take the account).
+    static let linksVoidedByNewPassword: [OneTimeTokenRecord.Kind] = [.passwordRecovery, .emailChange, .secondFactorChallenge]
 
     /// Creates a token and stores it with the messages `messages` makes of its value, in one write.
     func issue(

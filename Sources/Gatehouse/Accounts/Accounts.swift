@@ -15,7 +15,7 @@ public final class Accounts: Sendable {
     /// The session layer, on the same store.
     public let sessions: Sessions
     public let options: AccountsOptions
-    public let store: any AccountStore & SessionStore & TokenStore & ThrottleStore & AuditStore & IdentityStore
+    public let store: any AccountStore & SessionStore & TokenStore & ThrottleStore & AuditStore & IdentityStore & SecondFactorStore
     /// The login limits, counted in the store; `nil` when ``AccountsOptions/loginThrottle`` is.
     public let loginThrottle: LoginThrottle?
     /// A hash of no one's password, verified against when the username is unknown, so that an unknown
@@ -24,7 +24,10 @@ public final class Accounts: Sendable {
     /// Makes a recovery request for an unknown address take as long as one for a known address.
     let recoveryPacer = ResponsePacer()
 
-    public init(store: any AccountStore & SessionStore & TokenStore & ThrottleStore & AuditStore & IdentityStore, options: AccountsOptions) {
+    public init(
+        store: any AccountStore & SessionStore & TokenStore & ThrottleStore & AuditStore & IdentityStore & SecondFactorStore,
+        options: AccountsOptions
+    ) {
         self.store = store
         self.options = options
         self.sessions = Sessions(options: options.sessions, store: store)
@@ -134,15 +137,12 @@ public final class Accounts: Sendable {
     /// Checks the password and starts a session. Unknown username and wrong password both give
     /// ``AccountError/Code/loginFailed`` after the same amount of work; a deactivated account gives
     /// ``AccountError/Code/userDeactivated`` (only to someone who knows the password); too many failures
-    /// give ``AccountError/Code/tooManyAttempts``.
+    /// give ``AccountError/Code/tooManyAttempts``. An account whose second factor is on gets
+    /// ``AccountError/Code/secondFactorRequired``: log it in with ``beginLogIn(username:password:client:logger:)``.
     public func logIn(username: String, password: String, client: ConnectionInfo, logger: Logger? = nil) async throws -> Authentication {
-        let logger = logger ?? self.logger
-        return try await countingLogin {
-            let record = try await checkPassword(username: username, password: password, client: client, logger: logger)
-            return try await recordingRefusal(of: record, client: client, logger: logger) {
-                try checkLoginAllowed(record)
-                return try await sessions.startSession(for: Account(record), client: client, logger: logger)
-            }
+        switch try await beginLogIn(username: username, password: password, client: client, logger: logger) {
+        case .authenticated(let authentication): return authentication
+        case .secondFactorRequired: throw AccountError.secondFactorRequired
         }
     }
 

@@ -39,6 +39,13 @@ public struct AccountsOptions: Sendable {
     /// e-mail change, deleting the account — before ``AccountError/Code/reauthenticationRequired``.
     /// Default 10 minutes.
     public var reauthenticationWindow: Duration = .seconds(600)
+    /// The keys that seal TOTP secrets at rest, the first one sealing (see ``SealingKey``); none turns
+    /// TOTP enrolment off (``AccountError/Detail/totpUnavailable``). Default none.
+    public var totpKeys: [SealingKey] = []
+    /// The issuer authenticator apps show next to the account name. Default `Gatehouse`.
+    public var totpIssuer = "Gatehouse"
+    /// How long a login may wait for its second factor. Default 5 minutes.
+    public var secondFactorChallengeLifetime: Duration = .seconds(300)
 
     public init(sessions: SessionsOptions) {
         self.sessions = sessions

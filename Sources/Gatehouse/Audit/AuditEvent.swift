@@ -93,6 +93,12 @@ extension AuditEvent {
         public static let identityLinked = Kind(rawValue: "identity.linked")
         /// An identity at a provider was unlinked from the account (`details.provider`).
         public static let identityUnlinked = Kind(rawValue: "identity.unlinked")
+        /// A second factor (TOTP, with new recovery codes) was turned on.
+        public static let totpEnabled = Kind(rawValue: "totp.enabled")
+        /// The second factor was turned off; its recovery codes are gone.
+        public static let totpDisabled = Kind(rawValue: "totp.disabled")
+        /// A recovery code was used in place of the authenticator.
+        public static let recoveryCodeUsed = Kind(rawValue: "recovery_code.used")
         /// A new signing key was added (`details.kid`).
         public static let signingKeyRotated = Kind(rawValue: "signing_key.rotated")
         /// A signing key was retired (`details.kid`).

@@ -77,6 +77,12 @@ extension AccountError {
             "ReauthenticationRequired",
             "This action needs a recent authentication; authenticate again and retry."
         )
+        /// The password was right and the account has a second factor: the login continues with
+        /// `POST /v1/login/second-factor`; a reauthentication needs a code with the password.
+        public static let secondFactorRequired = Code("SecondFactorRequired", "This account needs a second factor.")
+        /// A second factor was refused: a wrong, replayed or expired code, a used recovery code, or an
+        /// unknown, used or expired login challenge (``AccountError/detail`` says which).
+        public static let secondFactorFailed = Code("SecondFactorFailed", "The second factor could not be verified.")
         /// The configuration cannot work (for example an unparseable duration or an empty secret).
         public static let invalidConfiguration = Code("InvalidConfiguration", "The configuration is not valid.")
     }

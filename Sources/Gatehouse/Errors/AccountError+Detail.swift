@@ -37,6 +37,13 @@ extension AccountError {
         public static let databaseURL = Detail("database_url", "The database URL is not valid.")
         public static let authorizationHeader = Detail("authorization", "The Authorization header must be `Bearer <one token>`.")
         public static let sessionCookie = Detail("cookie", "The session cookie is malformed.")
+        public static let totpCode = Detail("code", "A code is the 6 digits the authenticator app shows now.")
+        public static let recoveryCode = Detail("recovery_code", "The recovery code is unknown or used already.")
+        public static let challenge = Detail("challenge", "The login challenge is unknown, used or expired; log in again.")
+        public static let totpEnabled = Detail("totp_enabled", "The account has a second factor already; turn it off first.")
+        public static let totpNotStarted = Detail("totp_not_started", "No second factor is being set up; start again.")
+        public static let totpNotEnabled = Detail("totp_not_enabled", "The account has no second factor.")
+        public static let totpUnavailable = Detail("totp_unavailable", "Second factors are not configured on this server.")
         public static let audience = Detail("audience", "An audience is 1 to 256 printable ASCII characters.")
 
         // Token checks.

@@ -33,6 +33,10 @@ extension AccountError {
     public static var unsupportedMediaType: AccountError { AccountError(.unsupportedMediaType) }
     /// ``Code/reauthenticationRequired``.
     public static var reauthenticationRequired: AccountError { AccountError(.reauthenticationRequired) }
+    /// ``Code/secondFactorRequired``.
+    public static var secondFactorRequired: AccountError { AccountError(.secondFactorRequired) }
+    /// ``Code/secondFactorFailed``, with what was refused.
+    public static func secondFactorFailed(_ detail: Detail) -> AccountError { AccountError(.secondFactorFailed, detail) }
     /// ``Code/hookFrozen``.
     public static var hookFrozen: AccountError { AccountError(.hookFrozen) }
 

@@ -10,6 +10,10 @@ public struct AuthenticationMethod: RawRepresentable, Sendable, Hashable, Codabl
 
     /// The account's password.
     public static let password = AuthenticationMethod(rawValue: "password")
+    /// A code from an authenticator app (TOTP).
+    public static let totp = AuthenticationMethod(rawValue: "totp")
+    /// A single-use recovery code, in place of the authenticator app.
+    public static let recoveryCode = AuthenticationMethod(rawValue: "recovery_code")
     /// An identity provider's signed answer (OpenID Connect).
     public static let provider = AuthenticationMethod(rawValue: "provider")
 

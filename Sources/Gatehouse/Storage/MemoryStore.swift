@@ -23,6 +23,10 @@ public final class MemoryStore: GatehouseStore {
         var identities: [IdentityRecord] = []
         /// The sealed provider tokens, by identity id.
         var providerTokens: [String: [UInt8]] = [:]
+        /// The TOTP factors, by account id.
+        var totpFactors: [String: TOTPFactorRecord] = [:]
+        /// The recovery codes' digests, by account id, each with when it was used.
+        var recoveryCodes: [String: [(hash: [UInt8], usedAt: Date?)]] = [:]
 
         mutating func nextEpoch(_ accountID: String) {
             accounts[accountID]?.sessionEpoch += 1
@@ -157,6 +161,8 @@ public final class MemoryStore: GatehouseStore {
             state.contacts.removeAll { $0.accountID == accountID }
             for identity in state.identities where identity.accountID == accountID { state.providerTokens[identity.id] = nil }
             state.identities.removeAll { $0.accountID == accountID }
+            state.totpFactors[accountID] = nil
+            state.recoveryCodes[accountID] = nil
             let sessions = state.sessions.values.filter { $0.accountID == accountID }.map(\.id)
             for id in sessions { state.sessions[id] = nil }
             state.sessionOrder.removeAll { state.sessions[$0] == nil }
@@ -274,6 +280,81 @@ public final class MemoryStore: GatehouseStore {
 
     public func providerTokens(identityID: String) async throws -> [UInt8]? {
         state.withLock { $0.providerTokens[identityID] }
+    }
+
+    // MARK: SecondFactorStore
+
+    public func totpFactor(accountID: String) async throws -> TOTPFactorRecord? {
+        state.withLock { $0.totpFactors[accountID] }
+    }
+
+    public func beginTOTPEnrolment(_ factor: TOTPFactorRecord) async throws -> Bool {
+        state.withLock { state in
+            guard state.accounts[factor.accountID] != nil, state.totpFactors[factor.accountID]?.confirmedAt == nil else { return false }
+            var factor = factor
+            factor.confirmedAt = nil
+            state.totpFactors[factor.accountID] = factor
+            return true
+        }
+    }
+
+    public func confirmTOTP(
+        accountID: String,
+        createdAt: Date,
+        step: Int64,
+        recoveryCodeHashes: [[UInt8]],
+        at date: Date,
+        audit: AuditTrail
+    ) async throws -> Bool {
+        try state.withLock { state throws(AccountError) in
+            guard let factor = state.totpFactors[accountID], factor.confirmedAt == nil,
+                Self.millis(factor.createdAt) == Self.millis(createdAt)
+            else { return false }
+            try state.check(audit)
+            state.totpFactors[accountID]?.confirmedAt = date
+            state.totpFactors[accountID]?.lastUsedStep = step
+            var codes: [(hash: [UInt8], usedAt: Date?)] = []
+            for hash in recoveryCodeHashes where !codes.contains(where: { $0.hash == hash }) { codes.append((hash, nil)) }
+            state.recoveryCodes[accountID] = codes
+            state.append(audit)
+            return true
+        }
+    }
+
+    public func useTOTPStep(accountID: String, step: Int64) async throws -> Bool {
+        state.withLock { state in
+            guard let factor = state.totpFactors[accountID], factor.confirmedAt != nil, factor.lastUsedStep < step else { return false }
+            state.totpFactors[accountID]?.lastUsedStep = step
+            return true
+        }
+    }
+
+    public func useRecoveryCode(accountID: String, hash: [UInt8], at date: Date, audit: AuditTrail) async throws -> Bool {
+        try state.withLock { state throws(AccountError) in
+            guard let index = state.recoveryCodes[accountID]?.firstIndex(where: { $0.hash == hash && $0.usedAt == nil }) else { return false }
+            try state.check(audit)
+            state.recoveryCodes[accountID]?[index].usedAt = date
+            state.append(audit)
+            return true
+        }
+    }
+
+    public func unusedRecoveryCodeCount(accountID: String) async throws -> Int {
+        state.withLock { state in (state.recoveryCodes[accountID] ?? []).filter { $0.usedAt == nil }.count }
+    }
+
+    public func deleteTOTP(accountID: String, audit: AuditTrail) async throws -> Bool {
+        try state.withLock { state throws(AccountError) in
+            guard state.totpFactors[accountID] != nil else {
+                state.recoveryCodes[accountID] = nil
+                return false
+            }
+            try state.check(audit)
+            state.totpFactors[accountID] = nil
+            state.recoveryCodes[accountID] = nil
+            state.append(audit)
+            return true
+        }
     }
 
     // MARK: SessionStore
@@ -613,6 +694,11 @@ public final class MemoryStore: GatehouseStore {
             state.outbox.removeAll { $0.status != .pending && ($0.sentAt ?? $0.nextAttemptAt) < date }
             return before - state.outbox.count
         }
+    }
+
+    /// A date as the database stores keep it: whole milliseconds since 1970.
+    private static func millis(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1000).rounded())
     }
 
     private static func trustKey(address: String, account: String) -> String {

@@ -10,6 +10,9 @@ public struct OneTimeTokenRecord: Sendable, Equatable {
         case passwordRecovery = "password_recovery"
         /// Confirms a new address (``OneTimeTokenRecord/createdFor``), which then becomes the account's.
         case emailChange = "email_change"
+        /// Continues a login whose password was right with its second factor; ``OneTimeTokenRecord/createdFor``
+        /// is the account id.
+        case secondFactorChallenge = "second_factor_challenge"
     }
 
     public var id: String

@@ -1,4 +1,5 @@
 import Foundation
+import Gatehouse
 
 // The request bodies of the JSON API. Only the fields declared here are read: any other field of a
 // body is ignored, so nothing else about an account or a session can be set from outside.
@@ -45,7 +46,7 @@ struct EmailChangeBody: Decodable {
     var password: String
 }
 
-/// The body of `DELETE /v1/accounts/me` and `POST /v1/reauthenticate`.
+/// The body of `DELETE /v1/accounts/me`.
 struct PasswordBody: Decodable {
     var password: String
 }
@@ -53,4 +54,42 @@ struct PasswordBody: Decodable {
 /// `POST /v1/token`: an optional audience.
 struct AccessTokenBody: Decodable {
     var audience: String?
+}
+
+/// A second factor in a body: a code from the authenticator app, or a recovery code — one of the two.
+protocol SecondFactorFields {
+    var code: String? { get }
+    var recoveryCode: String? { get }
+}
+
+extension SecondFactorFields {
+    /// The proof the body carries; `nil` when it carries none. Both at once is
+    /// ``AccountError/Code/invalidRequest``.
+    func secondFactorProof() throws(AccountError) -> SecondFactorProof? {
+        switch (code, recoveryCode) {
+        case (nil, nil): nil
+        case (let code?, nil): .code(code)
+        case (nil, let recoveryCode?): .recoveryCode(recoveryCode)
+        case (.some, .some): throw AccountError.invalidRequest(.body)
+        }
+    }
+}
+
+/// The body of `POST /v1/login/second-factor`.
+struct SecondFactorLoginBody: Decodable, SecondFactorFields {
+    var challenge: String
+    var code: String?
+    var recoveryCode: String?
+}
+
+/// The body of `POST /v1/reauthenticate`: the password, and a second factor when the account has one.
+struct ReauthenticationBody: Decodable, SecondFactorFields {
+    var password: String
+    var code: String?
+    var recoveryCode: String?
+}
+
+/// The body of `POST /v1/totp/confirm`.
+struct TOTPCodeBody: Decodable {
+    var code: String
 }

@@ -129,3 +129,28 @@ struct AccessTokenResponse: Encodable {
     var accessToken: String
     var expiresAt: Date
 }
+
+/// `{"secondFactor":{"challenge","methods"}}`: `POST /v1/login` for an account with a second factor.
+struct SecondFactorResponse: Encodable {
+    struct Challenge: Encodable {
+        var challenge: String
+        var methods: [String]
+    }
+
+    var secondFactor: Challenge
+
+    init(_ challenge: SecondFactorChallenge) {
+        secondFactor = Challenge(challenge: challenge.challenge, methods: challenge.methods.map(\.rawValue))
+    }
+}
+
+/// `{"secret","otpauthURL"}` (`POST /v1/totp`).
+struct TOTPEnrolmentResponse: Encodable {
+    var secret: String
+    var otpauthURL: String
+}
+
+/// `{"recoveryCodes":[…]}` (`POST /v1/totp/confirm`).
+struct RecoveryCodesResponse: Encodable {
+    var recoveryCodes: [String]
+}

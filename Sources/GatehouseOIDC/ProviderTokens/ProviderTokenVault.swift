@@ -35,28 +35,19 @@ public struct ProviderTokenVault: Sendable {
     }
 
     func seal(_ tokens: ProviderTokens, identityID: String) throws -> [UInt8] {
-        let key = keys[0]
-        let plaintext = try JSONEncoder().encode(tokens)
-        let box = try AES.GCM.seal(plaintext, using: key.key, authenticating: Self.context(identityID))
-        guard let combined = box.combined else { throw AccountError.invalidConfiguration(.secret) }
-        return [UInt8(key.id.utf8.count)] + Array(key.id.utf8) + Array(combined)
+        try SealingKey.seal(Array(JSONEncoder().encode(tokens)), with: keys, context: Self.context(identityID))
     }
 
     func open(_ sealed: [UInt8], identityID: String) throws(AccountError) -> ProviderTokens {
-        guard let length = sealed.first.map(Int.init), sealed.count > 1 + length,
-            let id = String(bytes: sealed[1..<(1 + length)], encoding: .utf8),
-            let key = keys.first(where: { $0.id == id })
-        else { throw AccountError.invalidConfiguration(.unknownKeyID) }
+        let plaintext = try SealingKey.open(sealed, with: keys, context: Self.context(identityID))
         do {
-            let box = try AES.GCM.SealedBox(combined: sealed[(1 + length)...])
-            let plaintext = try AES.GCM.open(box, using: key.key, authenticating: Self.context(identityID))
-            return try JSONDecoder().decode(ProviderTokens.self, from: plaintext)
+            return try JSONDecoder().decode(ProviderTokens.self, from: Data(plaintext))
         } catch {
             throw AccountError.invalidConfiguration(.unreadableRow)
         }
     }
 
-    private static func context(_ identityID: String) -> Data {
-        Data("gatehouse.provider-tokens|\(identityID)".utf8)
+    private static func context(_ identityID: String) -> String {
+        "gatehouse.provider-tokens|\(identityID)"
     }
 }

@@ -52,6 +52,10 @@ struct PageProblem: Sendable, Equatable {
             self.init(field: nil, message: "This account has been deactivated.", status: .forbidden)
         case (.invalidToken, _), (.invalidRequest, .oneTimeToken?):
             self.init(field: nil, message: "This link has expired or was already used.", status: .badRequest)
+        case (.secondFactorFailed, .challenge?):
+            self.init(field: nil, message: "This sign-in took too long or was already finished. Log in again.", status: .unauthorized)
+        case (.secondFactorFailed, _):
+            self.init(field: "code", message: "This code is not right, or was already used. Try the newest one.", status: .unauthorized)
         case (.storeUnavailable, _):
             self.init(field: nil, message: "We cannot reach our database right now. Try again in a moment.", status: .serviceUnavailable)
         case (.invalidRequest, _):

@@ -61,11 +61,20 @@ extension AccountPages {
         let state = try state(context)
         let returnTo = returnTarget.accepted(form["return_to"])
         do {
-            let login = try await accounts.logIn(username: form["username"], password: form["password"], client: state.client, logger: context.logger)
-            try await endPreviousSession(of: state, context: context)
-            state.tokensDelivered()
-            context.logger.info("login", metadata: ["gatehouse.session_id": "\(login.sessionID)", "gatehouse.account_id": "\(login.accountID)"])
-            return redirect(to: returnTo ?? "/ui/account", headers: sessionCookie(login))
+            let outcome = try await accounts.beginLogIn(
+                username: form["username"],
+                password: form["password"],
+                client: state.client,
+                logger: context.logger
+            )
+            switch outcome {
+            case .authenticated(let login):
+                return try await loggedIn(login, returnTo: returnTo, state: state, context: context)
+            case .secondFactorRequired(let challenge):
+                var values: [String: Any] = ["challenge": challenge.challenge]
+                if let returnTo { values["return_to"] = returnTo }
+                return page("login_code", title: "Enter your code", values: values, request: request, context: context)
+            }
         } catch let error as AccountError {
             context.logger.info("login refused", metadata: ["gatehouse.error": "\(error.code)"])
             var values = providerButtons(returningTo: returnTo)
@@ -73,6 +82,44 @@ extension AccountPages {
             if let returnTo { values["return_to"] = returnTo }
             return page("login", title: "Log in", values: values, problem: PageProblem(error), request: request, context: context)
         }
+    }
+
+    /// The second step of a login with a second factor: a 6-digit code from the app, else a recovery code.
+    func logInWithCode(_ request: Request, context: Context) async throws -> Response {
+        let form = try await form(request, context: context)
+        let state = try state(context)
+        let returnTo = returnTarget.accepted(form["return_to"])
+        let typed = form["code"].filter { $0 != " " }
+        let proof: SecondFactorProof =
+            typed.count == TOTP.digits && typed.allSatisfy(\.isASCII) && typed.allSatisfy(\.isNumber) ? .code(typed) : .recoveryCode(typed)
+        do {
+            let login = try await accounts.completeLogIn(challenge: form["challenge"], proof: proof, client: state.client, logger: context.logger)
+            return try await loggedIn(login, returnTo: returnTo, state: state, context: context)
+        } catch let error as AccountError {
+            context.logger.info("second factor refused", metadata: ["gatehouse.error": "\(error.code)"])
+            let problem = PageProblem(error)
+            guard error.detail != .challenge else {
+                return page(
+                    "login",
+                    title: "Log in",
+                    values: providerButtons(returningTo: returnTo),
+                    problem: problem,
+                    request: request,
+                    context: context
+                )
+            }
+            var values: [String: Any] = ["challenge": form["challenge"]]
+            if let returnTo { values["return_to"] = returnTo }
+            return page("login_code", title: "Enter your code", values: values, problem: problem, request: request, context: context)
+        }
+    }
+
+    /// Ends the session the browser held before, sets the new session's cookie and goes on.
+    private func loggedIn(_ login: Authentication, returnTo: String?, state: GatehouseRequestState, context: Context) async throws -> Response {
+        try await endPreviousSession(of: state, context: context)
+        state.tokensDelivered()
+        context.logger.info("login", metadata: ["gatehouse.session_id": "\(login.sessionID)", "gatehouse.account_id": "\(login.accountID)"])
+        return redirect(to: returnTo ?? "/ui/account", headers: sessionCookie(login))
     }
 
     /// A page with a button: logging out is a `POST`, so a link or an image cannot do it.

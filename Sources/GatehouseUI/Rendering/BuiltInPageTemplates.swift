@@ -9,6 +9,7 @@ enum BuiltInPageTemplates {
         "layout": layout,
         "signup": signup,
         "login": login,
+        "login_code": loginCode,
         "recovery": recovery,
         "recovery_sent": recoverySent,
         "reset": reset,
@@ -76,6 +77,19 @@ enum BuiltInPageTemplates {
         </form>
         \(providerButtons)
         <p class="aside"><a href="/ui/recovery">Forgot your password?</a> · <a href="/ui/signup">Create an account</a></p>
+        """
+
+    /// The second step of a login whose account has a second factor: one field takes the app's code or
+    /// a recovery code.
+    static let loginCode = """
+        <form method="post" action="/ui/login/code" class="card" id="login-code-form" novalidate>
+        \(csrfField)
+        <input type="hidden" name="challenge" value="{{challenge}}">
+        {{#return_to}}<input type="hidden" name="return_to" value="{{return_to}}">{{/return_to}}
+        \(field("code", label: "Code", autocomplete: "one-time-code", hint: "The 6 digits your authenticator app shows, or one of your recovery codes."))
+        <button type="submit" class="primary">Continue</button>
+        </form>
+        <p class="aside"><a href="/ui/login">Start again</a></p>
         """
 
     static let recovery = """

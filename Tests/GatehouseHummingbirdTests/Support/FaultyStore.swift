@@ -4,7 +4,7 @@ import Synchronization
 
 /// A store that forwards to a real one until told to fail: unreachable, crashing with an unexpected
 /// error, or losing accounts while their sessions remain.
-final class FaultyStore: AccountStore, SessionStore, TokenStore, ThrottleStore, AuditStore, IdentityStore {
+final class FaultyStore: AccountStore, SessionStore, TokenStore, ThrottleStore, AuditStore, IdentityStore, SecondFactorStore {
     enum Fault: Sendable {
         case none
         case unavailable
@@ -17,10 +17,10 @@ final class FaultyStore: AccountStore, SessionStore, TokenStore, ThrottleStore, 
         var description: String { "disk I/O error at /var/lib/secret-path (row alice@example.com)" }
     }
 
-    let inner: any AccountStore & SessionStore & TokenStore & ThrottleStore & AuditStore & IdentityStore
+    let inner: any AccountStore & SessionStore & TokenStore & ThrottleStore & AuditStore & IdentityStore & SecondFactorStore
     private let fault = Mutex(Fault.none)
 
-    init(_ inner: any AccountStore & SessionStore & TokenStore & ThrottleStore & AuditStore & IdentityStore) {
+    init(_ inner: any AccountStore & SessionStore & TokenStore & ThrottleStore & AuditStore & IdentityStore & SecondFactorStore) {
         self.inner = inner
     }
 
@@ -243,5 +243,56 @@ final class FaultyStore: AccountStore, SessionStore, TokenStore, ThrottleStore, 
     func providerTokens(identityID: String) async throws -> [UInt8]? {
         try check()
         return try await inner.providerTokens(identityID: identityID)
+    }
+
+    // MARK: SecondFactorStore
+
+    func totpFactor(accountID: String) async throws -> TOTPFactorRecord? {
+        try check()
+        return try await inner.totpFactor(accountID: accountID)
+    }
+
+    func beginTOTPEnrolment(_ factor: TOTPFactorRecord) async throws -> Bool {
+        try check()
+        return try await inner.beginTOTPEnrolment(factor)
+    }
+
+    func confirmTOTP(
+        accountID: String,
+        createdAt: Date,
+        step: Int64,
+        recoveryCodeHashes: [[UInt8]],
+        at date: Date,
+        audit: AuditTrail
+    ) async throws -> Bool {
+        try check()
+        return try await inner.confirmTOTP(
+            accountID: accountID,
+            createdAt: createdAt,
+            step: step,
+            recoveryCodeHashes: recoveryCodeHashes,
+            at: date,
+            audit: audit
+        )
+    }
+
+    func useTOTPStep(accountID: String, step: Int64) async throws -> Bool {
+        try check()
+        return try await inner.useTOTPStep(accountID: accountID, step: step)
+    }
+
+    func useRecoveryCode(accountID: String, hash: [UInt8], at date: Date, audit: AuditTrail) async throws -> Bool {
+        try check()
+        return try await inner.useRecoveryCode(accountID: accountID, hash: hash, at: date, audit: audit)
+    }
+
+    func unusedRecoveryCodeCount(accountID: String) async throws -> Int {
+        try check()
+        return try await inner.unusedRecoveryCodeCount(accountID: accountID)
+    }
+
+    func deleteTOTP(accountID: String, audit: AuditTrail) async throws -> Bool {
+        try check()
+        return try await inner.deleteTOTP(accountID: accountID, audit: audit)
     }
 }
