@@ -43,7 +43,6 @@ import hmac
 import http.client
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -57,7 +56,7 @@ except ImportError:
     raise SystemExit("access token test: needs PyJWT and cryptography: python3 -m pip install pyjwt cryptography")
 
 import testkit
-from testkit import FAILED, PASSED, check, free_port, json_request, note, run, server_environment, stop, wait_for
+from testkit import check, free_port, json_request, note, run, server_environment, stop, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.path.abspath(os.environ["GATEHOUSE_ACCESS_BINARY"]) if os.environ.get("GATEHOUSE_ACCESS_BINARY") \
@@ -658,16 +657,8 @@ def main():
     finally:
         for process in PROCESSES:
             stop(process)
-        if FAILED:
-            for server in servers:
-                print(f"--- the last lines of the {server.name} server's log:\n{server.log_tail()}")
-        if KEEP or FAILED:
-            print(f"       files kept in {WORKDIR}")
-        else:
-            shutil.rmtree(WORKDIR, ignore_errors=True)
-    print(f"       {time.monotonic() - began:.0f} s in all")
-    print(f"access_token: {len(PASSED)} passed, {len(FAILED)} failed")
-    return 1 if FAILED else 0
+        testkit.tidy(servers, WORKDIR, KEEP)
+    return testkit.summary("access_token", began)
 
 
 if __name__ == "__main__":

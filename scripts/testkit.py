@@ -5,6 +5,7 @@ import errno
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -188,3 +189,22 @@ def stop(process):
         note(f"process {process.pid} still running 15 s after SIGTERM: killed")
         process.kill()
         process.wait(timeout=15)
+
+
+def tidy(servers, workdir, keep):
+    """After a run: the last lines of each server's log when a check failed, and the work folder removed
+    unless `keep` is set or a check failed."""
+    if FAILED:
+        for server in servers:
+            print(f"--- the last lines of the {server.name} server's log:\n{server.log_tail()}")
+    if keep or FAILED:
+        print(f"       files kept in {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def summary(label, began):
+    """Prints how long the run took and its counts; returns the script's exit status."""
+    print(f"       {time.monotonic() - began:.0f} s in all")
+    print(f"{label}: {len(PASSED)} passed, {len(FAILED)} failed")
+    return 1 if FAILED else 0

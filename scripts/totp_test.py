@@ -70,7 +70,7 @@ except ImportError:
     raise SystemExit("totp test: needs pyotp: python3 -m pip install pyotp")
 
 import testkit
-from testkit import FAILED, PASSED, answers_health, check, free_port, json_request, note, run, server_environment, spawn, stop
+from testkit import answers_health, check, free_port, json_request, note, run, server_environment, spawn, stop
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.path.abspath(os.environ["GATEHOUSE_TOTP_BINARY"]) if os.environ.get("GATEHOUSE_TOTP_BINARY") \
@@ -779,16 +779,8 @@ def main():
     finally:
         for process in PROCESSES:
             stop(process)
-        if FAILED:
-            for server in servers:
-                print(f"--- the last lines of the {server.name} server's log:\n{server.log_tail()}")
-        if KEEP or FAILED:
-            print(f"       files kept in {WORKDIR}")
-        else:
-            shutil.rmtree(WORKDIR, ignore_errors=True)
-    print(f"       {time.monotonic() - began:.0f} s in all")
-    print(f"totp: {len(PASSED)} passed, {len(FAILED)} failed")
-    return 1 if FAILED else 0
+        testkit.tidy(servers, WORKDIR, KEEP)
+    return testkit.summary("totp", began)
 
 
 if __name__ == "__main__":

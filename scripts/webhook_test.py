@@ -47,7 +47,6 @@ import json
 import os
 import random
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -56,7 +55,7 @@ import threading
 import time
 
 import testkit
-from testkit import (FAILED, PASSED, answers_health, check, free_port, json_request, note, run, server_environment, spawn,
+from testkit import (answers_health, check, free_port, json_request, note, run, server_environment, spawn,
                      stop, wait_for, while_relinking)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -925,16 +924,8 @@ def main():
             stop(process)
         if receiver:
             receiver.stop()
-        if FAILED and world:
-            for server in world.servers:
-                print(f"--- the last lines of the {server.name} server's log:\n{server.log_tail()}")
-        if KEEP or FAILED:
-            print(f"       files kept in {WORKDIR}")
-        else:
-            shutil.rmtree(WORKDIR, ignore_errors=True)
-    print(f"       {time.monotonic() - began:.0f} s in all")
-    print(f"webhook: {len(PASSED)} passed, {len(FAILED)} failed")
-    return 1 if FAILED else 0
+        testkit.tidy(world.servers if world else [], WORKDIR, KEEP)
+    return testkit.summary("webhook", began)
 
 
 if __name__ == "__main__":
