@@ -61,6 +61,9 @@ final class NaiveSessionStore: SessionStore {
     func revokeSessions(_ scope: RevocationScope, reason: RevocationReason, at date: Date, audit: AuditTrail) async throws -> Int {
         try await base.revokeSessions(scope, reason: reason, at: date, audit: audit)
     }
+    func recordAuthentication(sessionID: String, methods: [AuthenticationMethod], at date: Date, audit: AuditTrail) async throws -> Bool {
+        try await base.recordAuthentication(sessionID: sessionID, methods: methods, at: date, audit: audit)
+    }
     func sessions(accountID: String, includeInvalid: Bool) async throws -> [SessionRecord] {
         try await base.sessions(accountID: accountID, includeInvalid: includeInvalid)
     }
