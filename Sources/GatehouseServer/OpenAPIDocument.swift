@@ -3515,6 +3515,162 @@ enum OpenAPIDocument {
             }
           }
         },
+        "/ui/account/totp": {
+          "post": {
+            "summary": "Set up two-step verification",
+            "description": "Checks the password (a fresh authentication for the session) and shows the setup page: the TOTP key and its `otpauth://` link, and a form for the app's first code. A wrong password shows the account page again (`401`). Without a session, a redirect to the login page.",
+            "operationId": "beginTOTPForm",
+            "tags": [
+              "Account pages"
+            ],
+            "security": [
+              {},
+              {
+                "cookieAuth": []
+              }
+            ],
+            "requestBody": {
+              "description": "The form's fields, with the form's `csrf_token`.",
+              "required": true,
+              "content": {
+                "application/x-www-form-urlencoded": {
+                  "schema": {
+                    "$ref": "#/components/schemas/TOTPPasswordForm"
+                  }
+                }
+              }
+            },
+            "responses": {
+              "200": {
+                "$ref": "#/components/responses/Page"
+              },
+              "303": {
+                "$ref": "#/components/responses/PageRedirect"
+              },
+              "400": {
+                "$ref": "#/components/responses/PageBadRequest"
+              },
+              "401": {
+                "$ref": "#/components/responses/PageLoginFailed"
+              },
+              "403": {
+                "$ref": "#/components/responses/PageForbidden"
+              },
+              "429": {
+                "$ref": "#/components/responses/PageTooManyAttempts"
+              },
+              "500": {
+                "$ref": "#/components/responses/PageInternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/PageStoreUnavailable"
+              }
+            }
+          }
+        },
+        "/ui/account/totp/confirm": {
+          "post": {
+            "summary": "Turn two-step verification on",
+            "description": "The app's first code turns it on and the page shows the ten recovery codes, once. A wrong code shows the setup page again with the same key (`400`).",
+            "operationId": "confirmTOTPForm",
+            "tags": [
+              "Account pages"
+            ],
+            "security": [
+              {},
+              {
+                "cookieAuth": []
+              }
+            ],
+            "requestBody": {
+              "description": "The form's fields, with the form's `csrf_token`.",
+              "required": true,
+              "content": {
+                "application/x-www-form-urlencoded": {
+                  "schema": {
+                    "$ref": "#/components/schemas/TOTPCodeForm"
+                  }
+                }
+              }
+            },
+            "responses": {
+              "200": {
+                "$ref": "#/components/responses/Page"
+              },
+              "303": {
+                "$ref": "#/components/responses/PageRedirect"
+              },
+              "400": {
+                "$ref": "#/components/responses/PageBadRequest"
+              },
+              "401": {
+                "$ref": "#/components/responses/PageLoginFailed"
+              },
+              "403": {
+                "$ref": "#/components/responses/PageForbidden"
+              },
+              "429": {
+                "$ref": "#/components/responses/PageTooManyAttempts"
+              },
+              "500": {
+                "$ref": "#/components/responses/PageInternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/PageStoreUnavailable"
+              }
+            }
+          }
+        },
+        "/ui/account/totp/delete": {
+          "post": {
+            "summary": "Turn two-step verification off",
+            "description": "Checks the password and a code (or a recovery code), turns two-step verification off and goes back to the account page. A wrong one shows the account page again (`401`).",
+            "operationId": "disableTOTPForm",
+            "tags": [
+              "Account pages"
+            ],
+            "security": [
+              {},
+              {
+                "cookieAuth": []
+              }
+            ],
+            "requestBody": {
+              "description": "The form's fields, with the form's `csrf_token`.",
+              "required": true,
+              "content": {
+                "application/x-www-form-urlencoded": {
+                  "schema": {
+                    "$ref": "#/components/schemas/TOTPOffForm"
+                  }
+                }
+              }
+            },
+            "responses": {
+              "303": {
+                "$ref": "#/components/responses/PageRedirect"
+              },
+              "400": {
+                "$ref": "#/components/responses/PageBadRequest"
+              },
+              "401": {
+                "$ref": "#/components/responses/PageLoginFailed"
+              },
+              "403": {
+                "$ref": "#/components/responses/PageForbidden"
+              },
+              "429": {
+                "$ref": "#/components/responses/PageTooManyAttempts"
+              },
+              "500": {
+                "$ref": "#/components/responses/PageInternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/PageStoreUnavailable"
+              }
+            }
+          }
+        },
         "/ui/sessions": {
           "get": {
             "summary": "The devices page",
@@ -6111,6 +6267,68 @@ enum OpenAPIDocument {
               "password": {
                 "type": "string",
                 "description": "The account's password."
+              }
+            },
+            "additionalProperties": true
+          },
+          "TOTPPasswordForm": {
+            "description": "An HTML form's fields; any other field is ignored, and a field sent twice keeps its first value.",
+            "type": "object",
+            "required": [
+              "csrf_token",
+              "totp_password"
+            ],
+            "properties": {
+              "csrf_token": {
+                "type": "string",
+                "description": "The form's hidden `csrf_token`: an HMAC of the browser's form secret and its session."
+              },
+              "totp_password": {
+                "type": "string",
+                "description": "The account's password."
+              }
+            },
+            "additionalProperties": true
+          },
+          "TOTPCodeForm": {
+            "description": "An HTML form's fields; any other field is ignored, and a field sent twice keeps its first value.",
+            "type": "object",
+            "required": [
+              "csrf_token",
+              "code"
+            ],
+            "properties": {
+              "csrf_token": {
+                "type": "string",
+                "description": "The form's hidden `csrf_token`: an HMAC of the browser's form secret and its session."
+              },
+              "code": {
+                "type": "string",
+                "description": "The authenticator app's 6 digits (or, to turn it off, a recovery code)."
+              }
+            },
+            "additionalProperties": true
+          },
+          "TOTPOffForm": {
+            "description": "An HTML form's fields; any other field is ignored, and a field sent twice keeps its first value.",
+            "type": "object",
+            "required": [
+              "csrf_token",
+              "totp_password",
+              "code"
+            ],
+            "properties": {
+              "csrf_token": {
+                "type": "string",
+                "description": "The form's hidden `csrf_token`: an HMAC of the browser's form secret and its session."
+              },
+              "totp_password": {
+                "type": "string",
+                "description": "The account's password."
+              },
+              "code": {
+                "type": "string",
+                "description": "The authenticator app's 6 digits (or, to turn it off, a recovery code)."
               }
             },
             "additionalProperties": true

@@ -13,7 +13,7 @@ import Hummingbird
 /// | `/ui/recovery` | asks for a reset link |
 /// | `/ui/reset?token=…` | sets a new password from the link |
 /// | `/ui/verify?token=…` | confirms an e-mail address from the link |
-/// | `/ui/account` | changes the password or the address, deletes the account |
+/// | `/ui/account` | changes the password or the address, turns two-step verification on or off, deletes the account |
 /// | `/ui/sessions` | sees the devices signed in, ends one or all the others |
 /// | `/ui/logout` | logs out (a `POST`; the `GET` page only shows the button) |
 ///
@@ -63,6 +63,9 @@ public func addAccountPages<Routes: RouterMethods>(
         .post("/account/email", use: pages.refusingForms(pages.changeEmail))
         .post("/account/verification", use: pages.refusingForms(pages.sendVerification))
         .post("/account/delete", use: pages.refusingForms(pages.deleteAccount))
+        .post("/account/totp", use: pages.refusingForms(pages.beginTOTP))
+        .post("/account/totp/confirm", use: pages.refusingForms(pages.confirmTOTP))
+        .post("/account/totp/delete", use: pages.refusingForms(pages.disableTOTP))
         .get("/sessions", use: pages.sessionsPage)
         .post("/sessions/end", use: pages.refusingForms(pages.endSession))
         .post("/sessions/end-others", use: pages.refusingForms(pages.endOtherSessions))

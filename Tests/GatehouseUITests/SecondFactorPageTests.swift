@@ -94,4 +94,45 @@ struct SecondFactorPageTests {
     static func challenge(in page: Page) throws -> String {
         try #require(page.values(named: "challenge").first)
     }
+
+    @Test("setting up on the account page: the password, the key, a first code, the recovery codes once; then off again")
+    func setUpAndTurnOff() async throws {
+        let harness = Self.harness()
+        try await harness.createAccount("alice")
+        try await harness.test { client in
+            let browser = Browser(client)
+            try await browser.logIn()
+            let account = try await browser.get("/ui/account")
+            #expect(account.body.contains("Set up two-step verification"))
+
+            let wrongPassword = try await browser.submit("/ui/account/totp", [("totp_password", "not it")], from: account)
+            #expect(wrongPassword.status == .unauthorized)
+            #expect(wrongPassword.fieldError("totp_password") != nil)
+
+            let setup = try await browser.submit("/ui/account/totp", [("totp_password", PageHarness.password)], from: account)
+            #expect(setup.status == .ok)
+            let secret = try #require(HTML.text(in: setup.body, after: #"<code class="secret">"#, until: "</code>"))
+            #expect(setup.body.contains("otpauth://totp/Gatehouse:alice?secret=\(secret)&amp;issuer=Gatehouse"))
+            let totp = TOTP(secret: try #require(Base32.decode(secret)))
+
+            let wrongCode = try await browser.submit("/ui/account/totp/confirm", [("code", "000000")], from: setup)
+            #expect(wrongCode.status == .badRequest)
+            #expect(wrongCode.fieldError("code") != nil)
+            #expect(wrongCode.body.contains(#"<code class="secret">\#(secret)</code>"#), "the same key is shown again")
+
+            let code = totp.code(step: TOTP.step(at: harness.clock.now()))
+            let codes = try await browser.submit("/ui/account/totp/confirm", [("code", code)], from: wrongCode)
+            #expect(codes.status == .ok)
+            #expect(codes.body.matches(of: /<li><code>[a-z2-7]{5}-[a-z2-7]{5}<\/code><\/li>/).count == 10)
+            let enabled = try await browser.get("/ui/account")
+            #expect(enabled.body.contains("Turn off two-step verification"))
+
+            harness.clock.advance(by: .seconds(30))
+            let next = totp.code(step: TOTP.step(at: harness.clock.now()))
+            let off = try await browser.submit("/ui/account/totp/delete", [("totp_password", PageHarness.password), ("code", next)], from: enabled)
+            #expect(off.status == .seeOther)
+            #expect(off.location == "/ui/account?notice=totp_disabled")
+            #expect(try await harness.accounts.hasSecondFactor(accountID: try #require(try await harness.account()).accountID) == false)
+        }
+    }
 }

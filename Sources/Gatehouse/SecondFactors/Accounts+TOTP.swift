@@ -104,7 +104,7 @@ extension Accounts {
         }
     }
 
-    private func openTOTPSecret(_ factor: TOTPFactorRecord) throws(AccountError) -> [UInt8] {
+    func openTOTPSecret(_ factor: TOTPFactorRecord) throws(AccountError) -> [UInt8] {
         try SealingKey.open(factor.sealedSecret, with: options.totpKeys, context: Self.totpContext(factor.accountID))
     }
 
@@ -117,5 +117,22 @@ extension Accounts {
     /// A code as typed, without the spaces apps show in the middle of it.
     static func trimmed(_ code: String) -> String {
         code.filter { $0 != " " }
+    }
+}
+
+extension Accounts {
+    /// The account's pending TOTP factor as its holder set it up — the secret and the URL again — for a
+    /// page that asks for the first code once more; `nil` when no factor is pending.
+    public func pendingTOTPEnrolment(session: SessionDocument) async throws -> TOTPEnrolment? {
+        try requireRecentAuthentication(session)
+        guard let factor = try await store.totpFactor(accountID: session.accountID), factor.confirmedAt == nil else { return nil }
+        let account = try await requireAccount(session.accountID)
+        return enrolment(secret: try openTOTPSecret(factor), username: account.username)
+    }
+
+    /// What the authenticator app is given for `secret`.
+    private func enrolment(secret: [UInt8], username: String) -> TOTPEnrolment {
+        let url = TOTP(secret: secret).provisioningURL(issuer: options.totpIssuer, accountName: username)
+        return TOTPEnrolment(secret: Base32.encode(secret), provisioningURL: url)
     }
 }

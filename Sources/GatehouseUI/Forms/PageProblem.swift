@@ -52,6 +52,10 @@ struct PageProblem: Sendable, Equatable {
             self.init(field: nil, message: "This account has been deactivated.", status: .forbidden)
         case (.invalidToken, _), (.invalidRequest, .oneTimeToken?):
             self.init(field: nil, message: "This link has expired or was already used.", status: .badRequest)
+        case (.invalidRequest, .totpCode?):
+            self.init(field: "code", message: "This code is not right. Enter the 6 digits your app shows now.", status: .badRequest)
+        case (.reauthenticationRequired, _), (.secondFactorRequired, _):
+            self.init(field: nil, message: "Enter your password again to continue.", status: .unauthorized)
         case (.secondFactorFailed, .challenge?):
             self.init(field: nil, message: "This sign-in took too long or was already finished. Log in again.", status: .unauthorized)
         case (.secondFactorFailed, _):

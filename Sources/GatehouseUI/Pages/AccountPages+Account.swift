@@ -6,7 +6,7 @@ import Hummingbird
 extension AccountPages {
     func accountPage(_ request: Request, context: Context) async throws -> Response {
         guard let authentication = context.gatehouse?.authentication else { return toLogin(returningTo: request.uri.path) }
-        return page("account", title: "Your account", values: profile(authentication.account), request: request, context: context)
+        return page("account", title: "Your account", values: try await profile(authentication.account), request: request, context: context)
     }
 
     /// Changes the password; the other sessions end, this one goes on.
@@ -76,7 +76,7 @@ extension AccountPages {
     /// Runs one form of the account page for the signed-in account: `change` with the form, the request's
     /// state and the session; an `AccountError` shows the account page again with the problem next to
     /// its field and what was typed (`typed`) still in place. Without a session, the login page.
-    private func accountForm(
+    func accountForm(
         _ request: Request,
         context: Context,
         fields: PasswordFields,
@@ -94,15 +94,17 @@ extension AccountPages {
                 problem.field = checked
                 problem.message = fields.wrongMessage
             }
-            let values = profile(authentication.account).merging(typed(form)) { _, typed in typed }
+            let values = try await profile(authentication.account).merging(typed(form)) { _, typed in typed }
             return page("account", title: "Your account", values: values, problem: problem, request: request, context: context)
         }
     }
 
-    private func profile(_ account: Account) -> [String: Any] {
+    private func profile(_ account: Account) async throws -> [String: Any] {
         [
             "username": account.username, "email": account.email, "email_verified": account.emailVerified,
             "created": RelativeTime.calendarDate(account.createdAt),
+            "totp_available": !accounts.options.totpKeys.isEmpty,
+            "totp_enabled": try await accounts.hasSecondFactor(accountID: account.accountID),
         ]
     }
 }

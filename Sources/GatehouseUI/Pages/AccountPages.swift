@@ -184,6 +184,7 @@ enum PageNotices {
         "account_deleted": "Your account is deleted.",
         "device_signed_out": "The device is signed out.",
         "others_signed_out": "Every other device is signed out.",
+        "totp_disabled": "Two-step verification is off. Logging in asks for your password alone.",
     ]
 
 }

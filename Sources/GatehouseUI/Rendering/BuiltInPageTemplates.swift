@@ -10,6 +10,8 @@ enum BuiltInPageTemplates {
         "signup": signup,
         "login": login,
         "login_code": loginCode,
+        "totp_setup": totpSetup,
+        "totp_codes": totpCodes,
         "recovery": recovery,
         "recovery_sent": recoverySent,
         "reset": reset,
@@ -92,6 +94,32 @@ enum BuiltInPageTemplates {
         <p class="aside"><a href="/ui/login">Start again</a></p>
         """
 
+    /// Setting up TOTP: the secret to type or the link to open in the app, then its first code.
+    static let totpSetup = """
+        <section class="card">
+        <p>Add this account to your authenticator app: open the link on your phone, or type the key.</p>
+        <p><a href="{{otpauth_url}}">Open in the authenticator app</a></p>
+        <p>Key: <code class="secret">{{secret}}</code></p>
+        <form method="post" action="/ui/account/totp/confirm" id="totp-confirm-form" novalidate>
+        \(csrfField)
+        \(field("code", label: "Code", autocomplete: "one-time-code", hint: "The 6 digits the app shows for this account."))
+        <button type="submit" class="primary">Turn on</button>
+        </form>
+        </section>
+        <p class="aside"><a href="/ui/account">Not now</a></p>
+        """
+
+    /// The recovery codes, shown once.
+    static let totpCodes = """
+        <section class="card">
+        <p>Two-step verification is on. Keep these recovery codes somewhere safe: each one logs you in once if you lose your phone. They are not shown again.</p>
+        <ul class="codes">
+        {{#codes}}<li><code>{{.}}</code></li>{{/codes}}
+        </ul>
+        <p><a class="button" href="/ui/account">Done</a></p>
+        </section>
+        """
+
     static let recovery = """
         <form method="post" action="/ui/recovery" class="card" id="recovery-form" novalidate>
         \(csrfField)
@@ -164,6 +192,28 @@ enum BuiltInPageTemplates {
         <button type="submit">Change e-mail</button>
         </form>
         </section>
+        {{#totp_available}}
+        <section class="card" aria-labelledby="totp-heading">
+        <h2 id="totp-heading">Two-step verification</h2>
+        {{^totp_enabled}}
+        <p>After your password, ask for a code from an authenticator app on your phone.</p>
+        <form method="post" action="/ui/account/totp" id="totp-form" novalidate>
+        \(csrfField)
+        \(field("totp_password", label: "Password", type: "password", autocomplete: "current-password"))
+        <button type="submit">Set up two-step verification</button>
+        </form>
+        {{/totp_enabled}}
+        {{#totp_enabled}}
+        <p><span class="badge ok">On</span> Logging in asks for a code from your authenticator app.</p>
+        <form method="post" action="/ui/account/totp/delete" id="totp-off-form" novalidate>
+        \(csrfField)
+        \(field("totp_password", label: "Password", type: "password", autocomplete: "current-password"))
+        \(field("code", label: "Code", autocomplete: "one-time-code", hint: "The 6 digits your app shows, or a recovery code."))
+        <button type="submit" class="destructive">Turn off two-step verification</button>
+        </form>
+        {{/totp_enabled}}
+        </section>
+        {{/totp_available}}
         <section class="card danger" aria-labelledby="delete-heading">
         <h2 id="delete-heading">Delete your account</h2>
         <p>This ends every session and deletes your account and its data. It cannot be undone.</p>
