@@ -5648,6 +5648,12 @@ enum OpenAPIDocument {
                   "account.deactivated",
                   "account.reactivated",
                   "account.deleted",
+                  "identity.linked",
+                  "identity.unlinked",
+                  "session.reauthenticated",
+                  "totp.enabled",
+                  "totp.disabled",
+                  "recovery_code.used",
                   "signing_key.rotated",
                   "signing_key.retired"
                 ]

@@ -43,6 +43,14 @@ struct OpenAPIDocumentTests {
         #expect(documented.contains { $0.hasPrefix("POST /ui/") })
     }
 
+    @Test("the document lists every kind of audit event Gatehouse records, in order")
+    func auditEventKinds() throws {
+        let schemas = try #require((try Self.document()["components"] as? [String: Any])?["schemas"] as? [String: Any])
+        let event = try #require(schemas["AuditEvent"] as? [String: Any])
+        let type = try #require((event["properties"] as? [String: Any])?["type"] as? [String: Any])
+        #expect(type["enum"] as? [String] == AuditEvent.Kind.builtIn.map(\.rawValue))
+    }
+
     @Test("without the account pages the router has the document's routes outside /ui")
     func withoutPages() throws {
         var configuration = ServerConfiguration()

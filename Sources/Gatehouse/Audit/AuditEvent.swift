@@ -103,5 +103,13 @@ extension AuditEvent {
         public static let signingKeyRotated = Kind(rawValue: "signing_key.rotated")
         /// A signing key was retired (`details.kid`).
         public static let signingKeyRetired = Kind(rawValue: "signing_key.retired")
+
+        /// Every kind Gatehouse itself records, in the order the API documents them.
+        public static let builtIn: [Kind] = [
+            .loginSucceeded, .loginFailed, .loginThrottled, .logout, .sessionRevoked, .tokenTheftDetected, .passwordChanged,
+            .passwordReset, .emailChanged, .emailVerified, .accountCreated, .accountDeactivated, .accountReactivated,
+            .accountDeleted, .identityLinked, .identityUnlinked, .sessionReauthenticated, .totpEnabled, .totpDisabled,
+            .recoveryCodeUsed, .signingKeyRotated, .signingKeyRetired,
+        ]
     }
 }
