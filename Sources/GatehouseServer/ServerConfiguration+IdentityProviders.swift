@@ -50,15 +50,7 @@ extension ServerConfiguration {
         }
         configuration.identityProviders = providers
         if let keys = settings.environmentValue(EnvironmentKey.providerTokenKeys) {
-            do {
-                _ = try ProviderTokenKey.parseList(keys.text)
-            } catch {
-                // The error names what is wrong, never a key.
-                throw ServerConfigurationError(
-                    "invalid \(keys.source): not a list of ID:BASE64 keys of 32 bytes each, such as k1:\(String(repeating: "A", count: 43))"
-                )
-            }
-            configuration.providerTokenKeys = RedactedSecret(keys.text)
+            configuration.providerTokenKeys = try keys.sealingKeys()
         }
         if let keeping = providers.first(where: \.keepsTokens), configuration.providerTokenKeys == nil {
             throw ServerConfigurationError(

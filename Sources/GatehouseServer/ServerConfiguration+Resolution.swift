@@ -206,13 +206,7 @@ extension ServerConfiguration {
             configuration.auditRetention = try value.duration(atLeast: .seconds(3_600))
         }
         if let keys = settings.environmentValue(EnvironmentKey.totpKeys) {
-            guard (try? SealingKey.parseList(keys.text)) != nil else {
-                // The error names what is wrong, never a key.
-                throw ServerConfigurationError(
-                    "invalid \(keys.source): not a list of ID:BASE64 keys of 32 bytes each, such as k1:\(String(repeating: "A", count: 43))"
-                )
-            }
-            configuration.totpKeys = RedactedSecret(keys.text)
+            configuration.totpKeys = try keys.sealingKeys()
         }
         if let value = settings.value(flags.reauthenticationWindow, "--reauthentication-window", EnvironmentKey.reauthenticationWindow) {
             configuration.reauthenticationWindow = try value.duration(atLeast: .seconds(1))
@@ -528,6 +522,17 @@ extension ServerConfiguration {
             let duration = try duration(positive: true)
             guard duration >= minimum else { throw invalid("must be at least \(minimum)") }
             return duration
+        }
+
+        /// The value as a list of sealing keys (`ID:BASE64,…`), checked and kept redacted. The error names
+        /// what is wrong, never a key.
+        func sealingKeys() throws(ServerConfigurationError) -> RedactedSecret {
+            guard (try? SealingKey.parseList(text)) != nil else {
+                throw ServerConfigurationError(
+                    "invalid \(source): not a list of ID:BASE64 keys of 32 bytes each, such as k1:\(String(repeating: "A", count: 43))"
+                )
+            }
+            return RedactedSecret(text)
         }
 
         func rateLimit() throws(ServerConfigurationError) -> RateLimit {

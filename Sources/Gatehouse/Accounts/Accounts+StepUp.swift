@@ -42,14 +42,12 @@ extension Accounts {
         logger: Logger
     ) async throws -> SessionDocument {
         let now = clock.now()
-        let audit = options.sessions.auditLog.trail(
+        let audit = auditTrail(
             .sessionReauthenticated,
             accountID: session.accountID,
             sessionID: session.id,
             client: client,
-            details: ["methods": AuthenticationMethod.pack(methods)],
-            at: now,
-            random: random
+            details: ["methods": AuthenticationMethod.pack(methods)]
         )
         guard try await store.recordAuthentication(sessionID: session.id, methods: methods, at: now, audit: audit) else {
             throw AccountError(.invalidSession)

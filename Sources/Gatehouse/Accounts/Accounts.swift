@@ -39,8 +39,22 @@ public final class Accounts: Sendable {
     var logger: Logger { options.sessions.logger }
 
     /// The audit trail of one event about `accountID`, happening now.
-    func auditTrail(_ kind: AuditEvent.Kind, accountID: String?, details: [String: String] = [:]) -> AuditTrail {
-        options.sessions.auditLog.trail(kind, accountID: accountID, details: details, at: clock.now(), random: random)
+    func auditTrail(
+        _ kind: AuditEvent.Kind,
+        accountID: String?,
+        sessionID: String? = nil,
+        client: ConnectionInfo? = nil,
+        details: [String: String] = [:]
+    ) -> AuditTrail {
+        options.sessions.auditLog.trail(
+            kind,
+            accountID: accountID,
+            sessionID: sessionID,
+            client: client,
+            details: details,
+            at: clock.now(),
+            random: random
+        )
     }
 
     /// Records an event that changes nothing else (a failed or throttled login). A store that cannot
@@ -52,7 +66,7 @@ public final class Accounts: Sendable {
         details: [String: String] = [:],
         logger: Logger
     ) async {
-        let trail = options.sessions.auditLog.trail(kind, accountID: accountID, client: client, details: details, at: clock.now(), random: random)
+        let trail = auditTrail(kind, accountID: accountID, client: client, details: details)
         do {
             try await store.recordAudit(trail)
         } catch {

@@ -46,11 +46,11 @@ extension Accounts {
     ) async throws -> Authentication {
         let logger = logger ?? self.logger
         return try await countingLogin {
-            let now = clock.now()
-            let hash = SecretDigest.sha256(challenge)
             guard challenge.utf8.count <= 200, let separator = challenge.firstIndex(of: ".") else {
                 throw AccountError.secondFactorFailed(.challenge)
             }
+            let now = clock.now()
+            let hash = SecretDigest.sha256(challenge)
             let accountID = String(challenge[..<separator])
             let pending = try await store.tokens(accountID: accountID, kind: .secondFactorChallenge)
             guard pending.contains(where: { $0.usedAt == nil && $0.expiresAt > now && SecretDigest.constantTimeEquals($0.hash, hash) }),

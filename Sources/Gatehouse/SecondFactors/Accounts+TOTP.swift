@@ -37,14 +37,7 @@ extension Accounts {
             throw AccountError.invalidRequest(.totpCode)
         }
         let codes = RecoveryCodes.generate(random: random)
-        let audit = options.sessions.auditLog.trail(
-            .totpEnabled,
-            accountID: session.accountID,
-            sessionID: session.id,
-            client: client,
-            at: clock.now(),
-            random: random
-        )
+        let audit = auditTrail(.totpEnabled, accountID: session.accountID, sessionID: session.id, client: client)
         guard
             try await store.confirmTOTP(
                 accountID: session.accountID,
@@ -64,14 +57,7 @@ extension Accounts {
     /// (``AccountError/Detail/totpNotEnabled``).
     public func disableTOTP(session: SessionDocument, client: ConnectionInfo, logger: Logger? = nil) async throws {
         try requireRecentAuthentication(session)
-        let audit = options.sessions.auditLog.trail(
-            .totpDisabled,
-            accountID: session.accountID,
-            sessionID: session.id,
-            client: client,
-            at: clock.now(),
-            random: random
-        )
+        let audit = auditTrail(.totpDisabled, accountID: session.accountID, sessionID: session.id, client: client)
         guard try await store.deleteTOTP(accountID: session.accountID, audit: audit) else { throw AccountError.conflict(.totpNotEnabled) }
         (logger ?? self.logger).notice("totp disabled", metadata: ["gatehouse.account_id": "\(session.accountID)"])
     }
@@ -96,7 +82,7 @@ extension Accounts {
             else { throw AccountError.secondFactorFailed(.totpCode) }
             return .totp
         case .recoveryCode(let code):
-            let audit = options.sessions.auditLog.trail(.recoveryCodeUsed, accountID: accountID, client: client, at: clock.now(), random: random)
+            let audit = auditTrail(.recoveryCodeUsed, accountID: accountID, client: client)
             guard code.utf8.count <= 64,
                 try await store.useRecoveryCode(accountID: accountID, hash: RecoveryCodes.digest(code), at: clock.now(), audit: audit)
             else { throw AccountError.secondFactorFailed(.recoveryCode) }

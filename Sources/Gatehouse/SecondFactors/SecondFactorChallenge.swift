@@ -28,4 +28,12 @@ public enum SecondFactorProof: Sendable, Equatable {
     case code(String)
     /// One of the account's recovery codes.
     case recoveryCode(String)
+
+    /// What a person typed in a single field that takes either: six digits (spaces aside) are a code,
+    /// anything else a recovery code.
+    public init(typed text: String) {
+        let compact = text.filter { $0 != " " }
+        let isCode = compact.count == TOTP.digits && compact.allSatisfy { $0.isASCII && $0.isNumber }
+        self = isCode ? .code(compact) : .recoveryCode(compact)
+    }
 }

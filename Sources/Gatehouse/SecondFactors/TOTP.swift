@@ -1,6 +1,5 @@
 import Crypto
-
-import struct Foundation.Date
+import Foundation
 
 /// Time-based one-time passwords (RFC 6238) the way authenticator apps make them: HMAC-SHA-1, 6 digits,
 /// 30-second steps from the Unix epoch.
@@ -59,21 +58,11 @@ public struct TOTP: Sendable {
             "otpauth://totp/\(label)?secret=\(Base32.encode(secret))&issuer=\(Self.escape(issuer))&algorithm=SHA1&digits=\(Self.digits)&period=\(Self.period)"
     }
 
-    /// Percent-encodes everything but unreserved characters (RFC 3986).
+    /// The unreserved characters of RFC 3986: everything else in a label or a parameter is percent-encoded.
+    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
     private static func escape(_ text: String) -> String {
-        var output = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                output.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = Array("0123456789ABCDEF".unicodeScalars)
-                output += "%"
-                output.unicodeScalars.append(hex[Int(byte >> 4)])
-                output.unicodeScalars.append(hex[Int(byte & 0x0F)])
-            }
-        }
-        return output
+        // Every character outside the set is encodable, so this never fails.
+        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
     }
 }

@@ -47,13 +47,10 @@ extension AccountPages {
     /// The password and a code (or a recovery code) turn it off.
     func disableTOTP(_ request: Request, context: Context) async throws -> Response {
         try await accountForm(request, context: context, fields: PasswordFields(checked: "totp_password")) { form, state, authentication in
-            let typed = form["code"].filter { $0 != " " }
-            let proof: SecondFactorProof =
-                typed.count == TOTP.digits && typed.allSatisfy { $0.isASCII && $0.isNumber } ? .code(typed) : .recoveryCode(typed)
             let session = try await accounts.reauthenticate(
                 session: authentication.session,
                 password: form["totp_password"],
-                secondFactor: proof,
+                secondFactor: SecondFactorProof(typed: form["code"]),
                 client: state.client,
                 logger: context.logger
             )

@@ -89,11 +89,13 @@ extension AccountPages {
         let form = try await form(request, context: context)
         let state = try state(context)
         let returnTo = returnTarget.accepted(form["return_to"])
-        let typed = form["code"].filter { $0 != " " }
-        let proof: SecondFactorProof =
-            typed.count == TOTP.digits && typed.allSatisfy(\.isASCII) && typed.allSatisfy(\.isNumber) ? .code(typed) : .recoveryCode(typed)
         do {
-            let login = try await accounts.completeLogIn(challenge: form["challenge"], proof: proof, client: state.client, logger: context.logger)
+            let login = try await accounts.completeLogIn(
+                challenge: form["challenge"],
+                proof: SecondFactorProof(typed: form["code"]),
+                client: state.client,
+                logger: context.logger
+            )
             return try await loggedIn(login, returnTo: returnTo, state: state, context: context)
         } catch let error as AccountError {
             context.logger.info("second factor refused", metadata: ["gatehouse.error": "\(error.code)"])
