@@ -85,6 +85,46 @@ enum PostgresCodec {
         )
     }
 
+    // MARK: Passkeys
+
+    static let passkey = "id, account_id, credential_id, public_key, sign_count, name, created_at, last_used_at"
+
+    static func passkey(_ cursor: inout PostgresCursor) throws -> PasskeyRecord {
+        let id = try cursor.next(String.self)
+        let accountID = try cursor.next(String.self)
+        let credentialID = try cursor.nextBytes()
+        let publicKey = try cursor.nextBytes()
+        guard let signCount = UInt32(exactly: try cursor.next(Int64.self)) else { throw PostgresCursor.UnknownValue(column: "passkeys.sign_count") }
+        return PasskeyRecord(
+            id: id,
+            accountID: accountID,
+            credentialID: credentialID,
+            publicKey: publicKey,
+            signCount: signCount,
+            name: try cursor.next(String.self),
+            createdAt: PostgresTime.date(try cursor.next(Int64.self)),
+            lastUsedAt: try cursor.next(Int64?.self).map(PostgresTime.date)
+        )
+    }
+
+    static let passkeyChallenge = "hash, purpose, account_id, session_id, created_at, expires_at"
+
+    static func passkeyChallenge(_ cursor: inout PostgresCursor) throws -> PasskeyChallengeRecord {
+        let hash = try cursor.nextBytes()
+        let purposeName = try cursor.next(String.self)
+        guard let purpose = PasskeyChallengeRecord.Purpose(rawValue: purposeName) else {
+            throw PostgresCursor.UnknownValue(column: "passkey_challenges.purpose")
+        }
+        return PasskeyChallengeRecord(
+            hash: hash,
+            purpose: purpose,
+            accountID: try cursor.next(String?.self),
+            sessionID: try cursor.next(String?.self),
+            createdAt: PostgresTime.date(try cursor.next(Int64.self)),
+            expiresAt: PostgresTime.date(try cursor.next(Int64.self))
+        )
+    }
+
     // MARK: Sessions
 
     /// A session row under the alias `s`.

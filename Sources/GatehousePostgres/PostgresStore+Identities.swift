@@ -83,31 +83,20 @@ extension PostgresStore {
 
     /// Unlinks the account's identity `id` unless the account would be left with no way to log in.
     ///
-    /// The account row is locked first (`FOR UPDATE`), so that the decision — a password, or another
-    /// identity — and the deletion happen with no other change of the account in between: two
+    /// The account row is locked first (`FOR UPDATE`), so that the decision — a password, another
+    /// identity or a passkey — and the deletion happen with no other change of the account in between: two
     /// unlinkings of an account's last two identities run one after the other, and the second finds
     /// the last one.
-    public func unlinkIdentity(id: String, accountID: String, audit: AuditTrail) async throws -> IdentityUnlinking {
+    public func unlinkIdentity(id: String, accountID: String, audit: AuditTrail) async throws -> LoginMethodRemoval {
         try await withConnection("unlink_identity") { connection in
             try await Self.transaction(on: connection) { connection in
-                let account = try await Self.records(
-                    "SELECT password_hash <> '' FROM accounts WHERE account_id = \(accountID) FOR UPDATE",
-                    on: connection
-                ) { cursor in try cursor.next(Bool.self) }
-                guard let hasPassword = account.first else { return .notFound }
-                guard try await Self.count("SELECT 1 FROM identities WHERE id = \(id) AND account_id = \(accountID)", on: connection) > 0 else {
-                    return .notFound
-                }
-                if !hasPassword {
-                    let others = try await Self.count(
-                        "SELECT 1 FROM identities WHERE account_id = \(accountID) AND id <> \(id) LIMIT 1",
-                        on: connection
-                    )
-                    guard others > 0 else { return .lastWayToLogIn }
-                }
+                guard let hasOtherWay = try await Self.lockingOtherWayToLogIn(accountID, besidesIdentity: id, on: connection),
+                    try await Self.count("SELECT 1 FROM identities WHERE id = \(id) AND account_id = \(accountID)", on: connection) > 0
+                else { return .notFound }
+                guard hasOtherWay else { return .lastWayToLogIn }
                 try await connection.query("DELETE FROM identities WHERE id = \(id) AND account_id = \(accountID)", logger: Self.queryLogger)
                 try await Self.insertAudit(audit, on: connection)
-                return .unlinked
+                return .removed
             }
         }
     }

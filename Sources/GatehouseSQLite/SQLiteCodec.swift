@@ -161,6 +161,54 @@ enum SQLiteCodec {
         )
     }
 
+    // MARK: Passkeys
+
+    static let passkeyColumns = "id, account_id, credential_id, public_key, sign_count, name, created_at, last_used_at"
+
+    static func passkey(_ row: Row, at start: Int = 0) throws -> PasskeyRecord {
+        guard let signCount = UInt32(exactly: try row.decode(Int64.self, atIndex: start + 4)) else { throw malformed }
+        return PasskeyRecord(
+            id: try row.decode(String.self, atIndex: start),
+            accountID: try row.decode(String.self, atIndex: start + 1),
+            credentialID: Array(try row.decode(Data.self, atIndex: start + 2)),
+            publicKey: Array(try row.decode(Data.self, atIndex: start + 3)),
+            signCount: signCount,
+            name: try row.decode(String.self, atIndex: start + 5),
+            createdAt: date(try row.decode(Int64.self, atIndex: start + 6)),
+            lastUsedAt: try row.decode(Int64?.self, atIndex: start + 7).map(date)
+        )
+    }
+
+    /// The values of ``passkeyColumns``, in order, for an `INSERT`.
+    static func passkeyArguments(_ passkey: PasskeyRecord) -> StatementArguments {
+        [
+            passkey.id, passkey.accountID, blob(passkey.credentialID), blob(passkey.publicKey), Int64(passkey.signCount), passkey.name,
+            millis(passkey.createdAt), millis(passkey.lastUsedAt),
+        ]
+    }
+
+    static let passkeyChallengeColumns = "hash, purpose, account_id, session_id, created_at, expires_at"
+
+    static func passkeyChallenge(_ row: Row, at start: Int = 0) throws -> PasskeyChallengeRecord {
+        guard let purpose = PasskeyChallengeRecord.Purpose(rawValue: try row.decode(String.self, atIndex: start + 1)) else { throw malformed }
+        return PasskeyChallengeRecord(
+            hash: Array(try row.decode(Data.self, atIndex: start)),
+            purpose: purpose,
+            accountID: try row.decode(String?.self, atIndex: start + 2),
+            sessionID: try row.decode(String?.self, atIndex: start + 3),
+            createdAt: date(try row.decode(Int64.self, atIndex: start + 4)),
+            expiresAt: date(try row.decode(Int64.self, atIndex: start + 5))
+        )
+    }
+
+    /// The values of ``passkeyChallengeColumns``, in order, for an `INSERT`.
+    static func passkeyChallengeArguments(_ challenge: PasskeyChallengeRecord) -> StatementArguments {
+        [
+            blob(challenge.hash), challenge.purpose.rawValue, challenge.accountID, challenge.sessionID, millis(challenge.createdAt),
+            millis(challenge.expiresAt),
+        ]
+    }
+
     // MARK: Sessions
 
     static let sessionColumns = """

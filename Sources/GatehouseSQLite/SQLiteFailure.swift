@@ -23,6 +23,7 @@ enum SQLiteFailure {
         ("audit_events.id", .idTaken),
         ("identities.issuer", .identityTaken),
         ("identities.id", .idTaken),
+        ("passkey_challenges.hash", .idTaken),
     ]
 
     static func translate(_ error: any Error, operation: StaticString, logger: Logger) -> any Error {

@@ -16,6 +16,7 @@ enum SQLiteSchema {
         migrator.registerMigration("v6", migrate: addIdentityTokens)
         migrator.registerMigration("v7", migrate: addSessionAuthentication)
         migrator.registerMigration("v8", migrate: addSecondFactors)
+        migrator.registerMigration("v9", migrate: addPasskeys)
         return migrator
     }
 
@@ -253,6 +254,42 @@ enum SQLiteSchema {
                     used_at INTEGER,
                     PRIMARY KEY (account_id, hash)
                 );
+                """
+        )
+    }
+
+    /// Passkeys and the challenges of their ceremonies. A passkey keeps the authenticator's credential
+    /// id (unique across the store: one authenticator's credential is one account's) and COSE public key
+    /// as opaque bytes, with the signature counter it last reported. A challenge is kept as the SHA-256
+    /// of its bytes until it is answered or swept; `account_id` is `NULL` for a login with a discoverable
+    /// passkey, and `session_id` only records the session that asked: it is no foreign key, so a session
+    /// deleted meanwhile leaves its challenge to expire. Both go with their account.
+    private static func addPasskeys(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE passkeys (
+                    id TEXT NOT NULL PRIMARY KEY,
+                    account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                    credential_id BLOB NOT NULL UNIQUE,
+                    public_key BLOB NOT NULL,
+                    sign_count INTEGER NOT NULL,
+                    name TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    last_used_at INTEGER
+                );
+                -- An account's passkeys, and the ones its deletion cascades to.
+                CREATE INDEX passkeys_account ON passkeys(account_id);
+
+                CREATE TABLE passkey_challenges (
+                    hash BLOB NOT NULL PRIMARY KEY,
+                    purpose TEXT NOT NULL,
+                    account_id TEXT REFERENCES accounts(id) ON DELETE CASCADE,
+                    session_id TEXT,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL
+                );
+                -- The sweep of expired challenges that every new one runs.
+                CREATE INDEX passkey_challenges_expires_at ON passkey_challenges(expires_at);
                 """
         )
     }

@@ -53,23 +53,17 @@ extension SQLiteStore {
 
     /// Unlinks the account's identity `id` unless the account would be left with no way to log in.
     ///
-    /// The account's password hash and its other identities are read in the write transaction that
+    /// The account's password hash, its other identities and its passkeys are read in the write transaction that
     /// deletes the identity; SQLite runs one write transaction at a time, so no other change of the
     /// account can slip in between the decision and the deletion.
-    public func unlinkIdentity(id: String, accountID: String, audit: AuditTrail) async throws -> IdentityUnlinking {
+    public func unlinkIdentity(id: String, accountID: String, audit: AuditTrail) async throws -> LoginMethodRemoval {
         try await write("unlink_identity") { db in
             let linked = try Bool.fetchOne(db, sql: "SELECT 1 FROM identities WHERE id = ? AND account_id = ?", arguments: [id, accountID]) ?? false
             guard linked else { return .notFound }
-            let hasPassword =
-                try Bool.fetchOne(db, sql: "SELECT password_hash <> '' FROM accounts WHERE id = ?", arguments: [accountID]) ?? false
-            if !hasPassword {
-                let others =
-                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM identities WHERE account_id = ? AND id <> ?", arguments: [accountID, id]) ?? 0
-                guard others > 0 else { return .lastWayToLogIn }
-            }
+            guard try Self.hasOtherWayToLogIn(accountID, besidesIdentity: id, in: db) else { return .lastWayToLogIn }
             try db.execute(sql: "DELETE FROM identities WHERE id = ? AND account_id = ?", arguments: [id, accountID])
             try Self.insertAudit(audit, in: db)
-            return .unlinked
+            return .removed
         }
     }
 

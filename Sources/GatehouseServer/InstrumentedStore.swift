@@ -108,6 +108,14 @@ public struct InstrumentedStore: GatehouseStore {
         case useRecoveryCode = "use_recovery_code"
         case unusedRecoveryCodeCount = "unused_recovery_code_count"
         case deleteTOTP = "delete_totp"
+        // PasskeyStore
+        case insertPasskeyChallenge = "insert_passkey_challenge"
+        case consumePasskeyChallenge = "consume_passkey_challenge"
+        case passkeys = "passkeys"
+        case passkey = "passkey"
+        case insertPasskey = "insert_passkey"
+        case usePasskey = "use_passkey"
+        case deletePasskey = "delete_passkey"
     }
 
     /// The store every call goes to.
@@ -372,7 +380,7 @@ extension InstrumentedStore {
         try await timed(.linkIdentity) { try await inner.linkIdentity(identity, audit: audit) }
     }
 
-    public func unlinkIdentity(id: String, accountID: String, audit: AuditTrail) async throws -> IdentityUnlinking {
+    public func unlinkIdentity(id: String, accountID: String, audit: AuditTrail) async throws -> LoginMethodRemoval {
         try await timed(.unlinkIdentity) { try await inner.unlinkIdentity(id: id, accountID: accountID, audit: audit) }
     }
 
@@ -428,5 +436,39 @@ extension InstrumentedStore {
 
     public func deleteTOTP(accountID: String, audit: AuditTrail) async throws -> Bool {
         try await timed(.deleteTOTP) { try await inner.deleteTOTP(accountID: accountID, audit: audit) }
+    }
+}
+
+extension InstrumentedStore {
+    public func insertPasskeyChallenge(_ challenge: PasskeyChallengeRecord) async throws {
+        try await timed(.insertPasskeyChallenge) { try await inner.insertPasskeyChallenge(challenge) }
+    }
+
+    public func consumePasskeyChallenge(
+        hash: [UInt8],
+        purpose: PasskeyChallengeRecord.Purpose,
+        at date: Date
+    ) async throws -> PasskeyChallengeRecord? {
+        try await timed(.consumePasskeyChallenge) { try await inner.consumePasskeyChallenge(hash: hash, purpose: purpose, at: date) }
+    }
+
+    public func passkeys(accountID: String) async throws -> [PasskeyRecord] {
+        try await timed(.passkeys) { try await inner.passkeys(accountID: accountID) }
+    }
+
+    public func passkey(credentialID: [UInt8]) async throws -> PasskeyRecord? {
+        try await timed(.passkey) { try await inner.passkey(credentialID: credentialID) }
+    }
+
+    public func insertPasskey(_ passkey: PasskeyRecord, audit: AuditTrail) async throws -> Bool {
+        try await timed(.insertPasskey) { try await inner.insertPasskey(passkey, audit: audit) }
+    }
+
+    public func usePasskey(id: String, signCount: UInt32, at date: Date) async throws -> Bool {
+        try await timed(.usePasskey) { try await inner.usePasskey(id: id, signCount: signCount, at: date) }
+    }
+
+    public func deletePasskey(id: String, accountID: String, audit: AuditTrail) async throws -> LoginMethodRemoval {
+        try await timed(.deletePasskey) { try await inner.deletePasskey(id: id, accountID: accountID, audit: audit) }
     }
 }

@@ -203,7 +203,7 @@ extension StoreConformance {
             )
             try await expectEqual(
                 store.unlinkIdentity(id: first.id, accountID: alice.accountID, audit: Fixture.trail("e-4", .identityUnlinked, of: alice)),
-                .unlinked,
+                .removed,
                 "unlinkIdentity"
             )
             try await expectEqual(store.identities(accountID: alice.accountID), [second], "identities(accountID:) after unlinkIdentity")
@@ -241,7 +241,7 @@ extension StoreConformance {
             try await expect(store.linkIdentity(second, audit: .none), "linkIdentity of a second identity")
             try await expectEqual(
                 store.unlinkIdentity(id: first.id, accountID: carol.accountID, audit: Fixture.trail("e-2", .identityUnlinked, of: carol)),
-                .unlinked,
+                .removed,
                 "unlinkIdentity of one of two identities of an account with no password"
             )
             try await expectEqual(
@@ -254,7 +254,7 @@ extension StoreConformance {
             try await expect(store.setPasswordHash(accountID: carol.accountID, hash: "hash-v2", at: Fixture.date(5)), "setPasswordHash")
             try await expectEqual(
                 store.unlinkIdentity(id: second.id, accountID: carol.accountID, audit: Fixture.trail("e-4", .identityUnlinked, of: carol)),
-                .unlinked,
+                .removed,
                 "unlinkIdentity of the only identity of an account with a password"
             )
             try await expectEqual(store.identities(accountID: carol.accountID), [], "identities(accountID:) of the account left with its password")
@@ -264,7 +264,7 @@ extension StoreConformance {
             try await expect(store.linkIdentity(alices, audit: .none), "linkIdentity to an account with a password")
             try await expectEqual(
                 store.unlinkIdentity(id: alices.id, accountID: alice.accountID, audit: Fixture.trail("e-5", .identityUnlinked, of: alice)),
-                .unlinked,
+                .removed,
                 "unlinkIdentity of the only identity of an account created with a password"
             )
             try await expectEqual(eventIDs(store), ["e-2", "e-4", "e-5"], "the events written: only those of the identities unlinked")
@@ -282,7 +282,7 @@ extension StoreConformance {
                     "linkIdentity of a second identity"
                 )
             }
-            let outcomes = try await withThrowingTaskGroup(of: (String, IdentityUnlinking).self) { group in
+            let outcomes = try await withThrowingTaskGroup(of: (String, LoginMethodRemoval).self) { group in
                 for (index, account) in accounts.enumerated() {
                     for id in ["id-\(index)-a", "id-\(index)-b"] {
                         group.addTask {
@@ -290,14 +290,14 @@ extension StoreConformance {
                         }
                     }
                 }
-                var outcomes: [String: [IdentityUnlinking]] = [:]
+                var outcomes: [String: [LoginMethodRemoval]] = [:]
                 for try await (accountID, outcome) in group { outcomes[accountID, default: []].append(outcome) }
                 return outcomes
             }
             for account in accounts {
                 let outcome = outcomes[account.accountID] ?? []
                 try expectEqual(
-                    outcome.filter { $0 == .unlinked }.count,
+                    outcome.filter { $0 == .removed }.count,
                     1,
                     "number of two concurrent unlinkings of \(account.username)'s last two identities that unlinked"
                 )
@@ -429,7 +429,7 @@ extension StoreConformance {
                 )
             }
 
-            try await expectEqual(store.unlinkIdentity(id: first.id, accountID: alice.accountID, audit: .none), .unlinked, "unlinkIdentity")
+            try await expectEqual(store.unlinkIdentity(id: first.id, accountID: alice.accountID, audit: .none), .removed, "unlinkIdentity")
             try await expectNil(store.providerTokens(identityID: first.id), "providerTokens(identityID:) of the unlinked identity")
             try await expectEqual(
                 store.providerTokens(identityID: second.id),

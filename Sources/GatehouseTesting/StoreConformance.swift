@@ -8,8 +8,8 @@ import Gatehouse
 /// way for a dictionary in memory and for a database behind a connection pool.
 ///
 /// The checks come grouped by ``Concern``: the basics, accounts, sessions, session epochs, session
-/// updates, one-time tokens, signing keys, throttles, the outbox, the audit log, linked identities and
-/// second factors; ``checks(_:)`` selects one concern. They pass their own dates to the store (whole
+/// updates, one-time tokens, signing keys, throttles, the outbox, the audit log, linked identities, second
+/// factors and passkeys; ``checks(_:)`` selects one concern. They pass their own dates to the store (whole
 /// seconds after ``StoreFixture/epoch``), except where the rule is that the store reads its own clock: a
 /// rotation that takes the commit time must come back stamped later than a decision time far in the
 /// past, which the system clock, or a manual one set anywhere near ``StoreFixture/epoch``, satisfies.
@@ -86,6 +86,11 @@ public enum StoreConformance {
         /// its time steps each accepted once — also concurrently —, its single-use recovery codes, replaced
         /// on confirmation, and its deletion, with the account's or on its own, with the trail it takes.
         case secondFactors = "second-factors"
+        /// `PasskeyStore`: passkeys, one per credential id across accounts, registered only to an existing
+        /// account, their sign counts moving only forward — also concurrently —, deleted by their owner or
+        /// with the account, with the trail they take; and the single-use challenges of their ceremonies,
+        /// taken once for their purpose before they expire — also concurrently — and swept once expired.
+        case passkeys
 
         /// The concern as a title: "Session updates".
         public var title: String {
@@ -102,6 +107,7 @@ public enum StoreConformance {
             case .audit: "Audit log"
             case .identities: "Linked identities"
             case .secondFactors: "Second factors"
+            case .passkeys: "Passkeys"
             }
         }
 
@@ -113,6 +119,7 @@ public enum StoreConformance {
     public static let checks: [StoreConformanceCheck] =
         basicChecks + accountChecks + sessionChecks + sessionEpochChecks + sessionUpdateChecks + sessionUpdateConditionChecks
         + tokenChecks + signingKeyChecks + throttleChecks + outboxChecks + auditChecks + identityChecks + secondFactorChecks
+        + passkeyChecks
 
     /// The checks about one concern, for a store that implements only some of the store protocols
     /// and tests them through a `GatehouseStore` that forwards the rest.

@@ -88,6 +88,48 @@ public enum StoreFixture {
         TOTPFactorRecord(accountID: account.accountID, sealedSecret: [secret] + Array(0...255), createdAt: date(seconds))
     }
 
+    /// A passkey `id` of `account`, registered at `date(seconds)` with `signCount`, never used. Its credential
+    /// id is `credential` followed by every byte value, and its public key holds every byte value too, a
+    /// zero among them, so that a store that keeps either as text, or stops at a zero, gives back something
+    /// else; distinct `credential`s give distinct credential ids.
+    public static func passkey(
+        _ id: String,
+        of account: AccountRecord,
+        credential: UInt8,
+        signCount: UInt32 = 0,
+        at seconds: Int = 0
+    ) -> PasskeyRecord {
+        PasskeyRecord(
+            id: id,
+            accountID: account.accountID,
+            credentialID: [credential] + Array(0...255),
+            publicKey: [0xA5, credential] + (UInt8.min...UInt8.max).reversed(),
+            signCount: signCount,
+            name: "Key \"\(id)\" ✓",
+            createdAt: date(seconds)
+        )
+    }
+
+    /// A challenge of `purpose` whose digest is `digest(hash)`, for `account` (or none) and session
+    /// `sessionID` (or none), created at `date(seconds)` and expiring `lifetime` seconds later.
+    public static func passkeyChallenge(
+        _ hash: UInt8,
+        _ purpose: PasskeyChallengeRecord.Purpose = .authentication,
+        of account: AccountRecord? = nil,
+        sessionID: String? = nil,
+        at seconds: Int = 0,
+        expiresAfter lifetime: Int = 300
+    ) -> PasskeyChallengeRecord {
+        PasskeyChallengeRecord(
+            hash: digest(hash),
+            purpose: purpose,
+            accountID: account?.accountID,
+            sessionID: sessionID,
+            createdAt: date(seconds),
+            expiresAt: date(seconds + lifetime)
+        )
+    }
+
     /// A valid, never rotated session of `account` whose current secret is `digest(hash)`, created at
     /// `date(seconds)` and expiring `lifetime` seconds later.
     public static func session(

@@ -137,6 +137,16 @@ struct InstrumentedStoreTests {
             ),
             (.unusedRecoveryCodeCount, { _ = try await $0.unusedRecoveryCodeCount(accountID: alice.accountID) }),
             (.deleteTOTP, { _ = try await $0.deleteTOTP(accountID: alice.accountID, audit: .none) }),
+            (.insertPasskeyChallenge, { try await $0.insertPasskeyChallenge(StoreFixture.passkeyChallenge(1, of: alice)) }),
+            (
+                .consumePasskeyChallenge,
+                { _ = try await $0.consumePasskeyChallenge(hash: StoreFixture.digest(1), purpose: .authentication, at: date) }
+            ),
+            (.passkeys, { _ = try await $0.passkeys(accountID: alice.accountID) }),
+            (.passkey, { _ = try await $0.passkey(credentialID: StoreFixture.passkey("pk-1", of: alice, credential: 1).credentialID) }),
+            (.insertPasskey, { _ = try await $0.insertPasskey(StoreFixture.passkey("pk-1", of: alice, credential: 1), audit: .none) }),
+            (.usePasskey, { _ = try await $0.usePasskey(id: "pk-1", signCount: 1, at: date) }),
+            (.deletePasskey, { _ = try await $0.deletePasskey(id: "pk-1", accountID: alice.accountID, audit: .none) }),
         ]
         #expect(calls.map(\.0.rawValue) == InstrumentedStore.Operation.allCases.map(\.rawValue), "every operation is called, once")
 

@@ -198,7 +198,7 @@ struct PostgresStoreTests {
                 applied == [
                     "0001_accounts_sessions_tokens_keys", "0002_session_epoch_and_throttles", "0003_outbox", "0004_audit_events", "0005_identities",
                     "0006_identity_tokens",
-                    "0007_session_authentication", "0008_second_factors",
+                    "0007_session_authentication", "0008_second_factors", "0009_passkeys",
                 ]
             )
             try await Fixture.create(Fixture.account("alice"), in: store)

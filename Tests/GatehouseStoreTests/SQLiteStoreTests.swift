@@ -32,7 +32,7 @@ struct SQLiteStoreTests {
             #expect(try await reopened.session(id: "s-1") == session.applying(Fixture.rotation(of: "s-1", from: 1, to: 2)))
             #expect(try await reopened.tokens(accountID: alice.accountID, kind: .emailVerification) == [token])
             #expect(try await reopened.signingKeys() == [key])
-            #expect(try await reopened.appliedMigrations() == ["v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8"])
+            #expect(try await reopened.appliedMigrations() == ["v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9"])
         }
     }
 
@@ -46,7 +46,7 @@ struct SQLiteStoreTests {
             try await store.migrate()
             let again = try SQLiteStore(path: path, logger: testLogger)
             try await again.migrate()
-            #expect(try await again.appliedMigrations() == ["v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8"])
+            #expect(try await again.appliedMigrations() == ["v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9"])
             #expect(try await again.accounts(limit: 10, offset: 0).map(\.username) == ["alice"])
         }
     }
@@ -63,7 +63,7 @@ struct SQLiteStoreTests {
                 for try await applied in group { all.append(applied) }
                 return all
             }
-            #expect(migrations == Array(repeating: ["v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8"], count: 6))
+            #expect(migrations == Array(repeating: ["v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9"], count: 6))
             let store = try SQLiteStore(path: path, logger: testLogger)
             #expect(try await store.integrityCheck() == ["ok"])
         }
@@ -78,7 +78,7 @@ struct SQLiteStoreTests {
         let memory = try SQLiteStore.inMemory(logger: testLogger)
         #expect(memory.path == nil)
         #expect(try await memory.journalMode() == "memory")
-        #expect(try await memory.appliedMigrations() == ["v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8"])
+        #expect(try await memory.appliedMigrations() == ["v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9"])
     }
 
     @Test("Durability sets when a commit is synced", arguments: SQLiteStore.Durability.allCases)

@@ -54,6 +54,14 @@ actor DictionaryStore: GatehouseStore {
     private var unusedRecoveryCodes: [String: Set<[UInt8]>] = [:]
     private var usedRecoveryCodes: [String: [[UInt8]: Date]] = [:]
 
+    // Passkeys by id, with an index of their credential ids and the order they were registered in; the
+    // challenges of passkey ceremonies by digest.
+    private var passkeysByID: [String: PasskeyRecord] = [:]
+    private var passkeyOwners: [[UInt8]: String] = [:]
+    private var passkeyRegistrationNumbers: [String: Int] = [:]
+    private var registeredPasskeys = 0
+    private var passkeyChallenges: [[UInt8]: PasskeyChallengeRecord] = [:]
+
     // Throttles, keyed by the bytes of their keys: two keys are the same only when their bytes are.
     private struct Counter {
         var count: Int
@@ -205,6 +213,8 @@ actor DictionaryStore: GatehouseStore {
         totpFactorsByAccount[accountID] = nil
         unusedRecoveryCodes[accountID] = nil
         usedRecoveryCodes[accountID] = nil
+        for passkey in passkeysByID.values where passkey.accountID == accountID { unregister(passkey) }
+        passkeyChallenges = passkeyChallenges.filter { $0.value.accountID != accountID }
         for token in tokens where token.accountID == accountID { tokenHashes.remove(token.hash) }
         tokens.removeAll { $0.accountID == accountID }
         // A sent message carries no payload any more: it stays until it is swept.
@@ -249,15 +259,13 @@ actor DictionaryStore: GatehouseStore {
         return true
     }
 
-    func unlinkIdentity(id: String, accountID: String, audit: AuditTrail) async throws -> IdentityUnlinking {
+    func unlinkIdentity(id: String, accountID: String, audit: AuditTrail) async throws -> LoginMethodRemoval {
         guard let identity = identitiesByID[id], identity.accountID == accountID else { return .notFound }
-        let hasPassword = passwordHashesByAccount[accountID].map { !$0.isEmpty } ?? false
-        let hasOtherIdentity = identitiesByID.values.contains { $0.accountID == accountID && $0.id != id }
-        guard hasPassword || hasOtherIdentity else { return .lastWayToLogIn }
+        guard hasOtherWayToLogIn(accountID, besidesIdentity: id) else { return .lastWayToLogIn }
         try checkNewIDs(audit)
         unlink(identity)
         write(audit)
-        return .unlinked
+        return .removed
     }
 
     func setProviderTokens(_ sealed: [UInt8]?, identityID: String, at date: Date) async throws -> Bool {
@@ -357,6 +365,72 @@ actor DictionaryStore: GatehouseStore {
         usedRecoveryCodes[accountID] = nil
         if existed { write(audit) }
         return existed
+    }
+
+    // MARK: PasskeyStore
+
+    func insertPasskeyChallenge(_ challenge: PasskeyChallengeRecord) async throws {
+        if let accountID = challenge.accountID, accountsByID[accountID] == nil { throw AccountError.userNotFound }
+        if passkeyChallenges[challenge.hash] != nil { throw AccountError.conflict(.idTaken) }
+        passkeyChallenges = passkeyChallenges.filter { $0.value.expiresAt >= challenge.createdAt }
+        passkeyChallenges[challenge.hash] = challenge
+    }
+
+    func consumePasskeyChallenge(hash: [UInt8], purpose: PasskeyChallengeRecord.Purpose, at date: Date) async throws -> PasskeyChallengeRecord? {
+        guard let challenge = passkeyChallenges[hash], challenge.purpose == purpose else { return nil }
+        passkeyChallenges[hash] = nil
+        return challenge.expiresAt > date ? challenge : nil
+    }
+
+    func passkeys(accountID: String) async throws -> [PasskeyRecord] {
+        passkeysByID.values.filter { $0.accountID == accountID }.sorted {
+            ($0.createdAt, passkeyRegistrationNumbers[$0.id] ?? 0) < ($1.createdAt, passkeyRegistrationNumbers[$1.id] ?? 0)
+        }
+    }
+
+    func passkey(credentialID: [UInt8]) async throws -> PasskeyRecord? {
+        passkeyOwners[credentialID].flatMap { passkeysByID[$0] }
+    }
+
+    func insertPasskey(_ passkey: PasskeyRecord, audit: AuditTrail) async throws -> Bool {
+        guard accountsByID[passkey.accountID] != nil, passkeyOwners[passkey.credentialID] == nil, passkeysByID[passkey.id] == nil else {
+            return false
+        }
+        try checkNewIDs(audit)
+        passkeysByID[passkey.id] = passkey
+        passkeyOwners[passkey.credentialID] = passkey.id
+        registeredPasskeys += 1
+        passkeyRegistrationNumbers[passkey.id] = registeredPasskeys
+        write(audit)
+        return true
+    }
+
+    func usePasskey(id: String, signCount: UInt32, at date: Date) async throws -> Bool {
+        guard let passkey = passkeysByID[id], passkey.acceptsSignCount(signCount) else { return false }
+        passkeysByID[id]?.signCount = signCount
+        passkeysByID[id]?.lastUsedAt = date
+        return true
+    }
+
+    func deletePasskey(id: String, accountID: String, audit: AuditTrail) async throws -> LoginMethodRemoval {
+        guard let passkey = passkeysByID[id], passkey.accountID == accountID else { return .notFound }
+        guard hasOtherWayToLogIn(accountID, passkey: id) else { return .lastWayToLogIn }
+        try checkNewIDs(audit)
+        unregister(passkey)
+        write(audit)
+        return .removed
+    }
+
+    private func hasOtherWayToLogIn(_ accountID: String, besidesIdentity identityID: String? = nil, passkey passkeyID: String? = nil) -> Bool {
+        !(passwordHashesByAccount[accountID] ?? "").isEmpty
+            || identitiesByID.values.contains { $0.accountID == accountID && $0.id != identityID }
+            || passkeysByID.values.contains { $0.accountID == accountID && $0.id != passkeyID }
+    }
+
+    private func unregister(_ passkey: PasskeyRecord) {
+        passkeysByID[passkey.id] = nil
+        passkeyOwners[passkey.credentialID] = nil
+        passkeyRegistrationNumbers[passkey.id] = nil
     }
 
     // MARK: SessionStore

@@ -235,7 +235,7 @@ actor FlawedStore: GatehouseStore {
         try await pass { try await inner.linkIdentity(identity, audit: audit) }
     }
 
-    func unlinkIdentity(id: String, accountID: String, audit: AuditTrail) async throws -> IdentityUnlinking {
+    func unlinkIdentity(id: String, accountID: String, audit: AuditTrail) async throws -> LoginMethodRemoval {
         try await pass { try await inner.unlinkIdentity(id: id, accountID: accountID, audit: audit) }
     }
 
@@ -282,5 +282,28 @@ actor FlawedStore: GatehouseStore {
 
     func deleteTOTP(accountID: String, audit: AuditTrail) async throws -> Bool {
         try await pass { try await inner.deleteTOTP(accountID: accountID, audit: audit) }
+    }
+
+    func insertPasskeyChallenge(_ challenge: PasskeyChallengeRecord) async throws {
+        try await pass { try await inner.insertPasskeyChallenge(challenge) }
+    }
+
+    func consumePasskeyChallenge(hash: [UInt8], purpose: PasskeyChallengeRecord.Purpose, at date: Date) async throws -> PasskeyChallengeRecord? {
+        try await pass { try await inner.consumePasskeyChallenge(hash: hash, purpose: purpose, at: date) }
+    }
+
+    func passkeys(accountID: String) async throws -> [PasskeyRecord] { try await pass { try await inner.passkeys(accountID: accountID) } }
+    func passkey(credentialID: [UInt8]) async throws -> PasskeyRecord? { try await pass { try await inner.passkey(credentialID: credentialID) } }
+
+    func insertPasskey(_ passkey: PasskeyRecord, audit: AuditTrail) async throws -> Bool {
+        try await pass { try await inner.insertPasskey(passkey, audit: audit) }
+    }
+
+    func usePasskey(id: String, signCount: UInt32, at date: Date) async throws -> Bool {
+        try await pass { try await inner.usePasskey(id: id, signCount: signCount, at: date) }
+    }
+
+    func deletePasskey(id: String, accountID: String, audit: AuditTrail) async throws -> LoginMethodRemoval {
+        try await pass { try await inner.deletePasskey(id: id, accountID: accountID, audit: audit) }
     }
 }

@@ -30,7 +30,7 @@ struct StoreConformanceCatalogueTests {
         #expect(
             StoreConformance.Concern.allCases.map(\.rawValue) == [
                 "basics", "accounts", "sessions", "session-epochs", "session-updates", "tokens", "signing-keys", "throttles", "outbox", "audit",
-                "identities", "second-factors",
+                "identities", "second-factors", "passkeys",
             ]
         )
         #expect(StoreConformance.Concern.sessionEpochs.title == "Session epochs")
@@ -39,6 +39,7 @@ struct StoreConformanceCatalogueTests {
         #expect(StoreConformance.Concern.audit.title == "Audit log")
         #expect(StoreConformance.Concern.identities.title == "Linked identities")
         #expect(StoreConformance.Concern.secondFactors.title == "Second factors")
+        #expect(StoreConformance.Concern.passkeys.title == "Passkeys")
     }
 
     @Test("A check describes itself by concern and rule")

@@ -110,7 +110,7 @@ extension Accounts {
         guard let provider else { throw AccountError.identityNotFound }
         let audit = auditTrail(.identityUnlinked, accountID: accountID, details: ["provider": provider])
         switch try await store.unlinkIdentity(id: id, accountID: accountID, audit: audit) {
-        case .unlinked:
+        case .removed:
             logger.info("identity unlinked", metadata: ["gatehouse.account_id": "\(accountID)", "gatehouse.provider": "\(provider)"])
         case .notFound:
             throw AccountError.identityNotFound

@@ -4,11 +4,11 @@ import ServiceLifecycle
 /// Everything Gatehouse stores, with the store's own lifecycle: what `gatehouse serve` and the admin
 /// commands need to run any store without knowing which one it is.
 ///
-/// A third-party store conforms to the nine record protocols and, where it needs them, implements
+/// A third-party store conforms to the ten record protocols and, where it needs them, implements
 /// ``migrate()`` and ``backgroundServices(logger:)``; the checks of the `GatehouseTesting` library
 /// tell whether it keeps every rule the built-in stores keep.
 public protocol GatehouseStore: AccountStore, SessionStore, TokenStore, SigningKeyStore, ThrottleStore, OutboxStore, AuditStore, IdentityStore,
-    SecondFactorStore
+    SecondFactorStore, PasskeyStore
 {
     /// Brings the schema up to date; a no-op when it is. Safe to call from several processes at once.
     /// Needs the store's background services running (a connection pool, say).

@@ -23,11 +23,11 @@ public protocol IdentityStore: Sendable {
     /// ``AccountError/Code/conflict`` (``AccountError/Detail/identityTaken``) when the identity is linked
     /// already, to this account or another.
     func linkIdentity(_ identity: IdentityRecord, audit: AuditTrail) async throws -> Bool
-    /// Unlinks the account's identity `id` — unless it is the account's last way to log in (no password
-    /// and no other identity), decided in the same transaction as the deletion, so that two unlinkings
+    /// Unlinks the account's identity `id` — unless it is the account's last way to log in (no password,
+    /// no other identity, no passkey), decided in the same transaction as the deletion, so that two unlinkings
     /// at once cannot leave the account with none. The `audit` trail is written only when the identity
     /// is unlinked.
-    func unlinkIdentity(id: String, accountID: String, audit: AuditTrail) async throws -> IdentityUnlinking
+    func unlinkIdentity(id: String, accountID: String, audit: AuditTrail) async throws -> LoginMethodRemoval
     /// Replaces the sealed provider tokens kept for the identity `identityID` (`nil` deletes them); returns
     /// whether the identity exists.
     func setProviderTokens(_ sealed: [UInt8]?, identityID: String, at date: Date) async throws -> Bool
@@ -35,10 +35,12 @@ public protocol IdentityStore: Sendable {
     func providerTokens(identityID: String) async throws -> [UInt8]?
 }
 
-/// What ``IdentityStore/unlinkIdentity(id:accountID:audit:)`` did.
-public enum IdentityUnlinking: Sendable, Equatable {
-    case unlinked
-    /// The account has no identity with this id.
+/// What removing one of an account's ways to log in did: unlinking an identity
+/// (``IdentityStore/unlinkIdentity(id:accountID:audit:)``) or deleting a passkey
+/// (``PasskeyStore/deletePasskey(id:accountID:audit:)``).
+public enum LoginMethodRemoval: Sendable, Equatable {
+    case removed
+    /// The account has no identity or passkey with this id.
     case notFound
     /// Refused: the account would be left with no way to log in.
     case lastWayToLogIn

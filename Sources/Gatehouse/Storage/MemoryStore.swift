@@ -27,6 +27,9 @@ public final class MemoryStore: GatehouseStore {
         var totpFactors: [String: TOTPFactorRecord] = [:]
         /// The recovery codes' digests, by account id, each with when it was used.
         var recoveryCodes: [String: [(hash: [UInt8], usedAt: Date?)]] = [:]
+        /// The passkeys, in the order they were registered.
+        var passkeys: [PasskeyRecord] = []
+        var passkeyChallenges: [PasskeyChallengeRecord] = []
 
         mutating func nextEpoch(_ accountID: String) {
             accounts[accountID]?.sessionEpoch += 1
@@ -45,6 +48,14 @@ public final class MemoryStore: GatehouseStore {
         mutating func append(_ trail: AuditTrail) {
             auditEvents.append(contentsOf: trail.events)
             outbox.append(contentsOf: trail.messages)
+        }
+
+        /// Whether the account can log in without the identity or passkey named: a password, another
+        /// identity, another passkey.
+        func hasOtherWayToLogIn(_ accountID: String, besidesIdentity identityID: String? = nil, passkey passkeyID: String? = nil) -> Bool {
+            !(passwordHashes[accountID] ?? "").isEmpty
+                || identities.contains { $0.accountID == accountID && $0.id != identityID }
+                || passkeys.contains { $0.accountID == accountID && $0.id != passkeyID }
         }
 
         func primaryContact(_ accountID: String) -> ContactRecord? {
@@ -163,6 +174,8 @@ public final class MemoryStore: GatehouseStore {
             state.identities.removeAll { $0.accountID == accountID }
             state.totpFactors[accountID] = nil
             state.recoveryCodes[accountID] = nil
+            state.passkeys.removeAll { $0.accountID == accountID }
+            state.passkeyChallenges.removeAll { $0.accountID == accountID }
             let sessions = state.sessions.values.filter { $0.accountID == accountID }.map(\.id)
             for id in sessions { state.sessions[id] = nil }
             state.sessionOrder.removeAll { state.sessions[$0] == nil }
@@ -256,17 +269,15 @@ public final class MemoryStore: GatehouseStore {
         }
     }
 
-    public func unlinkIdentity(id: String, accountID: String, audit: AuditTrail) async throws -> IdentityUnlinking {
+    public func unlinkIdentity(id: String, accountID: String, audit: AuditTrail) async throws -> LoginMethodRemoval {
         try state.withLock { state throws(AccountError) in
             guard let index = state.identities.firstIndex(where: { $0.id == id && $0.accountID == accountID }) else { return .notFound }
-            let hasPassword = !(state.passwordHashes[accountID] ?? "").isEmpty
-            let others = state.identities.contains { $0.accountID == accountID && $0.id != id }
-            guard hasPassword || others else { return .lastWayToLogIn }
+            guard state.hasOtherWayToLogIn(accountID, besidesIdentity: id) else { return .lastWayToLogIn }
             try state.check(audit)
             state.identities.remove(at: index)
             state.providerTokens[id] = nil
             state.append(audit)
-            return .unlinked
+            return .removed
         }
     }
 
@@ -354,6 +365,75 @@ public final class MemoryStore: GatehouseStore {
             state.recoveryCodes[accountID] = nil
             state.append(audit)
             return true
+        }
+    }
+
+    // MARK: PasskeyStore
+
+    public func insertPasskeyChallenge(_ challenge: PasskeyChallengeRecord) async throws {
+        state.withLock { state in
+            state.passkeyChallenges.removeAll { $0.expiresAt < challenge.createdAt }
+            state.passkeyChallenges.append(challenge)
+        }
+    }
+
+    public func consumePasskeyChallenge(
+        hash: [UInt8],
+        purpose: PasskeyChallengeRecord.Purpose,
+        at date: Date
+    ) async throws -> PasskeyChallengeRecord? {
+        state.withLock { state in
+            guard let index = state.passkeyChallenges.firstIndex(where: { $0.hash == hash && $0.purpose == purpose }) else { return nil }
+            let challenge = state.passkeyChallenges.remove(at: index)
+            return challenge.expiresAt > date ? challenge : nil
+        }
+    }
+
+    public func passkeys(accountID: String) async throws -> [PasskeyRecord] {
+        state.withLock { state in
+            // Oldest first; among equal dates, in the order they were registered.
+            state.passkeys.enumerated()
+                .filter { $0.element.accountID == accountID }
+                .sorted { ($0.element.createdAt, $0.offset) < ($1.element.createdAt, $1.offset) }
+                .map(\.element)
+        }
+    }
+
+    public func passkey(credentialID: [UInt8]) async throws -> PasskeyRecord? {
+        state.withLock { state in state.passkeys.first { $0.credentialID == credentialID } }
+    }
+
+    public func insertPasskey(_ passkey: PasskeyRecord, audit: AuditTrail) async throws -> Bool {
+        try state.withLock { state throws(AccountError) in
+            guard state.accounts[passkey.accountID] != nil,
+                !state.passkeys.contains(where: { $0.credentialID == passkey.credentialID || $0.id == passkey.id })
+            else { return false }
+            try state.check(audit)
+            state.passkeys.append(passkey)
+            state.append(audit)
+            return true
+        }
+    }
+
+    public func usePasskey(id: String, signCount: UInt32, at date: Date) async throws -> Bool {
+        state.withLock { state in
+            guard let index = state.passkeys.firstIndex(where: { $0.id == id }), state.passkeys[index].acceptsSignCount(signCount) else {
+                return false
+            }
+            state.passkeys[index].signCount = signCount
+            state.passkeys[index].lastUsedAt = date
+            return true
+        }
+    }
+
+    public func deletePasskey(id: String, accountID: String, audit: AuditTrail) async throws -> LoginMethodRemoval {
+        try state.withLock { state throws(AccountError) in
+            guard let index = state.passkeys.firstIndex(where: { $0.id == id && $0.accountID == accountID }) else { return .notFound }
+            guard state.hasOtherWayToLogIn(accountID, passkey: id) else { return .lastWayToLogIn }
+            try state.check(audit)
+            state.passkeys.remove(at: index)
+            state.append(audit)
+            return .removed
         }
     }
 

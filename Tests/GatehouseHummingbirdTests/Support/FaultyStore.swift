@@ -4,7 +4,7 @@ import Synchronization
 
 /// A store that forwards to a real one until told to fail: unreachable, crashing with an unexpected
 /// error, or losing accounts while their sessions remain.
-final class FaultyStore: AccountStore, SessionStore, TokenStore, ThrottleStore, AuditStore, IdentityStore, SecondFactorStore {
+final class FaultyStore: AccountStore, SessionStore, TokenStore, ThrottleStore, AuditStore, IdentityStore, SecondFactorStore, PasskeyStore {
     enum Fault: Sendable {
         case none
         case unavailable
@@ -17,10 +17,10 @@ final class FaultyStore: AccountStore, SessionStore, TokenStore, ThrottleStore, 
         var description: String { "disk I/O error at /var/lib/secret-path (row alice@example.com)" }
     }
 
-    let inner: any AccountStore & SessionStore & TokenStore & ThrottleStore & AuditStore & IdentityStore & SecondFactorStore
+    let inner: any AccountStore & SessionStore & TokenStore & ThrottleStore & AuditStore & IdentityStore & SecondFactorStore & PasskeyStore
     private let fault = Mutex(Fault.none)
 
-    init(_ inner: any AccountStore & SessionStore & TokenStore & ThrottleStore & AuditStore & IdentityStore & SecondFactorStore) {
+    init(_ inner: any AccountStore & SessionStore & TokenStore & ThrottleStore & AuditStore & IdentityStore & SecondFactorStore & PasskeyStore) {
         self.inner = inner
     }
 
@@ -230,7 +230,7 @@ final class FaultyStore: AccountStore, SessionStore, TokenStore, ThrottleStore, 
         return try await inner.linkIdentity(identity, audit: audit)
     }
 
-    func unlinkIdentity(id: String, accountID: String, audit: AuditTrail) async throws -> IdentityUnlinking {
+    func unlinkIdentity(id: String, accountID: String, audit: AuditTrail) async throws -> LoginMethodRemoval {
         try check()
         return try await inner.unlinkIdentity(id: id, accountID: accountID, audit: audit)
     }
@@ -294,5 +294,42 @@ final class FaultyStore: AccountStore, SessionStore, TokenStore, ThrottleStore, 
     func deleteTOTP(accountID: String, audit: AuditTrail) async throws -> Bool {
         try check()
         return try await inner.deleteTOTP(accountID: accountID, audit: audit)
+    }
+
+    // MARK: PasskeyStore
+
+    func insertPasskeyChallenge(_ challenge: PasskeyChallengeRecord) async throws {
+        try check()
+        try await inner.insertPasskeyChallenge(challenge)
+    }
+
+    func consumePasskeyChallenge(hash: [UInt8], purpose: PasskeyChallengeRecord.Purpose, at date: Date) async throws -> PasskeyChallengeRecord? {
+        try check()
+        return try await inner.consumePasskeyChallenge(hash: hash, purpose: purpose, at: date)
+    }
+
+    func passkeys(accountID: String) async throws -> [PasskeyRecord] {
+        try check()
+        return try await inner.passkeys(accountID: accountID)
+    }
+
+    func passkey(credentialID: [UInt8]) async throws -> PasskeyRecord? {
+        try check()
+        return try await inner.passkey(credentialID: credentialID)
+    }
+
+    func insertPasskey(_ passkey: PasskeyRecord, audit: AuditTrail) async throws -> Bool {
+        try check()
+        return try await inner.insertPasskey(passkey, audit: audit)
+    }
+
+    func usePasskey(id: String, signCount: UInt32, at date: Date) async throws -> Bool {
+        try check()
+        return try await inner.usePasskey(id: id, signCount: signCount, at: date)
+    }
+
+    func deletePasskey(id: String, accountID: String, audit: AuditTrail) async throws -> LoginMethodRemoval {
+        try check()
+        return try await inner.deletePasskey(id: id, accountID: accountID, audit: audit)
     }
 }

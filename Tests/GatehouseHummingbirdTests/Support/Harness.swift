@@ -40,7 +40,7 @@ struct Harness: Sendable {
         var options = AccountsOptions(sessions: sessionOptions)
         options.passwordHasher = ScryptPasswordHasher(logN: 4)
         configureAccounts(&options)
-        let inner: any AccountStore & SessionStore & TokenStore & ThrottleStore & AuditStore & IdentityStore & SecondFactorStore =
+        let inner: any AccountStore & SessionStore & TokenStore & ThrottleStore & AuditStore & IdentityStore & SecondFactorStore & PasskeyStore =
             switch kind {
             case .memory: MemoryStore(clock: clock)
             case .sqlite: try SQLiteStore.inMemory(clock: clock)
