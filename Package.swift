@@ -164,7 +164,7 @@ let package = Package(
         ),
         .target(
             name: "GatehouseTesting",
-            dependencies: ["Gatehouse"],
+            dependencies: ["Gatehouse", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
 

@@ -15,7 +15,7 @@ public final class Accounts: Sendable {
     /// The session layer, on the same store.
     public let sessions: Sessions
     public let options: AccountsOptions
-    public let store: any AccountStore & SessionStore & TokenStore & ThrottleStore & AuditStore & IdentityStore & SecondFactorStore
+    public let store: any AccountStore & SessionStore & TokenStore & ThrottleStore & AuditStore & IdentityStore & SecondFactorStore & PasskeyStore
     /// The login limits, counted in the store; `nil` when ``AccountsOptions/loginThrottle`` is.
     public let loginThrottle: LoginThrottle?
     /// A hash of no one's password, verified against when the username is unknown, so that an unknown
@@ -25,7 +25,7 @@ public final class Accounts: Sendable {
     let recoveryPacer = ResponsePacer()
 
     public init(
-        store: any AccountStore & SessionStore & TokenStore & ThrottleStore & AuditStore & IdentityStore & SecondFactorStore,
+        store: any AccountStore & SessionStore & TokenStore & ThrottleStore & AuditStore & IdentityStore & SecondFactorStore & PasskeyStore,
         options: AccountsOptions
     ) {
         self.store = store

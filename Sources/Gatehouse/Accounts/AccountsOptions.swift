@@ -46,6 +46,16 @@ public struct AccountsOptions: Sendable {
     public var totpIssuer = "Gatehouse"
     /// How long a login may wait for its second factor. Default 5 minutes.
     public var secondFactorChallengeLifetime: Duration = .seconds(300)
+    /// The relying party passkeys are made for; none turns passkeys off
+    /// (``AccountError/Detail/passkeysUnavailable``). Default none.
+    public var relyingParty: RelyingParty?
+    /// How long a passkey ceremony may take, from its options to the authenticator's answer. Default 5
+    /// minutes.
+    public var passkeyChallengeLifetime: Duration = .seconds(300)
+    /// How many passkey logins an address may start (``Accounts/beginPasskeyLogIn(username:client:logger:)``):
+    /// each stores a challenge until it expires, and asking needs no account. `nil` for no limit.
+    /// Default 30 per 5 minutes.
+    public var passkeyLogInLimit: RateLimit? = RateLimit(count: 30, window: .seconds(300))
 
     public init(sessions: SessionsOptions) {
         self.sessions = sessions

@@ -99,6 +99,10 @@ extension AuditEvent {
         public static let totpDisabled = Kind(rawValue: "totp.disabled")
         /// A recovery code was used in place of the authenticator.
         public static let recoveryCodeUsed = Kind(rawValue: "recovery_code.used")
+        /// A passkey was added to the account (`details.passkey_id`).
+        public static let passkeyRegistered = Kind(rawValue: "passkey.registered")
+        /// A passkey was removed from the account (`details.passkey_id`).
+        public static let passkeyRemoved = Kind(rawValue: "passkey.removed")
         /// A new signing key was added (`details.kid`).
         public static let signingKeyRotated = Kind(rawValue: "signing_key.rotated")
         /// A signing key was retired (`details.kid`).
@@ -109,7 +113,7 @@ extension AuditEvent {
             .loginSucceeded, .loginFailed, .loginThrottled, .logout, .sessionRevoked, .tokenTheftDetected, .passwordChanged,
             .passwordReset, .emailChanged, .emailVerified, .accountCreated, .accountDeactivated, .accountReactivated,
             .accountDeleted, .identityLinked, .identityUnlinked, .sessionReauthenticated, .totpEnabled, .totpDisabled,
-            .recoveryCodeUsed, .signingKeyRotated, .signingKeyRetired,
+            .recoveryCodeUsed, .passkeyRegistered, .passkeyRemoved, .signingKeyRotated, .signingKeyRetired,
         ]
     }
 }

@@ -83,6 +83,11 @@ extension AccountError {
         /// A second factor was refused: a wrong, replayed or expired code, a used recovery code, or an
         /// unknown, used or expired login challenge (``AccountError/detail`` says which).
         public static let secondFactorFailed = Code("SecondFactorFailed", "The second factor could not be verified.")
+        /// A passkey ceremony was refused: its challenge, origin, relying party, flags, signature or
+        /// counter did not check out, or the passkey is unknown (``AccountError/detail`` says which).
+        public static let passkeyFailed = Code("PasskeyFailed", "The passkey could not be verified.")
+        /// The account has no passkey with this id.
+        public static let passkeyNotFound = Code("PasskeyNotFound", "The passkey does not exist.")
         /// The configuration cannot work (for example an unparseable duration or an empty secret).
         public static let invalidConfiguration = Code("InvalidConfiguration", "The configuration is not valid.")
     }

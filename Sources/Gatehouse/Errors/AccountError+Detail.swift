@@ -44,6 +44,18 @@ extension AccountError {
         public static let totpNotStarted = Detail("totp_not_started", "No second factor is being set up; start again.")
         public static let totpNotEnabled = Detail("totp_not_enabled", "The account has no second factor.")
         public static let totpUnavailable = Detail("totp_unavailable", "Second factors are not configured on this server.")
+        public static let passkeyCredential = Detail("credential", "The credential is not a well-formed WebAuthn credential (credential.toJSON()).")
+        public static let passkeyName = Detail("name", "A passkey name is 1 to 64 printable characters.")
+        public static let passkeyChallenge = Detail("passkey_challenge", "The passkey challenge is unknown, used or expired; ask for new options.")
+        public static let passkeyOrigin = Detail("origin", "The credential was made for another origin.")
+        public static let passkeyRelyingParty = Detail("rp_id", "The credential was made for another relying party.")
+        public static let userPresence = Detail("user_presence", "The authenticator did not confirm that the user was present.")
+        public static let userVerification = Detail("user_verification", "The authenticator did not verify the user.")
+        public static let passkeySignature = Detail("signature", "The passkey signature does not match.")
+        public static let signCount = Detail("sign_count", "The authenticator's counter went back; it may be a copy.")
+        public static let unknownPasskey = Detail("unknown_passkey", "No account has this passkey.")
+        public static let attestation = Detail("attestation", "Only attestation `none` is accepted.")
+        public static let passkeysUnavailable = Detail("passkeys_unavailable", "Passkeys are not configured on this server.")
         public static let audience = Detail("audience", "An audience is 1 to 256 printable ASCII characters.")
 
         // Token checks.
@@ -75,6 +87,7 @@ extension AccountError {
         // Uniqueness.
         public static let usernameTaken = Detail("username_taken", "The username is already taken.")
         public static let contactTaken = Detail("contact_taken", "The e-mail address or contact is already taken.")
+        public static let passkeyTaken = Detail("passkey_taken", "This passkey is registered already.")
         public static let identityTaken = Detail("identity_taken", "This identity is already linked to an account.")
         public static let lastWayToLogIn = Detail("last_way_to_log_in", "The account would have no way left to log in.")
         public static let primaryContact = Detail("primary_contact", "An account has one primary contact.")

@@ -35,6 +35,10 @@ extension AccountError {
     public static var reauthenticationRequired: AccountError { AccountError(.reauthenticationRequired) }
     /// ``Code/secondFactorRequired``.
     public static var secondFactorRequired: AccountError { AccountError(.secondFactorRequired) }
+    /// ``Code/passkeyFailed``, with the check that refused it.
+    public static func passkeyFailed(_ detail: Detail) -> AccountError { AccountError(.passkeyFailed, detail) }
+    /// ``Code/passkeyNotFound``.
+    public static var passkeyNotFound: AccountError { AccountError(.passkeyNotFound) }
     /// ``Code/secondFactorFailed``, with what was refused.
     public static func secondFactorFailed(_ detail: Detail) -> AccountError { AccountError(.secondFactorFailed, detail) }
     /// ``Code/hookFrozen``.

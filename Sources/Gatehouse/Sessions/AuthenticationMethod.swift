@@ -14,6 +14,9 @@ public struct AuthenticationMethod: RawRepresentable, Sendable, Hashable, Codabl
     public static let totp = AuthenticationMethod(rawValue: "totp")
     /// A single-use recovery code, in place of the authenticator app.
     public static let recoveryCode = AuthenticationMethod(rawValue: "recovery_code")
+    /// A passkey, verified by the authenticator (WebAuthn with user verification): something held and
+    /// something known or inherent, so it counts as two factors on its own.
+    public static let passkey = AuthenticationMethod(rawValue: "passkey")
     /// An identity provider's signed answer (OpenID Connect).
     public static let provider = AuthenticationMethod(rawValue: "provider")
 
