@@ -46,7 +46,8 @@ if ! python3 -c "import importlib.metadata as m, openapi_spec_validator; assert 
 fi
 
 # The account pages are tested in headless Chromium (the Debian packages above) with Selenium, and
-# checked with axe-core, which axe-selenium-python carries: scripts/ui_browser_test.py.
+# checked with axe-core, which axe-selenium-python carries: scripts/ui_browser_test.py. Passkeys run
+# there too, against WebDriver's virtual authenticator: scripts/passkey_test.py.
 if ! python3 -c "import selenium, axe_selenium_python, requests" >/dev/null 2>&1; then
   echo "Installing selenium, axe-selenium-python, requests"
   python3 -m pip install --quiet selenium axe-selenium-python requests
@@ -73,4 +74,5 @@ python3 scripts/openapi_test.py
 python3 scripts/metrics_test.py
 python3 scripts/webhook_test.py
 python3 scripts/ui_browser_test.py
+python3 scripts/passkey_test.py
 python3 scripts/oidc_test.py

@@ -154,6 +154,15 @@ struct ServeCommand: AsyncParsableCommand {
     var signUpLimit: String?
 
     @Option(
+        name: .customLong("passkey-login-limit"),
+        help: ArgumentHelp(
+            "Passkey logins an address may start (each stores a challenge for 5 minutes). (env: GATEHOUSE_PASSKEY_LOGIN_LIMIT, default: 30/5m)",
+            valueName: "count/duration"
+        )
+    )
+    var passkeyLogInLimit: String?
+
+    @Option(
         name: .customLong("mail-url"),
         help: ArgumentHelp(
             "Where messages go: smtp://user:pass@host:port (STARTTLS, required unless the host is loopback or ?tls=none), smtps://… (implicit TLS), https://… (a signed JSON POST per message) or file:///dir (an .eml file per message). (env: GATEHOUSE_MAIL_URL, default: file://./gatehouse-mail)",
@@ -417,6 +426,24 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var externalURL: String?
 
+    @Option(
+        name: .customLong("webauthn-rp-id"),
+        help: ArgumentHelp(
+            "The relying party id passkeys are bound to: the site's domain, such as example.com. (env: GATEHOUSE_WEBAUTHN_RP_ID, default: the host of --external-url)",
+            valueName: "domain"
+        )
+    )
+    var webAuthnRelyingPartyID: String?
+
+    @Option(
+        name: .customLong("webauthn-origin"),
+        help: ArgumentHelp(
+            "An origin whose pages may register and use passkeys, such as https://app.example.com, on the relying party id or under it; repeat for more. Allowed for CORS too. (env: GATEHOUSE_WEBAUTHN_ORIGIN, comma-separated, default: the origin of --external-url)",
+            valueName: "origin"
+        )
+    )
+    var webAuthnOrigins: [String] = []
+
     /// The flags as typed, for ``ServerConfiguration/resolve(flags:environment:)``.
     var flags: ServerFlags {
         var flags = ServerFlags()
@@ -439,6 +466,7 @@ struct ServeCommand: AsyncParsableCommand {
         flags.loginAddressLimit = loginAddressLimit
         flags.loginAccountLimit = loginAccountLimit
         flags.signUpLimit = signUpLimit
+        flags.passkeyLogInLimit = passkeyLogInLimit
         flags.mailURL = mailURL
         flags.mailSecret = mailSecret
         flags.mailFrom = mailFrom
@@ -471,6 +499,8 @@ struct ServeCommand: AsyncParsableCommand {
         flags.webhookURLs = webhookURLs
         flags.identityProviders = identityProviders
         flags.externalURL = externalURL
+        flags.webAuthnRelyingPartyID = webAuthnRelyingPartyID
+        flags.webAuthnOrigins = webAuthnOrigins
         flags.webhookSecret = webhookSecret
         flags.webhookRetryDelay = webhookRetryDelay
         return flags

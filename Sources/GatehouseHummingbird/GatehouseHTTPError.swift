@@ -71,7 +71,7 @@ public struct GatehouseHTTPError: HTTPResponseError, Sendable, CustomStringConve
         switch code {
         case .unauthorized, .tokenVerificationFailed, .sessionExpired, .invalidSession, .tokenTheftDetected,
             .userNotFound, .loginFailed, .invalidEncodedSession, .authenticationFailed, .identityVerificationFailed,
-            .reauthenticationRequired, .secondFactorRequired, .secondFactorFailed:
+            .reauthenticationRequired, .secondFactorRequired, .secondFactorFailed, .passkeyFailed:
             .unauthorized
         case .userDeactivated, .csrfRejected, .emailNotVerified:
             .forbidden
@@ -79,7 +79,7 @@ public struct GatehouseHTTPError: HTTPResponseError, Sendable, CustomStringConve
             .unsupportedMediaType
         case .invalidRequest, .invalidLocationInfoIP, .invalidLocationInfoUserAgent, .invalidToken, .invalidTokens, .weakPassword:
             .badRequest
-        case .sessionNotFound, .impersonatedUserNotFound, .serviceNotFound, .providerNotFound, .identityNotFound:
+        case .sessionNotFound, .impersonatedUserNotFound, .serviceNotFound, .providerNotFound, .identityNotFound, .passkeyNotFound:
             .notFound
         case .conflict, .identityNotLinked:
             .conflict

@@ -81,18 +81,32 @@ extension GatehouseRouteHandlers {
         return try JSONPayload.response(OKResponse())
     }
 
-    /// `POST /v1/reauthenticate`: the password again (and a second factor when the account has one), for the sensitive actions that need a recent
+    /// `POST /v1/reauthenticate`: the password again (and a second factor when the account has one), or
+    /// a passkey assertion, for the sensitive actions that need a recent
     /// authentication; the session and its token stay.
     func reauthenticate(_ request: Request, context: Context) async throws -> Response {
         let caller = try authenticated(context)
         let body = try await JSONPayload.decode(ReauthenticationBody.self, from: request, limit: configuration.maximumBodySize)
-        let session = try await accounts.reauthenticate(
-            session: caller.authentication.session,
-            password: body.password,
-            secondFactor: try body.secondFactorProof(),
-            client: caller.state.client,
-            logger: context.logger
-        )
+        let session: SessionDocument
+        switch (body.password, body.passkey) {
+        case (let password?, nil):
+            session = try await accounts.reauthenticate(
+                session: caller.authentication.session,
+                password: password,
+                secondFactor: try body.secondFactorProof(),
+                client: caller.state.client,
+                logger: context.logger
+            )
+        case (nil, let passkey?) where try body.secondFactorProof() == nil:
+            session = try await accounts.reauthenticate(
+                session: caller.authentication.session,
+                passkey: passkey,
+                client: caller.state.client,
+                logger: context.logger
+            )
+        default:
+            throw AccountError.invalidRequest(.body)
+        }
         return try JSONPayload.response(SessionResponse(session: SessionPayload(session)))
     }
 

@@ -45,6 +45,12 @@ public func makeGatehouseRouter(
 /// | `POST /v1/password` | `{"authToken","expiresAt"}` |
 /// | `POST /v1/email` | `202 {"ok":true}` |
 /// | `DELETE /v1/accounts/me` | `{"ok":true}` |
+/// | `POST /v1/passkeys/registration/options` | WebAuthn creation options (JSON form) |
+/// | `POST /v1/passkeys/registration` | `201 {"passkey"}` |
+/// | `POST /v1/passkeys/authentication/options` | WebAuthn request options (JSON form) |
+/// | `POST /v1/passkeys/authentication` | like `POST /v1/login` |
+/// | `GET /v1/passkeys` | `{"passkeys":[…]}` |
+/// | `DELETE /v1/passkeys/{id}` | `{"ok":true}` |
 /// | `POST /v1/token` | `{"accessToken","expiresAt"}`: an Ed25519 access token for other services |
 ///
 /// The `/v1` routes run behind a ``GatehouseMiddleware`` (one already in front of `routes` is reused,
@@ -81,5 +87,11 @@ public func addGatehouseRoutes<Routes: RouterMethods>(
         .post("/totp", use: handlers.beginTOTPEnrolment)
         .post("/totp/confirm", use: handlers.confirmTOTP)
         .delete("/totp", use: handlers.disableTOTP)
+        .post("/passkeys/registration/options", use: handlers.passkeyRegistrationOptions)
+        .post("/passkeys/registration", use: handlers.registerPasskey)
+        .post("/passkeys/authentication/options", use: handlers.passkeyAuthenticationOptions)
+        .post("/passkeys/authentication", use: handlers.logInWithPasskey)
+        .get("/passkeys", use: handlers.listPasskeys)
+        .delete("/passkeys/{id}", use: handlers.removePasskey)
         .post("/token", use: handlers.accessToken)
 }

@@ -44,6 +44,10 @@ enum OpenAPIDocument {
           "description": "TOTP with recovery codes, and step-up: `POST /v1/reauthenticate`."
         },
         {
+          "name": "Passkeys",
+          "description": "WebAuthn passkeys: registering, logging in, listing and removing them."
+        },
+        {
           "name": "Access tokens",
           "description": "Ed25519 access tokens for other services, and their public keys."
         },
@@ -53,7 +57,7 @@ enum OpenAPIDocument {
         },
         {
           "name": "Account pages",
-          "description": "Server-rendered HTML forms that work without JavaScript."
+          "description": "Server-rendered HTML forms that work without JavaScript; only the passkey forms need the pages' one script."
         }
       ],
       "paths": {
@@ -1652,7 +1656,7 @@ enum OpenAPIDocument {
         "/v1/reauthenticate": {
           "post": {
             "summary": "Authenticate again",
-            "description": "Checks the password like a login — and, when the account's second factor is on, a `code` or a `recoveryCode` (without one: `401 SecondFactorRequired`; a wrong one: `401 SecondFactorFailed`, counted like a wrong password) — (a wrong one is `401 LoginFailed` and counts against the login limits) and records a fresh authentication on the caller's session, which keeps its id and its token. The sensitive actions — `POST /v1/password`, `POST /v1/email`, `DELETE /v1/accounts/me`, `POST /v1/totp`, `POST /v1/totp/confirm` and `DELETE /v1/totp` — answer `401 ReauthenticationRequired` when the session's last authentication is older than the server's window (`--reauthentication-window`, 10 minutes by default); this renews it. An account without a password (created by an identity provider) cannot authenticate again this way.",
+            "description": "Records a fresh authentication on the caller's session, which keeps its id and its token, after one of two proofs. The password, checked and counted like a login (a wrong one is `401 LoginFailed`); when the account's second factor is on, with a `code` or a `recoveryCode` too (without one: `401 SecondFactorRequired`; a wrong one: `401 SecondFactorFailed`, counted like a wrong password). Or a `passkey` assertion answering `POST /v1/passkeys/authentication/options`, which must be one of the caller's passkeys (else `401 PasskeyFailed`). The sensitive actions — `POST /v1/password`, `POST /v1/email`, `DELETE /v1/accounts/me`, `POST /v1/totp`, `POST /v1/totp/confirm`, `DELETE /v1/totp`, `POST /v1/passkeys/registration/options`, `POST /v1/passkeys/registration` and `DELETE /v1/passkeys/{id}` — answer `401 ReauthenticationRequired` when the session's last authentication is older than the server's window (`--reauthentication-window`, 10 minutes by default); this renews it. An account without a password (created by an identity provider) can authenticate again only with a passkey.",
             "operationId": "reauthenticate",
             "tags": [
               "Sessions"
@@ -1980,6 +1984,525 @@ enum OpenAPIDocument {
               },
               "415": {
                 "$ref": "#/components/responses/UnsupportedMediaType"
+              },
+              "429": {
+                "$ref": "#/components/responses/TooManyAttempts"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/StoreUnavailable"
+              }
+            }
+          }
+        },
+        "/v1/passkeys/registration/options": {
+          "post": {
+            "summary": "Start adding a passkey",
+            "description": "Options for `navigator.credentials.create()`, in the JSON form `PublicKeyCredential.parseCreationOptionsFromJSON()` reads: a discoverable credential, with user verification, ES256 or EdDSA, no attestation, for the relying party `--webauthn-rp-id` (default: the host of `--external-url`). The challenge is single use, bound to the caller's session, and valid for 5 minutes. Any body is ignored. Needs a recent authentication (`401 ReauthenticationRequired`). Without a relying party (none can be derived), `500 InvalidConfiguration` (`passkeys_unavailable`).",
+            "operationId": "beginPasskeyRegistration",
+            "tags": [
+              "Passkeys"
+            ],
+            "security": [
+              {
+                "bearerAuth": []
+              },
+              {
+                "cookieAuth": []
+              }
+            ],
+            "parameters": [
+              {
+                "$ref": "#/components/parameters/CSRFHeader"
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "The creation options.",
+                "headers": {
+                  "Auth-Token": {
+                    "$ref": "#/components/headers/AuthToken"
+                  },
+                  "Set-Cookie": {
+                    "$ref": "#/components/headers/SetCookie"
+                  },
+                  "Cache-Control": {
+                    "$ref": "#/components/headers/NoStoreWithToken"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/PasskeyCreationOptions"
+                    },
+                    "example": {
+                      "rp": {
+                        "id": "example.com",
+                        "name": "Gatehouse"
+                      },
+                      "user": {
+                        "id": "MDFNOFFYSlFLUzVTWVJLTUg1U1Q5RVI3VE0",
+                        "name": "ada",
+                        "displayName": "ada"
+                      },
+                      "challenge": "q8Yl3cF0b0Jr0mBqzO0m8f8tq3o9E2fWn8VbXv7iS1k",
+                      "pubKeyCredParams": [
+                        {
+                          "type": "public-key",
+                          "alg": -8
+                        },
+                        {
+                          "type": "public-key",
+                          "alg": -7
+                        }
+                      ],
+                      "timeout": 300000,
+                      "excludeCredentials": [],
+                      "authenticatorSelection": {
+                        "residentKey": "required",
+                        "requireResidentKey": true,
+                        "userVerification": "required"
+                      },
+                      "attestation": "none"
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "429": {
+                "$ref": "#/components/responses/TooManyAttempts"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/StoreUnavailable"
+              }
+            }
+          }
+        },
+        "/v1/passkeys/registration": {
+          "post": {
+            "summary": "Add a passkey",
+            "description": "Verifies `credential.toJSON()` of the new credential as WebAuthn §7.1 says — the challenge (spent by any answer), the origin against `--webauthn-origin` (default: the origin of `--external-url`; top-level only), the relying party id's hash, the user-present and user-verified flags, attestation `none`, an ES256 or EdDSA key — and stores it. Needs a recent authentication (`401 ReauthenticationRequired`). A credential registered already is `409 Conflict` (`passkey_taken`); a malformed one `400 InvalidRequest` (`credential`); a refused one `401 PasskeyFailed`.",
+            "operationId": "registerPasskey",
+            "tags": [
+              "Passkeys"
+            ],
+            "security": [
+              {
+                "bearerAuth": []
+              },
+              {
+                "cookieAuth": []
+              }
+            ],
+            "parameters": [
+              {
+                "$ref": "#/components/parameters/CSRFHeader"
+              }
+            ],
+            "requestBody": {
+              "description": "The credential's `toJSON()`, and an optional `name`.",
+              "required": true,
+              "content": {
+                "application/json": {
+                  "schema": {
+                    "$ref": "#/components/schemas/PasskeyRegistrationRequest"
+                  },
+                  "example": {
+                    "id": "4jVHfVo1Ff2f0KkW0m2r9A",
+                    "rawId": "4jVHfVo1Ff2f0KkW0m2r9A",
+                    "type": "public-key",
+                    "response": {
+                      "clientDataJSON": "eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoicThZbDNjRjBiMEpyMG1CcXpPMG04Zjh0cTNvOUUyZlduOFZiWHY3aVMxayIsIm9yaWdpbiI6Imh0dHBzOi8vZXhhbXBsZS5jb20ifQ",
+                      "attestationObject": "o2NmbXRkbm9uZWdhdHRTdG10oGhhdXRoRGF0YVjE"
+                    },
+                    "name": "Laptop"
+                  }
+                }
+              }
+            },
+            "responses": {
+              "201": {
+                "description": "The passkey is added.",
+                "headers": {
+                  "Auth-Token": {
+                    "$ref": "#/components/headers/AuthToken"
+                  },
+                  "Set-Cookie": {
+                    "$ref": "#/components/headers/SetCookie"
+                  },
+                  "Cache-Control": {
+                    "$ref": "#/components/headers/NoStoreWithToken"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/PasskeyResponse"
+                    },
+                    "example": {
+                      "passkey": {
+                        "id": "01M8QXM2D4W6B8C0E2G4J6K8M0",
+                        "name": "Laptop",
+                        "createdAt": "2026-12-01T04:41:00Z"
+                      }
+                    }
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/BadRequest"
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "409": {
+                "$ref": "#/components/responses/Conflict"
+              },
+              "413": {
+                "$ref": "#/components/responses/PayloadTooLarge"
+              },
+              "415": {
+                "$ref": "#/components/responses/UnsupportedMediaType"
+              },
+              "429": {
+                "$ref": "#/components/responses/TooManyAttempts"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/StoreUnavailable"
+              }
+            }
+          }
+        },
+        "/v1/passkeys/authentication/options": {
+          "post": {
+            "summary": "Start a passkey login",
+            "description": "Options for `navigator.credentials.get()`, in the JSON form `PublicKeyCredential.parseRequestOptionsFromJSON()` reads, with a single-use challenge valid for 5 minutes. Without a body, or for a username without passkeys (unknown ones are not told apart), `allowCredentials` is empty and the authenticator offers its discoverable passkeys; with the `username` of an account that has some, it names them. The same options serve `POST /v1/reauthenticate` with a passkey. Each client address may ask 30 times in 5 minutes (`--passkey-login-limit`), since each answer stores a challenge: over it, `429 TooManyAttempts` with `Retry-After`.",
+            "operationId": "beginPasskeyLogIn",
+            "tags": [
+              "Passkeys"
+            ],
+            "security": [
+              {}
+            ],
+            "requestBody": {
+              "description": "Optional.",
+              "required": false,
+              "content": {
+                "application/json": {
+                  "schema": {
+                    "$ref": "#/components/schemas/PasskeyLoginOptionsRequest"
+                  },
+                  "example": {
+                    "username": "ada"
+                  }
+                }
+              }
+            },
+            "responses": {
+              "200": {
+                "description": "The request options.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/PasskeyRequestOptions"
+                    },
+                    "example": {
+                      "challenge": "Zk0xq0yB2o7m5g9Q1vTqGf3p6yVh7c2Jm1kR0sXw8aE",
+                      "timeout": 300000,
+                      "rpId": "example.com",
+                      "allowCredentials": [],
+                      "userVerification": "required"
+                    }
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/BadRequest"
+              },
+              "413": {
+                "$ref": "#/components/responses/PayloadTooLarge"
+              },
+              "415": {
+                "$ref": "#/components/responses/UnsupportedMediaType"
+              },
+              "429": {
+                "$ref": "#/components/responses/TooManyAttempts"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/StoreUnavailable"
+              }
+            }
+          }
+        },
+        "/v1/passkeys/authentication": {
+          "post": {
+            "summary": "Log in with a passkey",
+            "description": "Verifies `credential.toJSON()` of an assertion as WebAuthn §7.2 says — the challenge (spent by any answer), the origin, the relying party id's hash, the user-present and user-verified flags, the passkey (its `userHandle` must name its account on a discoverable login), the signature over `authenticatorData ‖ SHA-256(clientDataJSON)` with the stored key, and the signature counter, which may not go back for an authenticator that counts — and answers like `POST /v1/login`, the session authenticated by `passkey`. A passkey counts as two factors: the account's TOTP factor is not asked for. A refusal is `401 PasskeyFailed` with the check in `detail`, recorded as `login.failed` when the passkey is known. A request whose `Origin` is neither this server's own nor a CORS origin is refused (`403 CSRFRejected`).",
+            "operationId": "logInWithPasskey",
+            "tags": [
+              "Sessions",
+              "Passkeys"
+            ],
+            "security": [
+              {},
+              {
+                "bearerAuth": []
+              },
+              {
+                "cookieAuth": []
+              }
+            ],
+            "parameters": [
+              {
+                "$ref": "#/components/parameters/GatehouseTransport"
+              }
+            ],
+            "requestBody": {
+              "description": "The assertion's `toJSON()`.",
+              "required": true,
+              "content": {
+                "application/json": {
+                  "schema": {
+                    "$ref": "#/components/schemas/PasskeyAssertion"
+                  },
+                  "example": {
+                    "id": "4jVHfVo1Ff2f0KkW0m2r9A",
+                    "rawId": "4jVHfVo1Ff2f0KkW0m2r9A",
+                    "type": "public-key",
+                    "response": {
+                      "clientDataJSON": "eyJ0eXBlIjoid2ViYXV0aG4uZ2V0IiwiY2hhbGxlbmdlIjoiWmswLi4uIiwib3JpZ2luIjoiaHR0cHM6Ly9leGFtcGxlLmNvbSJ9",
+                      "authenticatorData": "o3mm9u6vuaVeN4wRgDTidR5oL6ufLTCrE9ISVYbOGUcFAAAAAQ",
+                      "signature": "MEUCIQDx",
+                      "userHandle": "MDFNOFFYSlFLUzVTWVJLTUg1U1Q5RVI3VE0"
+                    }
+                  }
+                }
+              }
+            },
+            "responses": {
+              "200": {
+                "description": "Logged in.",
+                "headers": {
+                  "Auth-Token": {
+                    "$ref": "#/components/headers/AuthToken"
+                  },
+                  "Set-Cookie": {
+                    "$ref": "#/components/headers/SetCookie"
+                  },
+                  "Cache-Control": {
+                    "$ref": "#/components/headers/NoStore"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/LoginResponse"
+                    },
+                    "example": {
+                      "account": {
+                        "accountId": "01M8QXJQKS5SYRKMH5ST9ER7TM",
+                        "createdAt": "2026-12-01T04:25:04Z",
+                        "email": "ada@example.com",
+                        "emailVerified": false,
+                        "username": "ada"
+                      },
+                      "authToken": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImsxIn0.eyJzaWQiOiIwMU04UVhKUkNTRzg0REhCOTlXOTFOMjM2RSJ9.e9M6b-iQBtBRIwZQ_Qr-Bkgk26Y_xClmA__jFV7fkQQ",
+                      "session": {
+                        "createdAt": "2026-12-01T04:25:05Z",
+                        "expiresAt": "2026-12-31T04:25:05Z",
+                        "id": "01M8QXJRCSG84DHB99W91N236E",
+                        "ip": "203.0.113.7",
+                        "lastUsedAt": "2026-12-01T04:25:05Z",
+                        "userAgent": "Mozilla/5.0",
+                        "authenticatedAt": "2026-12-01T04:25:05Z",
+                        "authenticationMethods": [
+                          "passkey"
+                        ]
+                      }
+                    }
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/BadRequest"
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "413": {
+                "$ref": "#/components/responses/PayloadTooLarge"
+              },
+              "415": {
+                "$ref": "#/components/responses/UnsupportedMediaType"
+              },
+              "429": {
+                "$ref": "#/components/responses/TooManyAttempts"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/StoreUnavailable"
+              }
+            }
+          }
+        },
+        "/v1/passkeys": {
+          "get": {
+            "summary": "The account's passkeys",
+            "description": "The passkeys registered to the caller's account, oldest first.",
+            "operationId": "listPasskeys",
+            "tags": [
+              "Passkeys"
+            ],
+            "security": [
+              {
+                "bearerAuth": []
+              },
+              {
+                "cookieAuth": []
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "The passkeys.",
+                "headers": {
+                  "Auth-Token": {
+                    "$ref": "#/components/headers/AuthToken"
+                  },
+                  "Set-Cookie": {
+                    "$ref": "#/components/headers/SetCookie"
+                  },
+                  "Cache-Control": {
+                    "$ref": "#/components/headers/NoStoreWithToken"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/PasskeysResponse"
+                    },
+                    "example": {
+                      "passkeys": [
+                        {
+                          "id": "01M8QXM2D4W6B8C0E2G4J6K8M0",
+                          "name": "Laptop",
+                          "createdAt": "2026-12-01T04:41:00Z",
+                          "lastUsedAt": "2026-12-01T05:02:13Z"
+                        }
+                      ]
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "429": {
+                "$ref": "#/components/responses/TooManyAttempts"
+              },
+              "500": {
+                "$ref": "#/components/responses/InternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/StoreUnavailable"
+              }
+            }
+          }
+        },
+        "/v1/passkeys/{id}": {
+          "delete": {
+            "summary": "Remove a passkey",
+            "description": "Removes one of the caller's passkeys; it can no longer log in. Needs a recent authentication (`401 ReauthenticationRequired`). `404 PasskeyNotFound` for an id the account does not have; `409 Conflict` (`last_way_to_log_in`) when the account has no password, no linked identity and no other passkey.",
+            "operationId": "removePasskey",
+            "tags": [
+              "Passkeys"
+            ],
+            "security": [
+              {
+                "bearerAuth": []
+              },
+              {
+                "cookieAuth": []
+              }
+            ],
+            "parameters": [
+              {
+                "name": "id",
+                "in": "path",
+                "required": true,
+                "description": "The passkey's id (`GET /v1/passkeys`).",
+                "schema": {
+                  "type": "string",
+                  "minLength": 1,
+                  "maxLength": 64
+                }
+              },
+              {
+                "$ref": "#/components/parameters/CSRFHeader"
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "Removed.",
+                "headers": {
+                  "Auth-Token": {
+                    "$ref": "#/components/headers/AuthToken"
+                  },
+                  "Set-Cookie": {
+                    "$ref": "#/components/headers/SetCookie"
+                  },
+                  "Cache-Control": {
+                    "$ref": "#/components/headers/NoStoreWithToken"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/OK"
+                    },
+                    "example": {
+                      "ok": true
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "403": {
+                "$ref": "#/components/responses/Forbidden"
+              },
+              "404": {
+                "$ref": "#/components/responses/NotFound"
+              },
+              "409": {
+                "$ref": "#/components/responses/Conflict"
               },
               "429": {
                 "$ref": "#/components/responses/TooManyAttempts"
@@ -2747,6 +3270,49 @@ enum OpenAPIDocument {
             }
           }
         },
+        "/ui/assets/gatehouse.js": {
+          "get": {
+            "summary": "The pages' script",
+            "operationId": "pagesScript",
+            "tags": [
+              "Account pages"
+            ],
+            "description": "Tokens are not needed; like every page, a request whose session cookie no longer works is sent to the login page.",
+            "security": [],
+            "responses": {
+              "200": {
+                "description": "The script of the passkey ceremonies on the login and account pages.",
+                "headers": {
+                  "Cache-Control": {
+                    "$ref": "#/components/headers/StylesheetCacheControl"
+                  },
+                  "Content-Security-Policy": {
+                    "$ref": "#/components/headers/ContentSecurityPolicy"
+                  },
+                  "Set-Cookie": {
+                    "$ref": "#/components/headers/PageSetCookie"
+                  }
+                },
+                "content": {
+                  "text/javascript": {
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                }
+              },
+              "303": {
+                "$ref": "#/components/responses/PageRedirect"
+              },
+              "500": {
+                "$ref": "#/components/responses/PageInternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/PageStoreUnavailable"
+              }
+            }
+          }
+        },
         "/ui/signup": {
           "get": {
             "summary": "The sign-up form",
@@ -2938,6 +3504,56 @@ enum OpenAPIDocument {
                 "application/x-www-form-urlencoded": {
                   "schema": {
                     "$ref": "#/components/schemas/LogInCodeForm"
+                  }
+                }
+              }
+            },
+            "responses": {
+              "303": {
+                "$ref": "#/components/responses/PageRedirect"
+              },
+              "400": {
+                "$ref": "#/components/responses/PageBadRequest"
+              },
+              "401": {
+                "$ref": "#/components/responses/PageLoginFailed"
+              },
+              "403": {
+                "$ref": "#/components/responses/PageForbidden"
+              },
+              "429": {
+                "$ref": "#/components/responses/PageTooManyAttempts"
+              },
+              "500": {
+                "$ref": "#/components/responses/PageInternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/PageStoreUnavailable"
+              }
+            }
+          }
+        },
+        "/ui/login/passkey": {
+          "post": {
+            "summary": "Log in with a passkey",
+            "description": "What the login page's script submits after `navigator.credentials.get()`: the assertion, checked like `POST /v1/passkeys/authentication`. A good one logs in like `POST /ui/login` (`303` to `return_to` or the account page); a refused one shows the login form again (`401`).",
+            "operationId": "logInWithPasskeyForm",
+            "tags": [
+              "Account pages"
+            ],
+            "security": [
+              {},
+              {
+                "cookieAuth": []
+              }
+            ],
+            "requestBody": {
+              "description": "The form's fields, with the form's `csrf_token`.",
+              "required": true,
+              "content": {
+                "application/x-www-form-urlencoded": {
+                  "schema": {
+                    "$ref": "#/components/schemas/PasskeyLogInForm"
                   }
                 }
               }
@@ -3671,6 +4287,206 @@ enum OpenAPIDocument {
             }
           }
         },
+        "/ui/account/passkeys/options": {
+          "post": {
+            "summary": "Start adding a passkey",
+            "description": "Called by the account page's script: checks the password (and a code, with two-step verification on) like `POST /v1/reauthenticate`, then answers the options of `POST /v1/passkeys/registration/options` as JSON. A problem is JSON too — a refused form included — `{\"error\":{\"message\",\"field\"}}`, with the status the page would have.",
+            "operationId": "passkeyOptionsForm",
+            "tags": [
+              "Account pages"
+            ],
+            "security": [
+              {},
+              {
+                "cookieAuth": []
+              }
+            ],
+            "requestBody": {
+              "description": "The form's fields, with the form's `csrf_token`.",
+              "required": true,
+              "content": {
+                "application/x-www-form-urlencoded": {
+                  "schema": {
+                    "$ref": "#/components/schemas/PasskeyOptionsForm"
+                  }
+                }
+              }
+            },
+            "responses": {
+              "200": {
+                "description": "The creation options.",
+                "headers": {
+                  "Cache-Control": {
+                    "$ref": "#/components/headers/PageCacheControl"
+                  },
+                  "Content-Security-Policy": {
+                    "$ref": "#/components/headers/ContentSecurityPolicy"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/PasskeyCreationOptions"
+                    }
+                  }
+                }
+              },
+              "400": {
+                "description": "A form that could not be read, or a malformed code.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/PageProblemBody"
+                    }
+                  }
+                }
+              },
+              "401": {
+                "description": "Not signed in, a wrong password or code, or a code missing.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/PageProblemBody"
+                    }
+                  }
+                }
+              },
+              "403": {
+                "description": "A form whose `csrf_token` is missing, expired or of another browser or session.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/PageProblemBody"
+                    }
+                  }
+                }
+              },
+              "500": {
+                "$ref": "#/components/responses/PageInternalError"
+              },
+              "503": {
+                "description": "The store is unavailable.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/PageProblemBody"
+                    }
+                  }
+                }
+              },
+              "429": {
+                "description": "Too many attempts.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/PageProblemBody"
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "/ui/account/passkeys": {
+          "post": {
+            "summary": "Add a passkey",
+            "description": "What the account page's script submits after `navigator.credentials.create()`: the credential, checked like `POST /v1/passkeys/registration`, is added and the browser goes back to the account page; a refused one shows the account page again with the problem.",
+            "operationId": "addPasskeyForm",
+            "tags": [
+              "Account pages"
+            ],
+            "security": [
+              {},
+              {
+                "cookieAuth": []
+              }
+            ],
+            "requestBody": {
+              "description": "The form's fields, with the form's `csrf_token`.",
+              "required": true,
+              "content": {
+                "application/x-www-form-urlencoded": {
+                  "schema": {
+                    "$ref": "#/components/schemas/PasskeyAddForm"
+                  }
+                }
+              }
+            },
+            "responses": {
+              "303": {
+                "$ref": "#/components/responses/PageRedirect"
+              },
+              "400": {
+                "$ref": "#/components/responses/PageBadRequest"
+              },
+              "401": {
+                "$ref": "#/components/responses/PageLoginFailed"
+              },
+              "403": {
+                "$ref": "#/components/responses/PageForbidden"
+              },
+              "429": {
+                "$ref": "#/components/responses/PageTooManyAttempts"
+              },
+              "500": {
+                "$ref": "#/components/responses/PageInternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/PageStoreUnavailable"
+              }
+            }
+          }
+        },
+        "/ui/account/passkeys/delete": {
+          "post": {
+            "summary": "Remove a passkey",
+            "description": "Checks the password (and a code, with two-step verification on), removes the passkey chosen and goes back to the account page. A wrong password shows the account page again (`401`); so does a passkey that is the account's only way to log in (`409`).",
+            "operationId": "removePasskeyForm",
+            "tags": [
+              "Account pages"
+            ],
+            "security": [
+              {},
+              {
+                "cookieAuth": []
+              }
+            ],
+            "requestBody": {
+              "description": "The form's fields, with the form's `csrf_token`.",
+              "required": true,
+              "content": {
+                "application/x-www-form-urlencoded": {
+                  "schema": {
+                    "$ref": "#/components/schemas/PasskeyRemoveForm"
+                  }
+                }
+              }
+            },
+            "responses": {
+              "303": {
+                "$ref": "#/components/responses/PageRedirect"
+              },
+              "400": {
+                "$ref": "#/components/responses/PageBadRequest"
+              },
+              "401": {
+                "$ref": "#/components/responses/PageLoginFailed"
+              },
+              "403": {
+                "$ref": "#/components/responses/PageForbidden"
+              },
+              "429": {
+                "$ref": "#/components/responses/PageTooManyAttempts"
+              },
+              "500": {
+                "$ref": "#/components/responses/PageInternalError"
+              },
+              "503": {
+                "$ref": "#/components/responses/PageStoreUnavailable"
+              }
+            }
+          }
+        },
         "/ui/sessions": {
           "get": {
             "summary": "The devices page",
@@ -4043,7 +4859,7 @@ enum OpenAPIDocument {
             }
           },
           "ContentSecurityPolicy": {
-            "description": "`default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'` (with the logo's and the return origins when configured): no script at all.",
+            "description": "`default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'` (with the logo's and the return origins when configured): the one script is this server's `/ui/assets/gatehouse.js`; nothing inline, no `eval`.",
             "required": true,
             "schema": {
               "type": "string",
@@ -4110,7 +4926,7 @@ enum OpenAPIDocument {
             }
           },
           "Unauthorized": {
-            "description": "`Unauthorized`: no token where one is needed. `TokenVerificationFailed`: a bad, malformed or expired token. `SessionExpired`: past the idle timeout or absolute lifetime. `InvalidSession`: logged out, revoked or another user agent. `TokenTheftDetected`: a superseded token replayed; the session is now revoked. `LoginFailed`: an unknown username or a wrong password. `UserNotFound`: the account is gone. `AuthenticationFailed`: the account changed while the login was checked. `IdentityVerificationFailed`: an identity provider's ID token could not be verified (its `nonce`, signature, key, issuer, audience, authorized party, expiry or form; the message says which). `ReauthenticationRequired`: a sensitive action (a password or e-mail change, deleting the account) and a session whose last authentication is older than the server's window (`--reauthentication-window`, 10 minutes by default): authenticate again with `POST /v1/reauthenticate`, then retry. `SecondFactorRequired`: the account's second factor is on and the request carries no code (`POST /v1/reauthenticate`). `SecondFactorFailed`: a second factor was refused — `detail` `code` (a wrong, replayed or out-of-window code), `recovery_code` (unknown or used) or `challenge` (unknown, used or expired: log in again).",
+            "description": "`Unauthorized`: no token where one is needed. `TokenVerificationFailed`: a bad, malformed or expired token. `SessionExpired`: past the idle timeout or absolute lifetime. `InvalidSession`: logged out, revoked or another user agent. `TokenTheftDetected`: a superseded token replayed; the session is now revoked. `LoginFailed`: an unknown username or a wrong password. `UserNotFound`: the account is gone. `AuthenticationFailed`: the account changed while the login was checked. `IdentityVerificationFailed`: an identity provider's ID token could not be verified (its `nonce`, signature, key, issuer, audience, authorized party, expiry or form; the message says which). `ReauthenticationRequired`: a sensitive action (a password or e-mail change, deleting the account, adding or removing a second factor or a passkey) and a session whose last authentication is older than the server's window (`--reauthentication-window`, 10 minutes by default): authenticate again with `POST /v1/reauthenticate`, then retry. `SecondFactorRequired`: the account's second factor is on and the request carries no code (`POST /v1/reauthenticate`). `SecondFactorFailed`: a second factor was refused — `detail` `code` (a wrong, replayed or out-of-window code), `recovery_code` (unknown or used) or `challenge` (unknown, used or expired: log in again). `PasskeyFailed`: a passkey was refused — `detail` `passkey_challenge` (unknown, used or expired: ask for new options), `origin`, `rp_id`, `user_presence`, `user_verification`, `attestation`, `signature`, `sign_count` (the authenticator's counter went back: it may be a copy) or `unknown_passkey`.",
             "headers": {
               "Auth-Token": {
                 "$ref": "#/components/headers/AuthToken"
@@ -4873,7 +5689,7 @@ enum OpenAPIDocument {
         },
         "schemas": {
           "ErrorCode": {
-            "description": "Every code an error body can carry, by status: 400: InvalidRequest, InvalidToken, WeakPassword; 401: Unauthorized, TokenVerificationFailed, SessionExpired, InvalidSession, TokenTheftDetected, LoginFailed, UserNotFound, AuthenticationFailed, IdentityVerificationFailed, ReauthenticationRequired, SecondFactorRequired, SecondFactorFailed; 403: UserDeactivated, CSRFRejected, EmailNotVerified; 404: SessionNotFound, NotFound, ProviderNotFound, IdentityNotFound; 405: MethodNotAllowed; 409: Conflict, IdentityNotLinked; 413: PayloadTooLarge; 415: UnsupportedMediaType; 429: TooManyAttempts; 500: InternalError, InvalidConfiguration, HookFrozen; 502: ProviderUnavailable; 503: StoreUnavailable. `gatehouse serve` answers a method that a path does not have, like an unknown path, `404 NotFound`: `MethodNotAllowed` is the code of a 405 that a route of an embedding application throws, and such a route's error with a status that has no code of its own is `HTTP<status>`.",
+            "description": "Every code an error body can carry, by status: 400: InvalidRequest, InvalidToken, WeakPassword; 401: Unauthorized, TokenVerificationFailed, SessionExpired, InvalidSession, TokenTheftDetected, LoginFailed, UserNotFound, AuthenticationFailed, IdentityVerificationFailed, ReauthenticationRequired, SecondFactorRequired, SecondFactorFailed, PasskeyFailed; 403: UserDeactivated, CSRFRejected, EmailNotVerified; 404: SessionNotFound, NotFound, ProviderNotFound, IdentityNotFound, PasskeyNotFound; 405: MethodNotAllowed; 409: Conflict, IdentityNotLinked; 413: PayloadTooLarge; 415: UnsupportedMediaType; 429: TooManyAttempts; 500: InternalError, InvalidConfiguration, HookFrozen; 502: ProviderUnavailable; 503: StoreUnavailable. `gatehouse serve` answers a method that a path does not have, like an unknown path, `404 NotFound`: `MethodNotAllowed` is the code of a 405 that a route of an embedding application throws, and such a route's error with a status that has no code of its own is `HTTP<status>`.",
             "type": "string",
             "enum": [
               "InvalidRequest",
@@ -4891,6 +5707,7 @@ enum OpenAPIDocument {
               "ReauthenticationRequired",
               "SecondFactorRequired",
               "SecondFactorFailed",
+              "PasskeyFailed",
               "UserDeactivated",
               "CSRFRejected",
               "EmailNotVerified",
@@ -4898,6 +5715,7 @@ enum OpenAPIDocument {
               "NotFound",
               "ProviderNotFound",
               "IdentityNotFound",
+              "PasskeyNotFound",
               "MethodNotAllowed",
               "Conflict",
               "IdentityNotLinked",
@@ -5008,7 +5826,8 @@ enum OpenAPIDocument {
                       "IdentityVerificationFailed",
                       "ReauthenticationRequired",
                       "SecondFactorRequired",
-                      "SecondFactorFailed"
+                      "SecondFactorFailed",
+                      "PasskeyFailed"
                     ]
                   },
                   "message": {
@@ -5081,7 +5900,8 @@ enum OpenAPIDocument {
                       "SessionNotFound",
                       "NotFound",
                       "ProviderNotFound",
-                      "IdentityNotFound"
+                      "IdentityNotFound",
+                      "PasskeyNotFound"
                     ]
                   },
                   "message": {
@@ -5457,7 +6277,7 @@ enum OpenAPIDocument {
                 "items": {
                   "type": "string"
                 },
-                "description": "How they proved it then, in order: `password`, `totp` (a code from an authenticator app), `recovery_code`, or `provider` (an identity provider's login). Sessions from before these were recorded have none."
+                "description": "How they proved it then, in order: `password`, `totp` (a code from an authenticator app), `recovery_code`, `passkey` (a passkey with user verification, which counts as two factors), or `provider` (an identity provider's login). Sessions from before these were recorded have none."
               }
             }
           },
@@ -5510,7 +6330,7 @@ enum OpenAPIDocument {
                 "items": {
                   "type": "string"
                 },
-                "description": "How they proved it then, in order: `password`, `totp` (a code from an authenticator app), `recovery_code`, or `provider` (an identity provider's login). Sessions from before these were recorded have none."
+                "description": "How they proved it then, in order: `password`, `totp` (a code from an authenticator app), `recovery_code`, `passkey` (a passkey with user verification, which counts as two factors), or `provider` (an identity provider's login). Sessions from before these were recorded have none."
               },
               "current": {
                 "type": "boolean",
@@ -5654,6 +6474,8 @@ enum OpenAPIDocument {
                   "totp.enabled",
                   "totp.disabled",
                   "recovery_code.used",
+                  "passkey.registered",
+                  "passkey.removed",
                   "signing_key.rotated",
                   "signing_key.retired"
                 ]
@@ -6474,11 +7296,8 @@ enum OpenAPIDocument {
             "additionalProperties": true
           },
           "ReauthenticationRequest": {
-            "description": "The password, and with a second factor on exactly one of `code` and `recoveryCode`. Only these fields are read; any other field is ignored.",
+            "description": "Either the password — with a second factor on, plus exactly one of `code` and `recoveryCode` — or a `passkey` assertion (options from `POST /v1/passkeys/authentication/options`), not both. Only these fields are read; any other field is ignored.",
             "type": "object",
-            "required": [
-              "password"
-            ],
             "properties": {
               "password": {
                 "type": "string",
@@ -6491,6 +7310,9 @@ enum OpenAPIDocument {
               "recoveryCode": {
                 "type": "string",
                 "description": "With a second factor on: a recovery code instead."
+              },
+              "passkey": {
+                "$ref": "#/components/schemas/PasskeyAssertion"
               }
             },
             "additionalProperties": true
@@ -6508,6 +7330,479 @@ enum OpenAPIDocument {
               }
             },
             "additionalProperties": true
+          },
+          "PasskeyCredentialDescriptor": {
+            "type": "object",
+            "required": [
+              "type",
+              "id"
+            ],
+            "additionalProperties": false,
+            "properties": {
+              "type": {
+                "type": "string",
+                "enum": [
+                  "public-key"
+                ]
+              },
+              "id": {
+                "type": "string",
+                "description": "The credential id. A base64url string without padding."
+              }
+            }
+          },
+          "PasskeyCreationOptions": {
+            "description": "`PublicKeyCredentialCreationOptionsJSON` (WebAuthn Level 3): pass it to `PublicKeyCredential.parseCreationOptionsFromJSON()`, then to `navigator.credentials.create({publicKey})`.",
+            "type": "object",
+            "required": [
+              "rp",
+              "user",
+              "challenge",
+              "pubKeyCredParams",
+              "timeout",
+              "excludeCredentials",
+              "authenticatorSelection",
+              "attestation"
+            ],
+            "additionalProperties": false,
+            "properties": {
+              "rp": {
+                "type": "object",
+                "required": [
+                  "id",
+                  "name"
+                ],
+                "additionalProperties": false,
+                "properties": {
+                  "id": {
+                    "type": "string",
+                    "description": "The relying party id (`--webauthn-rp-id`)."
+                  },
+                  "name": {
+                    "type": "string"
+                  }
+                }
+              },
+              "user": {
+                "type": "object",
+                "required": [
+                  "id",
+                  "name",
+                  "displayName"
+                ],
+                "additionalProperties": false,
+                "properties": {
+                  "id": {
+                    "type": "string",
+                    "description": "The user handle: the account id's bytes. A base64url string without padding."
+                  },
+                  "name": {
+                    "type": "string"
+                  },
+                  "displayName": {
+                    "type": "string"
+                  }
+                }
+              },
+              "challenge": {
+                "type": "string",
+                "description": "32 random bytes, single use, valid for 5 minutes. A base64url string without padding."
+              },
+              "pubKeyCredParams": {
+                "type": "array",
+                "items": {
+                  "type": "object",
+                  "required": [
+                    "type",
+                    "alg"
+                  ],
+                  "additionalProperties": false,
+                  "properties": {
+                    "type": {
+                      "type": "string",
+                      "enum": [
+                        "public-key"
+                      ]
+                    },
+                    "alg": {
+                      "type": "integer",
+                      "enum": [
+                        -8,
+                        -7
+                      ],
+                      "description": "COSE algorithm: -8 EdDSA (Ed25519), -7 ES256."
+                    }
+                  }
+                }
+              },
+              "timeout": {
+                "type": "integer",
+                "description": "Milliseconds."
+              },
+              "excludeCredentials": {
+                "type": "array",
+                "description": "The account's passkeys, so an authenticator that holds one already does not make another.",
+                "items": {
+                  "$ref": "#/components/schemas/PasskeyCredentialDescriptor"
+                }
+              },
+              "authenticatorSelection": {
+                "type": "object",
+                "required": [
+                  "residentKey",
+                  "requireResidentKey",
+                  "userVerification"
+                ],
+                "additionalProperties": false,
+                "properties": {
+                  "residentKey": {
+                    "type": "string",
+                    "enum": [
+                      "required"
+                    ]
+                  },
+                  "requireResidentKey": {
+                    "type": "boolean"
+                  },
+                  "userVerification": {
+                    "type": "string",
+                    "enum": [
+                      "required"
+                    ]
+                  }
+                }
+              },
+              "attestation": {
+                "type": "string",
+                "enum": [
+                  "none"
+                ]
+              }
+            }
+          },
+          "PasskeyRequestOptions": {
+            "description": "`PublicKeyCredentialRequestOptionsJSON` (WebAuthn Level 3): pass it to `PublicKeyCredential.parseRequestOptionsFromJSON()`, then to `navigator.credentials.get({publicKey})`.",
+            "type": "object",
+            "required": [
+              "challenge",
+              "timeout",
+              "rpId",
+              "allowCredentials",
+              "userVerification"
+            ],
+            "additionalProperties": false,
+            "properties": {
+              "challenge": {
+                "type": "string",
+                "description": "32 random bytes, single use, valid for 5 minutes. A base64url string without padding."
+              },
+              "timeout": {
+                "type": "integer",
+                "description": "Milliseconds."
+              },
+              "rpId": {
+                "type": "string"
+              },
+              "allowCredentials": {
+                "type": "array",
+                "description": "Empty for a discoverable login: the authenticator offers its passkeys for the relying party.",
+                "items": {
+                  "$ref": "#/components/schemas/PasskeyCredentialDescriptor"
+                }
+              },
+              "userVerification": {
+                "type": "string",
+                "enum": [
+                  "required"
+                ]
+              }
+            }
+          },
+          "PasskeyRegistrationRequest": {
+            "description": "`credential.toJSON()` of the credential `navigator.credentials.create()` made (`RegistrationResponseJSON`), and an optional `name`. Other members (`clientExtensionResults`, `authenticatorAttachment`, `response.transports`, `response.publicKey`…) are ignored.",
+            "type": "object",
+            "required": [
+              "id",
+              "rawId",
+              "type",
+              "response"
+            ],
+            "additionalProperties": true,
+            "properties": {
+              "id": {
+                "type": "string",
+                "description": "The credential id, equal to `rawId`. A base64url string without padding."
+              },
+              "rawId": {
+                "type": "string"
+              },
+              "type": {
+                "type": "string",
+                "enum": [
+                  "public-key"
+                ]
+              },
+              "response": {
+                "type": "object",
+                "required": [
+                  "clientDataJSON",
+                  "attestationObject"
+                ],
+                "additionalProperties": true,
+                "properties": {
+                  "clientDataJSON": {
+                    "type": "string"
+                  },
+                  "attestationObject": {
+                    "type": "string",
+                    "description": "CBOR; attestation `none` only. A base64url string without padding."
+                  }
+                }
+              },
+              "name": {
+                "type": "string",
+                "description": "What the account holder calls it, 1 to 64 characters; default `Passkey`."
+              }
+            }
+          },
+          "PasskeyAssertion": {
+            "description": "`credential.toJSON()` of the credential `navigator.credentials.get()` returned (`AuthenticationResponseJSON`). Other members are ignored.",
+            "type": "object",
+            "required": [
+              "id",
+              "rawId",
+              "type",
+              "response"
+            ],
+            "additionalProperties": true,
+            "properties": {
+              "id": {
+                "type": "string",
+                "description": "The credential id, equal to `rawId`. A base64url string without padding."
+              },
+              "rawId": {
+                "type": "string"
+              },
+              "type": {
+                "type": "string",
+                "enum": [
+                  "public-key"
+                ]
+              },
+              "response": {
+                "type": "object",
+                "required": [
+                  "clientDataJSON",
+                  "authenticatorData",
+                  "signature"
+                ],
+                "additionalProperties": true,
+                "properties": {
+                  "clientDataJSON": {
+                    "type": "string"
+                  },
+                  "authenticatorData": {
+                    "type": "string"
+                  },
+                  "signature": {
+                    "type": "string"
+                  },
+                  "userHandle": {
+                    "type": "string",
+                    "description": "Required for a discoverable login: the account id's bytes."
+                  }
+                }
+              }
+            }
+          },
+          "PasskeyLoginOptionsRequest": {
+            "description": "Optional: with the `username` of an account that has passkeys, the options name them.",
+            "type": "object",
+            "additionalProperties": true,
+            "properties": {
+              "username": {
+                "type": "string"
+              }
+            }
+          },
+          "Passkey": {
+            "description": "A passkey registered to the account: no key, no counter.",
+            "type": "object",
+            "required": [
+              "id",
+              "name",
+              "createdAt"
+            ],
+            "additionalProperties": false,
+            "properties": {
+              "id": {
+                "type": "string",
+                "description": "Its id, for `DELETE /v1/passkeys/{id}`."
+              },
+              "name": {
+                "type": "string"
+              },
+              "createdAt": {
+                "type": "string",
+                "format": "date-time"
+              },
+              "lastUsedAt": {
+                "type": "string",
+                "format": "date-time",
+                "description": "The last login or reauthentication with it; absent before the first."
+              }
+            }
+          },
+          "PasskeyResponse": {
+            "type": "object",
+            "required": [
+              "passkey"
+            ],
+            "additionalProperties": false,
+            "properties": {
+              "passkey": {
+                "$ref": "#/components/schemas/Passkey"
+              }
+            }
+          },
+          "PasskeysResponse": {
+            "type": "object",
+            "required": [
+              "passkeys"
+            ],
+            "additionalProperties": false,
+            "properties": {
+              "passkeys": {
+                "type": "array",
+                "description": "Oldest first.",
+                "items": {
+                  "$ref": "#/components/schemas/Passkey"
+                }
+              }
+            }
+          },
+          "PasskeyLogInForm": {
+            "description": "An HTML form's fields; any other field is ignored, and a field sent twice keeps its first value.",
+            "type": "object",
+            "required": [
+              "csrf_token",
+              "credential"
+            ],
+            "properties": {
+              "csrf_token": {
+                "type": "string",
+                "description": "The form's hidden `csrf_token`: an HMAC of the browser's form secret and its session."
+              },
+              "credential": {
+                "type": "string",
+                "description": "The assertion's `toJSON()`, as JSON text (answering `POST /v1/passkeys/authentication/options`)."
+              },
+              "return_to": {
+                "type": "string",
+                "description": "Where to go after the login: a path of this server or a URL of an allowed return origin."
+              }
+            },
+            "additionalProperties": true
+          },
+          "PasskeyOptionsForm": {
+            "description": "An HTML form's fields; any other field is ignored, and a field sent twice keeps its first value.",
+            "type": "object",
+            "required": [
+              "csrf_token",
+              "passkey_password"
+            ],
+            "properties": {
+              "csrf_token": {
+                "type": "string",
+                "description": "The form's hidden `csrf_token`: an HMAC of the browser's form secret and its session."
+              },
+              "passkey_password": {
+                "type": "string",
+                "description": "The account's password."
+              },
+              "passkey_code": {
+                "type": "string",
+                "description": "With two-step verification on: the app's 6 digits or a recovery code."
+              }
+            },
+            "additionalProperties": true
+          },
+          "PasskeyAddForm": {
+            "description": "An HTML form's fields; any other field is ignored, and a field sent twice keeps its first value.",
+            "type": "object",
+            "required": [
+              "csrf_token",
+              "credential"
+            ],
+            "properties": {
+              "csrf_token": {
+                "type": "string",
+                "description": "The form's hidden `csrf_token`: an HMAC of the browser's form secret and its session."
+              },
+              "credential": {
+                "type": "string",
+                "description": "The new credential's `toJSON()`, as JSON text (answering the options of `POST /ui/account/passkeys/options`)."
+              },
+              "passkey_name": {
+                "type": "string",
+                "description": "Its name; empty: `Passkey`."
+              }
+            },
+            "additionalProperties": true
+          },
+          "PasskeyRemoveForm": {
+            "description": "An HTML form's fields; any other field is ignored, and a field sent twice keeps its first value.",
+            "type": "object",
+            "required": [
+              "csrf_token",
+              "passkey_id",
+              "remove_password"
+            ],
+            "properties": {
+              "csrf_token": {
+                "type": "string",
+                "description": "The form's hidden `csrf_token`: an HMAC of the browser's form secret and its session."
+              },
+              "passkey_id": {
+                "type": "string",
+                "description": "The passkey's id."
+              },
+              "remove_password": {
+                "type": "string",
+                "description": "The account's password."
+              },
+              "remove_code": {
+                "type": "string",
+                "description": "With two-step verification on: the app's 6 digits or a recovery code."
+              }
+            },
+            "additionalProperties": true
+          },
+          "PageProblemBody": {
+            "description": "What went wrong, as the page would say it.",
+            "type": "object",
+            "required": [
+              "error"
+            ],
+            "additionalProperties": false,
+            "properties": {
+              "error": {
+                "type": "object",
+                "required": [
+                  "message"
+                ],
+                "additionalProperties": false,
+                "properties": {
+                  "message": {
+                    "type": "string"
+                  },
+                  "field": {
+                    "type": "string",
+                    "description": "The form field it concerns."
+                  }
+                }
+              }
+            }
           }
         }
       }

@@ -25,6 +25,7 @@ extension ServerConfiguration {
         options.passwordHasher = passwordHasher
         options.loginThrottle = loginLimits
         options.signUpLimit = signUpLimit
+        options.passkeyLogInLimit = passkeyLogInLimit
         options.links = MessageLinks(baseURL: linkBaseURL, verificationPath: verificationPath, recoveryPath: recoveryPath)
         options.messageSender = mailFrom
         options.emailVerificationTokenLifetime = verificationTokenLifetime
@@ -32,6 +33,7 @@ extension ServerConfiguration {
         options.requiresVerifiedEmail = requiresVerifiedEmail
         options.sendsVerificationOnSignUp = true
         options.reauthenticationWindow = reauthenticationWindow
+        options.relyingParty = relyingParty
         options.messageLimitPerEmail = messageLimitPerEmail
         options.messageLimitPerAddress = messageLimitPerAddress
         return options
@@ -51,7 +53,8 @@ extension ServerConfiguration {
         configuration.cookie.secure = cookieSecure
         configuration.tokenTransport = tokenTransport
         configuration.trustedProxies = trustedProxies
-        configuration.cors = corsOrigins.isEmpty ? nil : GatehouseHTTPConfiguration.CORSSettings(allowedOrigins: corsOrigins)
+        let crossOrigins = allowedCrossOrigins
+        configuration.cors = crossOrigins.isEmpty ? nil : GatehouseHTTPConfiguration.CORSSettings(allowedOrigins: crossOrigins)
         configuration.maximumBodySize = maximumBodySize
         return configuration
     }

@@ -29,6 +29,7 @@ extension ServerConfiguration {
         public static let loginAddressLimit = "GATEHOUSE_LOGIN_ADDRESS_LIMIT"
         public static let loginAccountLimit = "GATEHOUSE_LOGIN_ACCOUNT_LIMIT"
         public static let signUpLimit = "GATEHOUSE_SIGNUP_LIMIT"
+        public static let passkeyLogInLimit = "GATEHOUSE_PASSKEY_LOGIN_LIMIT"
         public static let mailURL = "GATEHOUSE_MAIL_URL"
         public static let mailSecret = "GATEHOUSE_MAIL_SECRET"
         public static let mailFrom = "GATEHOUSE_MAIL_FROM"
@@ -63,6 +64,8 @@ extension ServerConfiguration {
         public static let externalURL = "GATEHOUSE_EXTERNAL_URL"
         public static let providerTokenKeys = "GATEHOUSE_OIDC_TOKEN_KEYS"
         public static let totpKeys = "GATEHOUSE_TOTP_KEYS"
+        public static let webAuthnRelyingPartyID = "GATEHOUSE_WEBAUTHN_RP_ID"
+        public static let webAuthnOrigins = "GATEHOUSE_WEBAUTHN_ORIGIN"
         public static let webhookSecret = "GATEHOUSE_WEBHOOK_SECRET"
         public static let webhookRetryDelay = "GATEHOUSE_WEBHOOK_RETRY_DELAY"
     }
@@ -168,6 +171,9 @@ extension ServerConfiguration {
         if let value = settings.value(flags.signUpLimit, "--signup-limit", EnvironmentKey.signUpLimit) {
             configuration.signUpLimit = try value.rateLimit()
         }
+        if let value = settings.value(flags.passkeyLogInLimit, "--passkey-login-limit", EnvironmentKey.passkeyLogInLimit) {
+            configuration.passkeyLogInLimit = try value.rateLimit()
+        }
         try resolveMail(flags: flags, settings: settings, into: &configuration)
         try resolveAccountPages(flags: flags, settings: settings, into: &configuration)
         let origins = settings.list(flags.corsOrigins, "--cors-origin", EnvironmentKey.corsOrigins)
@@ -235,6 +241,7 @@ extension ServerConfiguration {
         }
         try resolveWebhooks(flags: flags, settings: settings, into: &configuration)
         try resolveIdentityProviders(flags: flags, settings: settings, into: &configuration)
+        try resolvePasskeys(flags: flags, settings: settings, into: &configuration)
         return configuration
     }
 

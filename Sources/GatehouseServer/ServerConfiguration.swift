@@ -55,6 +55,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var loginLimits: LoginThrottle.Limits = LoginThrottle.Limits()
     /// Sign-ups per address. Default 20 per hour.
     public var signUpLimit: RateLimit = AccountsOptions(sessions: SessionsOptions()).signUpLimit ?? RateLimit(count: 20, window: .seconds(3_600))
+    /// Passkey logins an address may start. Default 30 per 5 minutes.
+    public var passkeyLogInLimit: RateLimit =
+        AccountsOptions(sessions: SessionsOptions()).passkeyLogInLimit ?? RateLimit(count: 30, window: .seconds(300))
     /// Browser origins allowed to call the API across origins. Default: none.
     public var corsOrigins: [String] = []
     /// The largest request body accepted, in bytes. Default 64 KiB.
@@ -117,6 +120,13 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Default: a key file beside an SQLite database, made on the first start; none (second factors
     /// off) on PostgreSQL.
     public var totpKeys: RedactedSecret? = nil
+
+    /// The relying party id passkeys are bound to (`--webauthn-rp-id`). Default: the host of
+    /// ``browserBaseURL``.
+    public var webAuthnRelyingPartyID: String? = nil
+    /// The origins whose pages may run passkey ceremonies (`--webauthn-origin`). Default: the origin of
+    /// ``browserBaseURL``.
+    public var webAuthnOrigins: [String] = []
 
     /// The base of the identity providers' callback URLs: ``externalURL``, else ``linkBaseURL``.
     public var browserBaseURL: String { externalURL ?? linkBaseURL }

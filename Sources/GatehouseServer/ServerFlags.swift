@@ -24,6 +24,7 @@ public struct ServerFlags: Sendable, Equatable {
     public var loginAddressLimit: String?
     public var loginAccountLimit: String?
     public var signUpLimit: String?
+    public var passkeyLogInLimit: String?
     public var mailURL: String?
     public var mailSecret: String?
     public var mailFrom: String?
@@ -61,6 +62,10 @@ public struct ServerFlags: Sendable, Equatable {
     public var identityProviders: [String] = []
     /// `--external-url`.
     public var externalURL: String?
+    /// `--webauthn-rp-id`.
+    public var webAuthnRelyingPartyID: String?
+    /// Repeated `--webauthn-origin` values; empty when not given.
+    public var webAuthnOrigins: [String] = []
     /// Repeated `--webhook-url` values; empty when not given.
     public var webhookURLs: [String] = []
     /// `--webhook-secret`, the `whsec_` form.

@@ -47,6 +47,23 @@ import NIOCore
         return try decode(type, from: Data(buffer.readableBytesView))
     }
 
+    /// ``decode(_:from:limit:)`` for a body that may be left out: an empty body, whatever its declared
+    /// type, is `nil`.
+    package static func decodeIfPresent<Value: Decodable>(_ type: Value.Type, from request: Request, limit: Int) async throws -> Value? {
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
+            throw GatehouseHTTPError.payloadTooLarge(limit: limit)
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw GatehouseHTTPError.payloadTooLarge(limit: limit)
+        }
+        guard buffer.readableBytes > 0 else { return nil }
+        guard isJSON(request.headers[.contentType]) else { throw AccountError.unsupportedMediaType }
+        return try decode(type, from: Data(buffer.readableBytesView))
+    }
+
     /// Whether a `Content-Type` value is `application/json`, with or without parameters such as
     /// `charset=utf-8`, in any letter case.
     static func isJSON(_ contentType: String?) -> Bool {

@@ -84,9 +84,32 @@ struct SecondFactorLoginBody: Decodable, SecondFactorFields {
 
 /// The body of `POST /v1/reauthenticate`: the password, and a second factor when the account has one.
 struct ReauthenticationBody: Decodable, SecondFactorFields {
-    var password: String
+    var password: String?
     var code: String?
     var recoveryCode: String?
+    /// A passkey assertion (`credential.toJSON()`), in place of the password and code.
+    var passkey: PasskeyAssertionCredential?
+}
+
+/// The body of `POST /v1/passkeys/registration`: the credential's `toJSON()` members, and an optional
+/// `name` beside them.
+struct PasskeyRegistrationBody: Decodable {
+    enum CodingKeys: String, CodingKey {
+        case name
+    }
+
+    var credential: PasskeyRegistrationCredential
+    var name: String?
+
+    init(from decoder: any Decoder) throws {
+        credential = try PasskeyRegistrationCredential(from: decoder)
+        name = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(String.self, forKey: .name)
+    }
+}
+
+/// The optional body of `POST /v1/passkeys/authentication/options`.
+struct PasskeyLoginOptionsBody: Decodable {
+    var username: String?
 }
 
 /// The body of `POST /v1/totp/confirm`.

@@ -154,3 +154,28 @@ struct TOTPEnrolmentResponse: Encodable {
 struct RecoveryCodesResponse: Encodable {
     var recoveryCodes: [String]
 }
+
+/// A passkey as the API shows it: no key, no counter.
+struct PasskeyPayload: Encodable {
+    var id: String
+    var name: String
+    var createdAt: Date
+    var lastUsedAt: Date?
+
+    init(_ record: PasskeyRecord) {
+        id = record.id
+        name = record.name
+        createdAt = record.createdAt
+        lastUsedAt = record.lastUsedAt
+    }
+}
+
+/// `{"passkey":{…}}` (`POST /v1/passkeys/registration`).
+struct PasskeyResponse: Encodable {
+    var passkey: PasskeyPayload
+}
+
+/// `{"passkeys":[…]}` (`GET /v1/passkeys`).
+struct PasskeysResponse: Encodable {
+    var passkeys: [PasskeyPayload]
+}
