@@ -38,6 +38,18 @@ struct PageProblem: Sendable, Equatable {
             self.init(field: "email", message: "Enter an e-mail address, such as name@example.com.", status: .badRequest)
         case (.invalidRequest, .password?):
             self.init(field: passwordField, message: "Use 8 to 200 characters.", status: .badRequest)
+        case (.conflict, .passkeyTaken?):
+            self.init(field: nil, message: "This passkey is added already.", status: .conflict)
+        case (.conflict, .lastWayToLogIn?):
+            self.init(field: nil, message: "This passkey is the only way you can log in. Add another way first.", status: .conflict)
+        case (.passkeyNotFound, _):
+            self.init(field: nil, message: "This passkey is not on your account any more.", status: .notFound)
+        case (.passkeyFailed, .passkeyChallenge?):
+            self.init(field: nil, message: "This took too long. Try again.", status: .unauthorized)
+        case (.passkeyFailed, _), (.invalidRequest, .passkeyCredential?):
+            self.init(field: nil, message: "This passkey could not be used here. Try again, or log in another way.", status: .unauthorized)
+        case (.invalidRequest, .passkeyName?):
+            self.init(field: "passkey_name", message: "Use 1 to 64 letters, digits or spaces.", status: .badRequest)
         case (.conflict, .usernameTaken?):
             self.init(field: "username", message: "This username is taken. Try another one.", status: .conflict)
         case (.conflict, _):

@@ -65,14 +65,16 @@ struct PageMiddleware<Context: GatehouseRequestContextProtocol>: RouterMiddlewar
         return response
     }
 
-    /// A strict policy: nothing but this server's stylesheet and images (and the logo's origin); no
-    /// script at all; no framing; forms only to this server (and redirects after login only to the
+    /// A strict policy: nothing but this server's stylesheet, images (and the logo's origin) and
+    /// script — one file, `gatehouse.js`, for the passkey ceremonies, which may call this server only;
+    /// nothing inline, no `eval`; no framing; forms only to this server (and redirects after login only to the
     /// allowed return origins); no referrer, since some pages carry a token in their URL.
     static func headers(for configuration: AccountPagesConfiguration) -> HTTPFields {
         let images = (["'self'"] + [configuration.logoOrigin].compactMap { $0 }).joined(separator: " ")
         let forms = (["'self'"] + configuration.returnOrigins.compactMap(ReturnTarget.origin(of:))).joined(separator: " ")
         let policy = [
-            "default-src 'none'", "style-src 'self'", "img-src \(images)", "form-action \(forms)", "frame-ancestors 'none'",
+            "default-src 'none'", "style-src 'self'", "script-src 'self'", "connect-src 'self'", "img-src \(images)", "form-action \(forms)",
+            "frame-ancestors 'none'",
             "base-uri 'none'",
         ].joined(separator: "; ")
         return [

@@ -100,11 +100,12 @@ extension AccountPages {
     }
 
     private func profile(_ account: Account) async throws -> [String: Any] {
-        [
+        let values: [String: Any] = [
             "username": account.username, "email": account.email, "email_verified": account.emailVerified,
             "created": RelativeTime.calendarDate(account.createdAt),
             "totp_available": !accounts.options.totpKeys.isEmpty,
             "totp_enabled": try await accounts.hasSecondFactor(accountID: account.accountID),
         ]
+        return values.merging(try await passkeyValues(account.accountID)) { own, _ in own }
     }
 }

@@ -117,7 +117,7 @@ extension AccountPages {
     }
 
     /// Ends the session the browser held before, sets the new session's cookie and goes on.
-    private func loggedIn(_ login: Authentication, returnTo: String?, state: GatehouseRequestState, context: Context) async throws -> Response {
+    func loggedIn(_ login: Authentication, returnTo: String?, state: GatehouseRequestState, context: Context) async throws -> Response {
         try await endPreviousSession(of: state, context: context)
         state.tokensDelivered()
         context.logger.info("login", metadata: ["gatehouse.session_id": "\(login.sessionID)", "gatehouse.account_id": "\(login.accountID)"])

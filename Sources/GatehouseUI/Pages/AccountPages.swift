@@ -61,6 +61,7 @@ struct AccountPages<Context: GatehouseRequestContextProtocol>: Sendable {
         all["title"] = title
         all["csrf_token"] = FormCSRF.token(secret: secret, sessionID: authentication?.sessionID)
         all["signed_in"] = authentication != nil
+        all["passkeys_available"] = accounts.options.relyingParty != nil
         if all["username"] == nil, let account = authentication?.account { all["username"] = account.username }
         if all["notice"] == nil, let key = request.uri.queryParameters.get("notice"), let notice = PageNotices.all[key] {
             all["notice"] = notice
@@ -185,6 +186,8 @@ enum PageNotices {
         "device_signed_out": "The device is signed out.",
         "others_signed_out": "Every other device is signed out.",
         "totp_disabled": "Two-step verification is off. Logging in asks for your password alone.",
+        "passkey_added": "Your passkey is added. Next time, log in with it instead of your password.",
+        "passkey_removed": "The passkey is removed. It no longer logs you in.",
     ]
 
 }

@@ -1,7 +1,8 @@
 /// The pages `gatehouse serve` shows unless `--templates DIR` overrides them (with files
 /// `DIR/ui/<name>.mustache`): a `layout` around every page, one template per page, and the stylesheet.
 ///
-/// Every page sees `brand`, `title`, `csrf_token`, `signed_in`, `username`, `notice` and `alert`; a form
+/// Every page sees `brand`, `title`, `csrf_token`, `signed_in`, `passkeys_available`, `username`,
+/// `notice` and `alert`; a form
 /// field `x` also has `x_value` (what was typed, never a password) and `x_error` (what is wrong with it,
 /// in words). The layout puts the page's own HTML where it says `{{{content}}}`.
 enum BuiltInPageTemplates {
@@ -77,6 +78,16 @@ enum BuiltInPageTemplates {
         \(field("password", label: "Password", type: "password", autocomplete: "current-password"))
         <button type="submit" class="primary">Log in</button>
         </form>
+        {{#passkeys_available}}
+        <form method="post" action="/ui/login/passkey" class="card passkey-login" id="passkey-login-form" data-passkeys hidden>
+        \(csrfField)
+        <input type="hidden" name="credential" value="">
+        {{#return_to}}<input type="hidden" name="return_to" value="{{return_to}}">{{/return_to}}
+        <p class="alert passkey-alert" role="alert" hidden></p>
+        <button type="submit">Log in with a passkey</button>
+        </form>
+        <script src="/ui/assets/gatehouse.js" defer></script>
+        {{/passkeys_available}}
         \(providerButtons)
         <p class="aside"><a href="/ui/recovery">Forgot your password?</a> · <a href="/ui/signup">Create an account</a></p>
         """
@@ -214,6 +225,40 @@ enum BuiltInPageTemplates {
         {{/totp_enabled}}
         </section>
         {{/totp_available}}
+        {{#passkeys_available}}
+        <section class="card" aria-labelledby="passkeys-heading">
+        <h2 id="passkeys-heading">Passkeys</h2>
+        <p>Log in with your fingerprint, face or screen lock instead of your password.</p>
+        {{#has_passkeys}}
+        <ul class="passkeys">
+        {{#passkeys}}<li><span class="passkey-name">{{name}}</span> <span class="hint">added {{added}}, last used {{last_used}}</span></li>{{/passkeys}}
+        </ul>
+        {{/has_passkeys}}
+        <form method="post" action="/ui/account/passkeys" id="passkey-add-form" data-passkeys hidden novalidate>
+        \(csrfField)
+        <input type="hidden" name="credential" value="">
+        \(field("passkey_name", label: "Name", autocomplete: "off", hint: "So you can tell your passkeys apart, such as Laptop."))
+        \(field("passkey_password", label: "Password", type: "password", autocomplete: "current-password"))
+        {{#totp_enabled}}\(field("passkey_code", label: "Code", autocomplete: "one-time-code", hint: "The 6 digits your app shows, or a recovery code."))
+        {{/totp_enabled}}<p class="alert passkey-alert" role="alert" hidden></p>
+        <button type="submit">Add a passkey</button>
+        </form>
+        <noscript><p class="hint">Adding a passkey needs JavaScript.</p></noscript>
+        {{#has_passkeys}}
+        <form method="post" action="/ui/account/passkeys/delete" id="passkey-remove-form" novalidate>
+        \(csrfField)
+        <div class="field">
+        <label for="passkey_id">Passkey</label>
+        <select id="passkey_id" name="passkey_id">{{#passkeys}}<option value="{{id}}">{{name}}, added {{added}}</option>{{/passkeys}}</select>
+        </div>
+        \(field("remove_password", label: "Password", type: "password", autocomplete: "current-password"))
+        {{#totp_enabled}}\(field("remove_code", label: "Code", autocomplete: "one-time-code", hint: "The 6 digits your app shows, or a recovery code."))
+        {{/totp_enabled}}<button type="submit" class="destructive">Remove passkey</button>
+        </form>
+        {{/has_passkeys}}
+        </section>
+        <script src="/ui/assets/gatehouse.js" defer></script>
+        {{/passkeys_available}}
         <section class="card danger" aria-labelledby="delete-heading">
         <h2 id="delete-heading">Delete your account</h2>
         <p>This ends every session and deletes your account and its data. It cannot be undone.</p>
