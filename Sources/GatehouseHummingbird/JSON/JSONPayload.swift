@@ -35,33 +35,29 @@ import NIOCore
     /// `400 InvalidRequest`.
     package static func decode<Value: Decodable>(_ type: Value.Type, from request: Request, limit: Int) async throws -> Value {
         guard isJSON(request.headers[.contentType]) else { throw AccountError.unsupportedMediaType }
-        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
-            throw GatehouseHTTPError.payloadTooLarge(limit: limit)
-        }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw GatehouseHTTPError.payloadTooLarge(limit: limit)
-        }
+        let buffer = try await body(of: request, limit: limit)
         return try decode(type, from: Data(buffer.readableBytesView))
     }
 
     /// ``decode(_:from:limit:)`` for a body that may be left out: an empty body, whatever its declared
     /// type, is `nil`.
     package static func decodeIfPresent<Value: Decodable>(_ type: Value.Type, from request: Request, limit: Int) async throws -> Value? {
-        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
-            throw GatehouseHTTPError.payloadTooLarge(limit: limit)
-        }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw GatehouseHTTPError.payloadTooLarge(limit: limit)
-        }
+        let buffer = try await body(of: request, limit: limit)
         guard buffer.readableBytes > 0 else { return nil }
         guard isJSON(request.headers[.contentType]) else { throw AccountError.unsupportedMediaType }
         return try decode(type, from: Data(buffer.readableBytesView))
+    }
+
+    /// The whole request body, or `413` when it is over `limit` bytes (declared or sent).
+    private static func body(of request: Request, limit: Int) async throws -> ByteBuffer {
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
+            throw GatehouseHTTPError.payloadTooLarge(limit: limit)
+        }
+        do {
+            return try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw GatehouseHTTPError.payloadTooLarge(limit: limit)
+        }
     }
 
     /// Whether a `Content-Type` value is `application/json`, with or without parameters such as

@@ -1,7 +1,6 @@
 import Foundation
 import Gatehouse
-import GatehouseHummingbird
-import HTTPTypes
+@_spi(Fuzzing) import GatehouseHummingbird
 import Hummingbird
 
 /// Passkeys on the pages. The forms are plain; `gatehouse.js` runs the browser's part of each ceremony
@@ -23,30 +22,29 @@ extension AccountPages {
                 case .formExpired: PageProblem(field: nil, message: "This page has expired. Reload it and try again.", status: .forbidden)
                 case .unreadableForm: PageProblem(field: nil, message: "The form could not be read.", status: .badRequest)
                 }
-            return try Self.json(PageErrorBody(problem), status: problem.status)
+            return try JSONPayload.response(PageErrorBody(problem), status: problem.status)
         }
         let state = try state(context)
         guard let authentication = state.authentication else {
             let problem = PageProblem(field: nil, message: "You are signed out. Reload the page and log in again.", status: .unauthorized)
-            return try Self.json(PageErrorBody(problem), status: problem.status)
+            return try JSONPayload.response(PageErrorBody(problem), status: problem.status)
         }
         do {
-            let code = form["passkey_code"]
-            let session = try await accounts.reauthenticate(
-                session: authentication.session,
+            let session = try await reauthenticated(
+                authentication,
                 password: form["passkey_password"],
-                secondFactor: code.isEmpty ? nil : SecondFactorProof(typed: code),
-                client: state.client,
-                logger: context.logger
+                code: form["passkey_code"],
+                state: state,
+                context: context
             )
-            return try Self.json(try await accounts.beginPasskeyRegistration(session: session, logger: context.logger))
+            return try JSONPayload.response(try await accounts.beginPasskeyRegistration(session: session, logger: context.logger))
         } catch let error as AccountError {
             var problem = PageProblem(error)
             if error.code == .loginFailed {
                 problem = PageProblem(field: "passkey_password", message: "That is not your password.", status: .unauthorized)
             }
             if problem.field == "code" { problem.field = "passkey_code" }
-            return try Self.json(PageErrorBody(problem), status: problem.status)
+            return try JSONPayload.response(PageErrorBody(problem), status: problem.status)
         }
     }
 
@@ -69,13 +67,12 @@ extension AccountPages {
     /// The password (and code) renew the session's authentication, then the passkey chosen is removed.
     func removePasskey(_ request: Request, context: Context) async throws -> Response {
         try await accountForm(request, context: context, fields: PasswordFields(checked: "remove_password")) { form, state, authentication in
-            let code = form["remove_code"]
-            let session = try await accounts.reauthenticate(
-                session: authentication.session,
+            let session = try await reauthenticated(
+                authentication,
                 password: form["remove_password"],
-                secondFactor: code.isEmpty ? nil : SecondFactorProof(typed: code),
-                client: state.client,
-                logger: context.logger
+                code: form["remove_code"],
+                state: state,
+                context: context
             )
             try await accounts.removePasskey(id: form["passkey_id"], session: session, client: state.client, logger: context.logger)
             return redirect(to: "/ui/account?notice=passkey_removed")
@@ -100,6 +97,24 @@ extension AccountPages {
         }
     }
 
+    /// The session authenticated again by the password typed, and the code when one was typed (an
+    /// account with a second factor needs it).
+    private func reauthenticated(
+        _ authentication: Authentication,
+        password: String,
+        code: String,
+        state: GatehouseRequestState,
+        context: Context
+    ) async throws -> SessionDocument {
+        try await accounts.reauthenticate(
+            session: authentication.session,
+            password: password,
+            secondFactor: code.isEmpty ? nil : SecondFactorProof(typed: code),
+            client: state.client,
+            logger: context.logger
+        )
+    }
+
     /// The account's passkeys as the account page lists them.
     func passkeyValues(_ accountID: String) async throws -> [String: Any] {
         guard accounts.options.relyingParty != nil else { return [:] }
@@ -118,15 +133,6 @@ extension AccountPages {
             throw AccountError.invalidRequest(.passkeyCredential)
         }
         return credential
-    }
-
-    private static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        let data = try JSONEncoder().encode(value)
-        return Response(
-            status: status,
-            headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data))
-        )
     }
 }
 
