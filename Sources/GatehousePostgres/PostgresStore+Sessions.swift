@@ -62,41 +62,32 @@ extension PostgresStore {
     }
 
     /// The per-request read: the session, its account and the account's primary contact in one
-    /// query, one round trip.
+    /// query, one round trip. Concurrent reads share that query (see ``updateSessions(_:)`` for how
+    /// callers are grouped).
     public func sessionWithAccount(id: String) async throws -> (session: SessionRecord, account: AccountRecord?)? {
-        let rows = try await withConnection("session_with_account") { connection in
-            var rows: [PostgresSessionLookup.Row] = []
-            for try await row in try await connection.execute(PostgresSessionLookup(id: id), logger: Self.queryLogger) {
-                rows.append(row)
-            }
-            return rows
+        let deadline = ContinuousClock.now + operationTimeout
+        let found = try await sessionLookups.submit([id]) { ids in
+            try await self.lookUpSessions(ids, deadline: deadline)
         }
-        return rows.first.map { ($0.session, $0.account) }
+        return found.first?.map { ($0.session, $0.account) }
     }
 
     /// Applies each update only if its session is still valid and still has the expected current
-    /// hash, all of one call in a single statement (a transaction when one session appears more than
-    /// once), and returns per update, in order, whether it was applied.
+    /// hash, and returns per update, in order, whether it was applied.
     ///
-    /// Updates of the same session are applied in the order given, as if one after the other: the
-    /// second occurrence runs in a later statement of the same transaction and sees the first.
+    /// Concurrent calls are grouped: up to an eighth of the pool's connections each carry one batch
+    /// at a time, and callers arriving while all of them are busy queue up and go together in the next
+    /// free one (up to 256 updates), as a single statement — one round trip — or a transaction when one
+    /// session appears more than once. Updates of the same session are applied in the order given, as
+    /// if one after the other: the second occurrence runs in a later statement of the same transaction
+    /// and sees the first. A call returns once the batch holding its updates has committed; if that
+    /// batch fails, every call in it gets the error. No call waits longer than the operation timeout
+    /// from the moment it was made.
     public func updateSessions(_ updates: [SessionUpdate]) async throws -> [Bool] {
-        guard !updates.isEmpty else { return [] }
-        let rounds = Self.rounds(updates)
-        let applied = try await withConnection("update_sessions") { connection in
-            let commitMillis = self.commitClock.map { PostgresTime.millis($0.now()) }
-            if rounds.count == 1 {
-                return try await Self.apply(rounds[0], of: updates, commitMillis: commitMillis, on: connection)
-            }
-            return try await Self.transaction(on: connection) { connection in
-                var applied = Set<Int>()
-                for round in rounds {
-                    applied.formUnion(try await Self.apply(round, of: updates, commitMillis: commitMillis, on: connection))
-                }
-                return applied
-            }
+        let deadline = ContinuousClock.now + operationTimeout
+        return try await sessionWrites.submit(updates) { batch in
+            try await self.applySessionUpdates(batch, deadline: deadline)
         }
-        return updates.indices.map(applied.contains)
     }
 
     /// Marks valid sessions of the account invalid in one statement (only `sessionID` when given, never
@@ -179,6 +170,57 @@ extension PostgresStore {
     }
 
     // MARK: Batches
+
+    /// How many batches of reads, and as many of writes, may be in flight at once on a pool of
+    /// `connections`: an eighth of it each (two of each on the default pool of 20), so that most of the
+    /// pool stays free for everything else. Fewer, larger batches cost less CPU per rotation: each
+    /// batch pays a round of task and event-loop wake-ups, whatever its size.
+    static func concurrentBatches(connections: Int) -> Int {
+        max(1, connections / 8)
+    }
+
+    /// Reads the sessions of a batch of requests in one query. The batch's leader is its oldest caller,
+    /// so its `deadline` is the earliest of the batch. The query runs in a task of its own: the leader
+    /// being cancelled must not fail the others waiting on it.
+    private func lookUpSessions(_ ids: [String], deadline: ContinuousClock.Instant) async throws -> [PostgresSessionLookup.Row?] {
+        let rows = try await Task {
+            try await self.withConnection("session_with_account", timeout: deadline - .now) { connection in
+                var rows: [PostgresSessionLookup.Row] = []
+                for try await row in try await connection.execute(PostgresSessionLookup(ids: ids), logger: Self.queryLogger) {
+                    rows.append(row)
+                }
+                return rows
+            }
+        }.value
+        if ids.count == 1 { return [rows.first] }
+        var byID: [String: PostgresSessionLookup.Row] = [:]
+        byID.reserveCapacity(rows.count)
+        for row in rows { byID[row.session.id] = row }
+        return ids.map { byID[$0] }
+    }
+
+    /// Applies a batch of updates in one statement, or one transaction of a statement per round when a
+    /// session appears more than once. Cancelling the leader does not fail the batch (see
+    /// ``lookUpSessions(_:deadline:)``).
+    private func applySessionUpdates(_ updates: [SessionUpdate], deadline: ContinuousClock.Instant) async throws -> [Bool] {
+        let rounds = Self.rounds(updates)
+        let applied = try await Task {
+            try await self.withConnection("update_sessions", timeout: deadline - .now) { connection in
+                let commitMillis = self.commitClock.map { PostgresTime.millis($0.now()) }
+                if rounds.count == 1 {
+                    return try await Self.apply(rounds[0], of: updates, commitMillis: commitMillis, on: connection)
+                }
+                return try await Self.transaction(on: connection) { connection in
+                    var applied = Set<Int>()
+                    for round in rounds {
+                        applied.formUnion(try await Self.apply(round, of: updates, commitMillis: commitMillis, on: connection))
+                    }
+                    return applied
+                }
+            }
+        }.value
+        return updates.indices.map(applied.contains)
+    }
 
     /// Splits a batch into rounds in which each session appears at most once: the n-th update of a
     /// session goes into round n.

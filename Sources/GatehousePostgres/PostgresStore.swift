@@ -41,6 +41,10 @@ public final class PostgresStore: GatehouseStore, Service {
     /// Operations waiting for ``run()`` to run them, and where callers add theirs.
     let pendingOperations: AsyncStream<PostgresOperation>
     let operations: AsyncStream<PostgresOperation>.Continuation
+    /// Concurrent per-request reads, grouped into one query per batch.
+    let sessionLookups: WorkBatcher<String, PostgresSessionLookup.Row?>
+    /// Concurrent rotations' writes, grouped into one statement per batch.
+    let sessionWrites: WorkBatcher<SessionUpdate, Bool>
     let logger: Logger
     /// Handed to the driver for queries. The driver logs rows and bound values at trace and debug
     /// level, none of which may reach a log, so this logger only passes warnings and above to the
@@ -77,6 +81,9 @@ public final class PostgresStore: GatehouseStore, Service {
         self.operationTimeout = operationTimeout
         self.commitClock = commitClock
         (self.pendingOperations, self.operations) = AsyncStream.makeStream(of: PostgresOperation.self)
+        let batches = Self.concurrentBatches(connections: configuration.options.maximumConnections)
+        self.sessionLookups = WorkBatcher(maxBatchSize: 256, maxConcurrentBatches: batches)
+        self.sessionWrites = WorkBatcher(maxBatchSize: 256, maxConcurrentBatches: batches)
         var backgroundLogger = logger
         // The driver logs protocol messages, rows included, at trace level.
         backgroundLogger.logLevel = max(logger.logLevel, .debug)

@@ -64,7 +64,9 @@ extension SQLiteStore {
     /// each. A call returns only after the transaction holding its updates has committed; if that
     /// transaction fails, every call in it gets the error.
     public func updateSessions(_ updates: [SessionUpdate]) async throws -> [Bool] {
-        try await sessionWrites.submit(updates)
+        try await sessionWrites.submit(updates) { [writer, clock, logger] batch in
+            try await Self.commitSessionUpdates(batch, writer: writer, clock: clock, logger: logger)
+        }
     }
 
     /// Runs a batch of session updates in one write transaction. Not cancellable on purpose: the batch

@@ -26,7 +26,7 @@ public final class SQLiteStore: GatehouseStore {
 
     let writer: any DatabaseWriter
     let logger: Logger
-    let sessionWrites: SessionWriteBatcher
+    let sessionWrites = WorkBatcher<SessionUpdate, Bool>(maxBatchSize: 256)
     let sessionLookup: SQLiteSessionLookup
     /// The clock rotations take their commit time from.
     let clock: any WallClock
@@ -104,9 +104,6 @@ public final class SQLiteStore: GatehouseStore {
         self.checkpoints = checkpoints
         self.logger = logger
         self.sessionLookup = SQLiteSessionLookup(path: path)
-        self.sessionWrites = SessionWriteBatcher(maxBatchSize: 256) { [writer, clock, logger] updates in
-            try await SQLiteStore.commitSessionUpdates(updates, writer: writer, clock: clock, logger: logger)
-        }
     }
 
     /// Opening a new file sets it up (WAL mode, a first write) in transactions that SQLite fails with

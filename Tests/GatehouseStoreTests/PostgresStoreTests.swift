@@ -190,6 +190,61 @@ struct PostgresStoreTests {
         }
     }
 
+    @Test("Concurrent reads and rotations share batches, and each caller gets its own answer", .postgresConfigured, .timeLimit(.minutes(1)))
+    func batchedReadsAndRotations() async throws {
+        try await PostgresTestSupport.withSchema { schema in
+            // One batch of each kind at a time on 8 connections, so concurrent callers must queue and share.
+            let store = try PostgresTestSupport.makeStore(schema: schema, maximumConnections: 8)
+            try await PostgresTestSupport.running([store]) {
+                try await store.migrate()
+                let alice = try await Fixture.create(Fixture.account("alice"), in: store)
+                let bob = try await Fixture.create(Fixture.account("bob"), in: store)
+                let ids = (0..<24).map { "s-\($0)" }
+                for (index, id) in ids.enumerated() {
+                    try await store.insertSession(Fixture.session(id, of: index % 2 == 0 ? alice : bob), requiringAccountEpoch: 0)
+                }
+
+                // Every session read three times, and unknown ids, all at once.
+                let asked = ids + ids + ids + (0..<8).map { "unknown-\($0)" }
+                let answers = try await withThrowingTaskGroup(of: (String, String?, String?).self) { group in
+                    for id in asked {
+                        group.addTask {
+                            let found = try await store.sessionWithAccount(id: id)
+                            return (id, found?.session.id, found?.account?.username)
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(answers.count == asked.count)
+                for (id, sessionID, username) in answers {
+                    if id.hasPrefix("unknown") {
+                        #expect(sessionID == nil && username == nil)
+                    } else {
+                        #expect(sessionID == id)
+                        #expect(username == (Int(id.dropFirst(2))! % 2 == 0 ? "alice" : "bob"))
+                    }
+                }
+
+                // Two competing rotations of each session from the same secret: exactly one applies.
+                let applied = try await withThrowingTaskGroup(of: (String, Bool).self) { group in
+                    for id in ids {
+                        for next: UInt8 in [2, 3] {
+                            group.addTask { (id, try await store.updateSessions([Fixture.rotation(of: id, from: 1, to: next)]) == [true]) }
+                        }
+                    }
+                    return try await group.reduce(into: [String: Int]()) { counts, answer in
+                        counts[answer.0, default: 0] += answer.1 ? 1 : 0
+                    }
+                }
+                #expect(applied == Dictionary(uniqueKeysWithValues: ids.map { ($0, 1) }))
+                for id in ids {
+                    let hash = try await store.session(id: id)?.currentHash
+                    #expect(hash == Fixture.digest(2) || hash == Fixture.digest(3))
+                }
+            }
+        }
+    }
+
     @Test("Migrations are recorded once, however often they run", .postgresConfigured)
     func migrationsIdempotent() async throws {
         try await PostgresTestSupport.withStore { store in

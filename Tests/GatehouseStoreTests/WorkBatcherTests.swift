@@ -1,12 +1,11 @@
 import Gatehouse
-import GatehouseSQLite
 import Synchronization
 import Testing
 
-/// Group commit, driven by a scripted commit function so that the batches are deterministic: the
-/// first commit is held open until every other caller has queued behind it.
-@Suite("Session write batcher")
-struct SessionWriteBatcherTests {
+/// Batching of concurrent callers, driven by a scripted commit function so that the batches are
+/// deterministic: the first commit is held open until every other caller has queued behind it.
+@Suite("Work batcher")
+struct WorkBatcherTests {
     /// The "applied" answer a scripted commit gives for an update: carried in the update itself, so
     /// each caller can check it got its own slice of a shared batch back.
     static func update(_ id: String, applies: Bool) -> SessionUpdate {
@@ -46,14 +45,16 @@ struct SessionWriteBatcherTests {
     /// Starts `leader` and waits until its commit is in progress, then starts `followers` and waits
     /// until all of them are queued, then lets the commits run; returns each caller's outcome by name.
     static func run(
-        _ batcher: SessionWriteBatcher,
+        _ batcher: WorkBatcher<SessionUpdate, Bool>,
         _ commit: ScriptedCommit,
         leader: [SessionUpdate],
         followers: [String: [SessionUpdate]]
     ) async -> [String: Result<[Bool], Failure>] {
         await withTaskGroup(of: (String, Result<[Bool], Failure>).self) { group in
             @Sendable func submit(_ name: String, _ updates: [SessionUpdate]) async -> (String, Result<[Bool], Failure>) {
-                do { return (name, .success(try await batcher.submit(updates))) } catch { return (name, .failure(Failure())) }
+                do { return (name, .success(try await batcher.submit(updates) { try await commit($0) })) } catch {
+                    return (name, .failure(Failure()))
+                }
             }
             group.addTask { await submit("leader", leader) }
             while commit.committed.isEmpty { await Task.yield() }
@@ -72,7 +73,7 @@ struct SessionWriteBatcherTests {
     @Test("Callers queued behind a commit share the next transaction, each getting its own results")
     func coalesces() async throws {
         let commit = ScriptedCommit()
-        let batcher = SessionWriteBatcher(maxBatchSize: 256) { try await commit($0) }
+        let batcher = WorkBatcher<SessionUpdate, Bool>(maxBatchSize: 256)
         var followers: [String: [SessionUpdate]] = [:]
         for index in 0..<9 {
             let name = "f\(index)"
@@ -94,7 +95,7 @@ struct SessionWriteBatcherTests {
     @Test("A batch never exceeds the bound, and one caller's updates are never split")
     func bounded() async throws {
         let commit = ScriptedCommit()
-        let batcher = SessionWriteBatcher(maxBatchSize: 4) { try await commit($0) }
+        let batcher = WorkBatcher<SessionUpdate, Bool>(maxBatchSize: 4)
         var followers: [String: [SessionUpdate]] = [:]
         for index in 0..<6 {
             followers["f\(index)"] = (0..<(index == 2 ? 3 : 1)).map { Self.update("f\(index)-\($0)", applies: true) }
@@ -115,7 +116,7 @@ struct SessionWriteBatcherTests {
     @Test("A failed transaction fails every caller in it, and only them")
     func errorsPropagate() async throws {
         let commit = ScriptedCommit()
-        let batcher = SessionWriteBatcher(maxBatchSize: 3) { try await commit($0) }
+        let batcher = WorkBatcher<SessionUpdate, Bool>(maxBatchSize: 3)
         let followers = [
             "f0": [Self.update("ok-0", applies: true)],
             "f1": [Self.update("fail-1", applies: true)],
@@ -132,15 +133,83 @@ struct SessionWriteBatcherTests {
         }
         #expect(try outcomes["f3"]?.get() == [false])
         // The batcher recovers: the next call becomes leader and commits.
-        #expect(try await batcher.submit([Self.update("after", applies: true)]) == [true])
+        #expect(try await batcher.submit([Self.update("after", applies: true)]) { try await commit($0) } == [true])
+    }
+
+    /// Holds every batch until `open()`, and counts how many are in progress at once.
+    final class HeldCommit: Sendable {
+        private struct Progress {
+            var batches: [[String]] = []
+            var inProgress = 0
+            var mostInProgress = 0
+        }
+        private let progress = Mutex(Progress())
+        private let gate: AsyncStream<Void>
+        private let opener: AsyncStream<Void>.Continuation
+
+        init() {
+            (gate, opener) = AsyncStream.makeStream(of: Void.self)
+        }
+
+        var batches: [[String]] { progress.withLock { $0.batches } }
+        var inProgress: Int { progress.withLock { $0.inProgress } }
+        var mostInProgress: Int { progress.withLock { $0.mostInProgress } }
+
+        func open() { opener.finish() }
+
+        func callAsFunction(_ updates: [SessionUpdate]) async throws -> [Bool] {
+            progress.withLock { progress in
+                progress.batches.append(updates.map(\.sessionID))
+                progress.inProgress += 1
+                progress.mostInProgress = max(progress.mostInProgress, progress.inProgress)
+            }
+            for await _ in gate {}
+            progress.withLock { $0.inProgress -= 1 }
+            return updates.map(\.currentPresented)
+        }
+    }
+
+    @Test("Up to maxConcurrentBatches batches run at once; later callers queue and share the next ones")
+    func concurrentBatches() async throws {
+        let commit = HeldCommit()
+        let batcher = WorkBatcher<SessionUpdate, Bool>(maxBatchSize: 256, maxConcurrentBatches: 2)
+        let outcomes = await withTaskGroup(of: (String, [Bool]?).self) { group in
+            @Sendable func submit(_ name: String, applies: Bool) async -> (String, [Bool]?) {
+                (name, try? await batcher.submit([Self.update(name, applies: applies)]) { try await commit($0) })
+            }
+            group.addTask { await submit("a", applies: true) }
+            group.addTask { await submit("b", applies: false) }
+            while commit.inProgress < 2 { await Task.yield() }
+            for index in 0..<6 {
+                group.addTask { await submit("f\(index)", applies: index % 2 == 0) }
+            }
+            while batcher.waitingCount < 6 { await Task.yield() }
+            // Both slots are taken, so nobody else has started a batch.
+            #expect(commit.batches.count == 2)
+            commit.open()
+            var outcomes: [String: [Bool]] = [:]
+            for await (name, outcome) in group { outcomes[name] = outcome }
+            return outcomes
+        }
+
+        #expect(Set(commit.batches.prefix(2)) == [["a"], ["b"]])
+        #expect(commit.mostInProgress == 2)
+        #expect(commit.batches.dropFirst(2).flatMap { $0 }.sorted() == (0..<6).map { "f\($0)" })
+        #expect(commit.batches.count <= 4, "the six queued callers share at most two batches")
+        #expect(outcomes["a"] == [true])
+        #expect(outcomes["b"] == [false])
+        for index in 0..<6 {
+            #expect(outcomes["f\(index)"] == [index % 2 == 0])
+        }
+        #expect(batcher.waitingCount == 0)
     }
 
     @Test("An empty call commits nothing")
     func emptyCall() async throws {
         let commit = ScriptedCommit()
         commit.open()
-        let batcher = SessionWriteBatcher { try await commit($0) }
-        #expect(try await batcher.submit([]) == [])
+        let batcher = WorkBatcher<SessionUpdate, Bool>()
+        #expect(try await batcher.submit([]) { try await commit($0) } == [])
         #expect(commit.committed.isEmpty)
     }
 }

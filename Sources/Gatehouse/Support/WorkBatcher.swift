@@ -1,0 +1,133 @@
+import Synchronization
+
+/// Groups the work of concurrent callers into batches: the session writes of concurrent rotations
+/// share one transaction, the session reads of concurrent requests one query.
+///
+/// There is no background task. A caller that finds fewer than ``maxConcurrentBatches`` batches in
+/// progress becomes a *leader*: it takes its own items plus whatever other callers queued meanwhile (up
+/// to ``maxBatchSize`` items), performs them in one batch with its own `perform`, and resumes every
+/// caller of that batch with its own slice of the outcomes — or with the error, when the batch failed.
+/// While every slot is busy, new callers queue up; a leader that is done hands its slot to the first
+/// queued caller, which performs the next batch including its own items. So every caller does at most
+/// one batch of work, no caller waits on more than the batches in progress plus its own, a caller is
+/// only resumed once the batch holding its items is done, and a batch's leader is the caller of that
+/// batch that has waited longest (so a deadline the leader keeps holds for every caller in it).
+///
+/// One caller's items are never split across batches: a call larger than ``maxBatchSize`` runs alone.
+/// Cancelling a caller does not abandon its items; their outcome still arrives, because the others in
+/// its batch depend on the same work.
+package final class WorkBatcher<Item: Sendable, Outcome: Sendable>: Sendable {
+    /// Performs a batch and returns, per item and in order, its outcome.
+    package typealias Perform = @Sendable ([Item]) async throws -> [Outcome]
+
+    private enum Wakeup: Sendable {
+        /// The caller's batch is done; these are its outcomes.
+        case done([Outcome])
+        /// The caller takes over a slot and performs its own items.
+        case lead
+    }
+
+    private struct Waiter {
+        var items: [Item]
+        var continuation: CheckedContinuation<Wakeup, any Error>
+    }
+
+    private struct State {
+        var activeLeaders = 0
+        /// Only ever non-empty while every slot is taken.
+        var waiters: [Waiter] = []
+    }
+
+    /// The most items one batch carries (a single larger call still goes through, alone).
+    package let maxBatchSize: Int
+    /// How many batches may be in progress at once.
+    package let maxConcurrentBatches: Int
+    private let state = Mutex(State())
+
+    package init(maxBatchSize: Int = 256, maxConcurrentBatches: Int = 1) {
+        self.maxBatchSize = max(1, maxBatchSize)
+        self.maxConcurrentBatches = max(1, maxConcurrentBatches)
+    }
+
+    /// How many callers are queued behind the batches in progress.
+    package var waitingCount: Int {
+        state.withLock { $0.waiters.count }
+    }
+
+    /// Performs `items` in the next batch, together with those of concurrent callers. When this caller
+    /// leads the batch, `perform` does the work of all of them.
+    package func submit(_ items: [Item], perform: Perform) async throws -> [Outcome] {
+        guard !items.isEmpty else { return [] }
+        let leads = state.withLock { state in
+            guard state.activeLeaders < maxConcurrentBatches else { return false }
+            state.activeLeaders += 1
+            return true
+        }
+        if !leads {
+            let wakeup = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Wakeup, any Error>) in
+                // Checked again under the lock: a leader may have finished since the first check, and
+                // then nobody would ever resume this caller.
+                let queued = state.withLock { state in
+                    if state.activeLeaders >= maxConcurrentBatches {
+                        state.waiters.append(Waiter(items: items, continuation: continuation))
+                        return true
+                    }
+                    state.activeLeaders += 1
+                    return false
+                }
+                if !queued { continuation.resume(returning: .lead) }
+            }
+            if case .done(let outcomes) = wakeup { return outcomes }
+        }
+        return try await lead(with: items, perform: perform)
+    }
+
+    /// Performs the leader's items and a batch of queued ones, resumes their callers, then passes on
+    /// the slot.
+    private func lead(with own: [Item], perform: Perform) async throws -> [Outcome] {
+        let followers = state.withLock { state in
+            var total = own.count
+            var taken = 0
+            for waiter in state.waiters {
+                guard total + waiter.items.count <= maxBatchSize else { break }
+                total += waiter.items.count
+                taken += 1
+            }
+            let batch = Array(state.waiters.prefix(taken))
+            state.waiters.removeFirst(taken)
+            return batch
+        }
+        defer { handOff() }
+
+        var all = own
+        for follower in followers { all.append(contentsOf: follower.items) }
+        let outcomes: [Outcome]
+        do {
+            outcomes = try await perform(all)
+            guard outcomes.count == all.count else {
+                throw AccountError.storeUnavailable()
+            }
+        } catch {
+            for follower in followers { follower.continuation.resume(throwing: error) }
+            throw error
+        }
+        var start = own.count
+        for follower in followers {
+            let end = start + follower.items.count
+            follower.continuation.resume(returning: .done(Array(outcomes[start..<end])))
+            start = end
+        }
+        return Array(outcomes[0..<own.count])
+    }
+
+    private func handOff() {
+        let next = state.withLock { state -> Waiter? in
+            guard !state.waiters.isEmpty else {
+                state.activeLeaders -= 1
+                return nil
+            }
+            return state.waiters.removeFirst()
+        }
+        next?.continuation.resume(returning: .lead)
+    }
+}
