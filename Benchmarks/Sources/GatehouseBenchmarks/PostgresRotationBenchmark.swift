@@ -3,9 +3,11 @@ import Gatehouse
 import GatehousePostgres
 
 /// Rotations through `Sessions.authenticate(token:client:)` on PostgreSQL: 64 concurrent clients
-/// against one client at a time, on the same store. Every rotation is a network round trip for the read
-/// and one for the compare-and-swap, so one client at a time waits on the network most of the time;
-/// concurrent rotations run on separate pooled connections at once. Runs only when given a PostgreSQL URL.
+/// against one client at a time, on the same store. Alone, every rotation is a network round trip for the
+/// read and one for the compare-and-swap, so one client at a time waits on the network most of the time;
+/// concurrent rotations share their round trips: the store batches their reads into one query and their
+/// compare-and-swaps into one statement, a few batches in flight at once. Runs only when given a
+/// PostgreSQL URL.
 struct PostgresRotationBenchmark {
     let plan: BenchmarkPlan
     let url: String
@@ -55,7 +57,7 @@ struct PostgresRotationBenchmark {
             baseline: reported.baseline,
             target: .report,
             notes: [
-                "every rotation reads its session and account in one query and writes one compare-and-swap: two round trips; concurrent rotations run on separate pooled connections.",
+                "every rotation reads its session and account and writes one compare-and-swap: two round trips alone; concurrent rotations share them, their reads batched into one query and their writes into one statement, with two batches of each in flight on the default pool of 20 connections.",
                 "latency per rotation, one client at a time: \(Format.microseconds(1 / max(reported.baseline, 1))).",
                 "process CPU per rotation, all threads of this process (the task pool, postgres-nio's event loop, each operation's timeout; the database server's CPU is not counted): \(Format.microseconds(cpu[index].gatehouse)) with \(plan.concurrentClients) clients, \(Format.microseconds(cpu[index].baseline)) with one.",
                 "rounds (\(plan.concurrentClients) clients vs one, \(Format.number(plan.rotationSeconds)) s each, one first): \(rounds.map { "\(Format.number($0.gatehouse)) vs \(Format.number($0.baseline))" }.joined(separator: "; ")); the round with the median ratio is reported.",
