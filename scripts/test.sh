@@ -3,7 +3,8 @@
 # PostgreSQL, openssl for throwaway certificates, Chromium and its driver from Debian; aiosmtpd, PyJWT,
 # cryptography, pyotp, schemathesis, openapi-spec-validator, Selenium and axe-core from PyPI), starts a
 # throwaway PostgreSQL cluster on loopback, builds once, runs every test, stops the cluster again, and
-# then runs the end-to-end tests against the built server: a PostgreSQL outage, a network partition, the
+# then runs the end-to-end tests against the built server: a PostgreSQL outage, a network partition,
+# revocations by the admin CLI while the server is under load, the
 # account flows with real mail servers, access tokens checked with PyJWT against the JWKS alone, TOTP
 # second factors and step-up with codes from pyotp, the HTTP
 # contract (openapi.json) checked with schemathesis, the Prometheus metrics (every counter moved by
@@ -67,6 +68,7 @@ trap - EXIT
 
 python3 scripts/postgres_outage_test.py
 python3 scripts/partition_test.py
+python3 scripts/revocation_under_load_test.py
 python3 scripts/account_flows_test.py
 python3 scripts/access_token_test.py
 python3 scripts/totp_test.py

@@ -17,6 +17,13 @@ import Synchronization
 /// For a database file the lookup uses connections of its own, each with the statement prepared once,
 /// taken from a free list for the duration of one query; an in-memory database has a single
 /// connection, so there it goes through GRDB.
+///
+/// A database file also keeps the sessions it read since the last commit to the file, by any process:
+/// each is stamped with the WAL index header as it was before its query (``WALIndexStamp``), and served
+/// again only while the header has not changed since, that is while no transaction has committed. A
+/// session revoked by another server or by the admin CLI has committed, so the next request reads it
+/// from the file. Between commits — a server renewing tokens by interval, under a load of reads — the
+/// lookup costs a read of the header instead of a query.
 final class SQLiteSessionLookup: Sendable {
     typealias Found = (session: SessionRecord, account: AccountRecord?)
 
@@ -28,14 +35,30 @@ final class SQLiteSessionLookup: Sendable {
         WHERE s.id = ?
         """
 
+    /// The sessions read while the WAL index header had the bytes of `stamp`.
+    private struct Recent {
+        var stamp: WALIndexStamp.Stamp?
+        var sessions: [String: Found] = [:]
+    }
+
     private let path: String?
     private let idle = Mutex<[Connection]>([])
     /// Connections kept for reuse: about one per thread that can be querying at once.
     private let keptConnections = 16
+    /// `nil` for a database without a WAL index file.
+    private let walIndex: WALIndexStamp?
+    private let recent = Mutex(Recent())
+    /// The most sessions kept between two commits; past it, sessions are read without being kept.
+    private let keptSessions = 10_000
+    private let hits = Atomic<Int>(0)
 
     init(path: String?) {
         self.path = path
+        self.walIndex = path.flatMap { WALIndexStamp(databasePath: $0) }
     }
+
+    /// How many lookups were answered from the sessions kept since the last commit.
+    var recentHits: Int { hits.load(ordering: .relaxed) }
 
     deinit {
         for connection in idle.withLock({ $0 }) { connection.close() }
@@ -44,6 +67,30 @@ final class SQLiteSessionLookup: Sendable {
     /// Synchronous on purpose (see above). `reader` serves databases without a file.
     func sessionWithAccount(id: String, reader: any DatabaseReader) throws -> Found? {
         guard let path else { return try Self.sessionWithAccount(id: id, in: reader) }
+        // Read before the query: the query's snapshot is this one or a later one, and a later one
+        // means a commit, which changes the header, so the session is never served under it.
+        let stamp = walIndex?.current()
+        if let stamp, let walIndex, let found = recent.withLock({ $0.stamp == stamp ? $0.sessions[id] : nil }), walIndex.isLinked {
+            hits.add(1, ordering: .relaxed)
+            return found
+        }
+        let found = try query(id, path: path)
+        if let stamp, let found {
+            recent.withLock { recent in
+                if recent.stamp != stamp {
+                    recent.stamp = stamp
+                    // A new table rather than emptying the old one: that costs what the old one held,
+                    // not the most it ever held.
+                    recent.sessions = [:]
+                }
+                if recent.sessions.count < keptSessions { recent.sessions[id] = found }
+            }
+        }
+        return found
+    }
+
+    /// Runs the query on one of the lookup's own connections.
+    private func query(_ id: String, path: String) throws -> Found? {
         let connection = try idle.withLock { $0.popLast() } ?? Connection(path: path)
         defer {
             let kept = idle.withLock { idle -> Bool in

@@ -47,6 +47,8 @@ extension SQLiteStore {
 
     /// The session, its account and the account's primary e-mail address, in one query: the lookup
     /// every authenticated request makes. It runs on the calling thread (see `SQLiteSessionLookup`).
+    /// A session read since the last commit to the file, by any connection of any process, is
+    /// answered again without a query: no commit means nothing it holds can have changed.
     public func sessionWithAccount(id: String) async throws -> (session: SessionRecord, account: AccountRecord?)? {
         do {
             return try sessionLookup.sessionWithAccount(id: id, reader: writer)
@@ -54,6 +56,10 @@ extension SQLiteStore {
             throw SQLiteFailure.translate(error, operation: "session_with_account", logger: logger)
         }
     }
+
+    /// How many session lookups were answered without a query, because no transaction had committed
+    /// since the session was read.
+    package var sessionLookupsWithoutQuery: Int { sessionLookup.recentHits }
 
     /// Applies compare-and-swap updates: each one only if its session is still valid and its current
     /// hash is still the expected one. Returns, per update and in order, whether it was applied.

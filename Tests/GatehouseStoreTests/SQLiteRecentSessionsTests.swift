@@ -1,0 +1,120 @@
+import Foundation
+import Gatehouse
+import Testing
+
+@testable import GatehouseSQLite
+
+/// The sessions an SQLite file store keeps between commits: served again only while no transaction has
+/// committed to the file, so a change made through another store on the same file — as another
+/// process or the admin CLI would — is seen by the very next lookup.
+@Suite("SQLite sessions kept between commits")
+struct SQLiteRecentSessionsTests {
+    @Test("A session read again with no commit in between is answered without a query")
+    func keptUntilCommit() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("gatehouse.sqlite").path
+            let store = try SQLiteStore(path: path, logger: testLogger)
+            let alice = try await Fixture.create(Fixture.account("alice"), in: store)
+            try await store.insertSession(Fixture.session("s-1", of: alice), requiringAccountEpoch: 0)
+
+            let first = try #require(try await store.sessionWithAccount(id: "s-1"))
+            #expect(store.sessionLookupsWithoutQuery == 0)
+            for _ in 0..<5 {
+                let again = try #require(try await store.sessionWithAccount(id: "s-1"))
+                #expect(again.session == first.session)
+                #expect(again.account == first.account)
+            }
+            #expect(store.sessionLookupsWithoutQuery == 5)
+
+            // A commit of this store's own, to an unrelated row, is a commit all the same.
+            try await Fixture.create(Fixture.account("bob"), in: store)
+            _ = try await store.sessionWithAccount(id: "s-1")
+            #expect(store.sessionLookupsWithoutQuery == 5)
+            #expect(try await store.sessionWithAccount(id: "unknown") == nil)
+            #expect(try await store.sessionWithAccount(id: "unknown") == nil)
+            #expect(store.sessionLookupsWithoutQuery == 5, "unknown ids are never kept")
+        }
+    }
+
+    @Test("Every change committed through another store on the file is seen by the next lookup")
+    func changesThroughAnotherStore() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("gatehouse.sqlite").path
+            let server = try SQLiteStore(path: path, logger: testLogger)
+            let other = try SQLiteStore(path: path, logger: testLogger)
+            let alice = try await Fixture.create(Fixture.account("alice"), in: server)
+            try await server.insertSession(Fixture.session("s-1", of: alice), requiringAccountEpoch: 0)
+            try await server.insertSession(Fixture.session("s-2", of: alice), requiringAccountEpoch: 0)
+
+            // Rotations by the other store, each read right after it commits, with kept reads between.
+            for step in UInt8(1)..<40 {
+                #expect(try await server.sessionWithAccount(id: "s-1")?.session.currentHash == Fixture.digest(step))
+                #expect(try await server.sessionWithAccount(id: "s-1")?.session.currentHash == Fixture.digest(step))
+                #expect(try await other.updateSessions([Fixture.rotation(of: "s-1", from: step, to: step + 1)]) == [true])
+                #expect(try await server.sessionWithAccount(id: "s-1")?.session.currentHash == Fixture.digest(step + 1))
+            }
+            #expect(server.sessionLookupsWithoutQuery >= 39)
+
+            #expect(try await server.sessionWithAccount(id: "s-2")?.account?.deactivated == false)
+            #expect(try await other.setDeactivated(accountID: alice.accountID, true, at: Fixture.date(50)))
+            #expect(try await server.sessionWithAccount(id: "s-2")?.account?.deactivated == true)
+
+            #expect(try await server.sessionWithAccount(id: "s-2")?.session.valid == true)
+            #expect(try await other.revokeSessions(.allSessions(accountID: alice.accountID), reason: .logout, at: Fixture.date(60)) == 2)
+            #expect(try await server.sessionWithAccount(id: "s-2")?.session.valid == false)
+            #expect(try await server.sessionWithAccount(id: "s-1")?.session.valid == false)
+        }
+    }
+
+    @Test("Revocations through another store while many lookups run: none is answered from before it")
+    func revocationUnderLoad() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("gatehouse.sqlite").path
+            let server = try SQLiteStore(path: path, logger: testLogger)
+            let other = try SQLiteStore(path: path, logger: testLogger)
+            let alice = try await Fixture.create(Fixture.account("alice"), in: server)
+            let ids = (0..<16).map { "s-\($0)" }
+            for id in ids { try await server.insertSession(Fixture.session(id, of: alice), requiringAccountEpoch: 0) }
+
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for reader in 0..<4 {
+                    group.addTask {
+                        for round in 0..<400 {
+                            _ = try await server.sessionWithAccount(id: ids[(reader + round) % ids.count])
+                        }
+                    }
+                }
+                // Each revocation has committed when it returns: a lookup that starts afterwards must see it.
+                for id in ids {
+                    #expect(try await other.revokeSessions(.session(id: id, accountID: alice.accountID), reason: .logout, at: Fixture.date(10)) == 1)
+                    #expect(try await server.sessionWithAccount(id: id)?.session.valid == false)
+                }
+                try await group.waitForAll()
+            }
+            for id in ids {
+                #expect(try await server.sessionWithAccount(id: id)?.session.valid == false)
+            }
+        }
+    }
+
+    @Test("The WAL index stamp changes with every commit and only then")
+    func stamp() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("gatehouse.sqlite").path
+            #expect(WALIndexStamp(databasePath: path) == nil, "no database, no WAL index")
+            let store = try SQLiteStore(path: path, logger: testLogger)
+            let walIndex = try #require(WALIndexStamp(databasePath: path))
+            let before = try #require(walIndex.current())
+            #expect(walIndex.current() == before)
+            _ = try await store.accounts(limit: 10, offset: 0)
+            #expect(walIndex.current() == before, "a read commits nothing")
+            var seen = [before]
+            for index in 0..<5 {
+                try await Fixture.create(Fixture.account("user\(index)"), in: store)
+                let now = try #require(walIndex.current())
+                #expect(!seen.contains(now))
+                seen.append(now)
+            }
+        }
+    }
+}
