@@ -33,7 +33,7 @@ import time
 import testkit
 from testkit import Reply, check, free_port, json_request, note, run, server_environment, spawn, stop, wait_for
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = testkit.ROOT
 BINARY = os.path.abspath(os.environ["GATEHOUSE_REVOCATION_BINARY"]) if os.environ.get("GATEHOUSE_REVOCATION_BINARY") \
     else os.path.join(ROOT, ".build", "debug", "gatehouse")
 KEEP = bool(os.environ.get("GATEHOUSE_REVOCATION_KEEP"))
@@ -152,6 +152,19 @@ def scenario(port, database, log_path):
     check("log: no session token in any server log line", not leaked, leaked)
 
 
+class ServerLog:
+    """The server's log file, as `testkit.tidy` reads it."""
+
+    name = "gatehouse serve"
+
+    def __init__(self, path):
+        self.path = path
+
+    def log_tail(self, lines=20):
+        with open(self.path, "rb") as f:
+            return "\n".join(f.read().decode(errors="replace").splitlines()[-lines:])
+
+
 def main():
     began = time.monotonic()
     if not os.path.exists(BINARY):
@@ -171,15 +184,7 @@ def main():
     finally:
         for process in PROCESSES:
             stop(process)
-    if testkit.FAILED or KEEP:
-        with open(log_path, "rb") as f:
-            tail = f.read().decode(errors="replace").splitlines()[-20:]
-        if testkit.FAILED:
-            print("--- the last lines of the server's log:\n" + "\n".join(tail))
-        print(f"       files kept in {WORKDIR}")
-    else:
-        import shutil
-        shutil.rmtree(WORKDIR, ignore_errors=True)
+    testkit.tidy([ServerLog(log_path)], WORKDIR, KEEP)
     return testkit.summary("revocation under load", began)
 
 

@@ -179,19 +179,26 @@ extension PostgresStore {
         max(1, connections / 8)
     }
 
-    /// Reads the sessions of a batch of requests in one query. The batch's leader is its oldest caller,
-    /// so its `deadline` is the earliest of the batch. The query runs in a task of its own: the leader
-    /// being cancelled must not fail the others waiting on it.
+    /// Runs the work of a whole batch on a pooled connection. The batch's leader is its oldest caller, so
+    /// its `deadline` is the earliest of the batch. The work runs in a task of its own: the leader being
+    /// cancelled must not fail the others waiting on it.
+    private func withBatchConnection<Result: Sendable>(
+        _ operation: StaticString,
+        deadline: ContinuousClock.Instant,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await Task { try await self.withConnection(operation, timeout: deadline - .now, body) }.value
+    }
+
+    /// Reads the sessions of a batch of requests in one query.
     private func lookUpSessions(_ ids: [String], deadline: ContinuousClock.Instant) async throws -> [PostgresSessionLookup.Row?] {
-        let rows = try await Task {
-            try await self.withConnection("session_with_account", timeout: deadline - .now) { connection in
-                var rows: [PostgresSessionLookup.Row] = []
-                for try await row in try await connection.execute(PostgresSessionLookup(ids: ids), logger: Self.queryLogger) {
-                    rows.append(row)
-                }
-                return rows
+        let rows = try await withBatchConnection("session_with_account", deadline: deadline) { connection in
+            var rows: [PostgresSessionLookup.Row] = []
+            for try await row in try await connection.execute(PostgresSessionLookup(ids: ids), logger: Self.queryLogger) {
+                rows.append(row)
             }
-        }.value
+            return rows
+        }
         if ids.count == 1 { return [rows.first] }
         var byID: [String: PostgresSessionLookup.Row] = [:]
         byID.reserveCapacity(rows.count)
@@ -200,25 +207,22 @@ extension PostgresStore {
     }
 
     /// Applies a batch of updates in one statement, or one transaction of a statement per round when a
-    /// session appears more than once. Cancelling the leader does not fail the batch (see
-    /// ``lookUpSessions(_:deadline:)``).
+    /// session appears more than once.
     private func applySessionUpdates(_ updates: [SessionUpdate], deadline: ContinuousClock.Instant) async throws -> [Bool] {
         let rounds = Self.rounds(updates)
-        let applied = try await Task {
-            try await self.withConnection("update_sessions", timeout: deadline - .now) { connection in
-                let commitMillis = self.commitClock.map { PostgresTime.millis($0.now()) }
-                if rounds.count == 1 {
-                    return try await Self.apply(rounds[0], of: updates, commitMillis: commitMillis, on: connection)
-                }
-                return try await Self.transaction(on: connection) { connection in
-                    var applied = Set<Int>()
-                    for round in rounds {
-                        applied.formUnion(try await Self.apply(round, of: updates, commitMillis: commitMillis, on: connection))
-                    }
-                    return applied
-                }
+        let applied = try await withBatchConnection("update_sessions", deadline: deadline) { connection in
+            let commitMillis = self.commitClock.map { PostgresTime.millis($0.now()) }
+            if rounds.count == 1 {
+                return try await Self.apply(rounds[0], of: updates, commitMillis: commitMillis, on: connection)
             }
-        }.value
+            return try await Self.transaction(on: connection) { connection in
+                var applied = Set<Int>()
+                for round in rounds {
+                    applied.formUnion(try await Self.apply(round, of: updates, commitMillis: commitMillis, on: connection))
+                }
+                return applied
+            }
+        }
         return updates.indices.map(applied.contains)
     }
 
