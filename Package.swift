@@ -167,6 +167,8 @@ let package = Package(
             dependencies: ["Gatehouse", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
+        // Loopback helpers shared by the test targets; not a product.
+        .target(name: "LoopbackTestSupport", path: "Tests/LoopbackTestSupport", swiftSettings: swiftSettings),
 
         // MARK: The server and its command
 
@@ -235,6 +237,7 @@ let package = Package(
         .testTarget(
             name: "GatehouseMailTests",
             dependencies: [
+                "LoopbackTestSupport",
                 "Gatehouse",
                 "GatehouseMail",
                 "GatehouseSQLite",
@@ -252,6 +255,7 @@ let package = Package(
         .testTarget(
             name: "GatehouseWebhooksTests",
             dependencies: [
+                "LoopbackTestSupport",
                 "Gatehouse",
                 "GatehouseWebhooks",
                 "GatehouseTesting",

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GatehouseMail
+import LoopbackTestSupport
 import NIOHTTP1
 import Testing
 
@@ -109,10 +110,11 @@ struct HTTPMailTransportTests {
 
     @Test("no server listening is a failure that may pass")
     func connectionRefused() async throws {
-        let port = try await LoopbackHTTPServer.closedPort()
+        let closed = try ClosedLoopbackPort()
         // The client tries to connect again until the deadline: a short timeout keeps the test short.
-        let transport = HTTPMailTransport(url: "http://127.0.0.1:\(port)/mail", secret: Self.secret, timeout: .seconds(2))
+        let transport = HTTPMailTransport(url: "http://127.0.0.1:\(closed.port)/mail", secret: Self.secret, timeout: .seconds(2))
         let error = try #require(await #expect(throws: MailDeliveryError.self) { try await transport.send(Self.message) })
+        withExtendedLifetime(closed) {}
         #expect(error.isTemporary)
         Self.expectNoSecret(in: error)
     }

@@ -71,14 +71,6 @@ final class LoopbackHTTPServer: Sendable {
         }
     }
 
-    /// A loopback port nothing listens on: bound, then closed.
-    static func closedPort() async throws -> Int {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
-        guard let port = channel.localAddress?.port else { throw ChannelError.unknownLocalAddress }
-        try await channel.close()
-        return port
-    }
-
     /// Stops listening and closes every connection.
     private func stop() async {
         try? await channel.close()

@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseMail
+import LoopbackTestSupport
 import Testing
 
 /// `SMTPTransport` against a scripted server on loopback: the conversation on the wire, and every way a
@@ -183,11 +184,11 @@ struct SMTPFaultTests {
 
     @Test("nothing listening: connection refused, temporary")
     func connectionRefused() async throws {
-        // A port that was just free: the server that had it is gone.
-        let port = try await SMTPScriptedServer.with(script: SMTPScriptedServer.accepting) { server in server.port }
-        let error = await Self.failure(try Self.transport(port: port))
+        let closed = try ClosedLoopbackPort()
+        let error = await Self.failure(try Self.transport(port: closed.port))
         #expect(error?.isTemporary == true)
-        #expect(error?.reason == "could not connect to 127.0.0.1:\(port): connection refused")
+        #expect(error?.reason == "could not connect to 127.0.0.1:\(closed.port): connection refused")
+        withExtendedLifetime(closed) {}
     }
 
     @Test("the connection dropped halfway: temporary")

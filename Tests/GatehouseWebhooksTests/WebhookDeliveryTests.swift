@@ -3,6 +3,7 @@ import Foundation
 import Gatehouse
 import GatehouseTesting
 import GatehouseWebhooks
+import LoopbackTestSupport
 import Testing
 
 /// `WebhookDelivery` against a real HTTP server on the loopback interface: what it sends, and how each
@@ -133,11 +134,12 @@ struct WebhookDeliveryTests {
 
     @Test("a port nothing listens on is a temporary failure")
     func connectionRefused() async throws {
-        let port = try await LoopbackReceiver.closedPort()
+        let closed = try ClosedLoopbackPort()
         // The client retries connecting until the timeout: a short one keeps the test short.
         let failure = try await Self.withDelivery(timeout: .seconds(1)) { delivery in
-            await Self.failure(delivery, webhookMessage(1, to: "http://127.0.0.1:\(port)/hooks", at: Date()))
+            await Self.failure(delivery, webhookMessage(1, to: "http://127.0.0.1:\(closed.port)/hooks", at: Date()))
         }
+        withExtendedLifetime(closed) {}
         let refused = try #require(failure)
         #expect(refused.isTemporary)
         #expect(refused.reason.hasPrefix("the endpoint could not be reached ("), "\(refused.reason)")
@@ -208,14 +210,15 @@ struct WebhookDeliveryTests {
             [.status(500, body: "echo \(payloadMarker)"), .redirect(302, location: "/x"), .close][(count - 1) % 3]
         }
         try await LoopbackReceiver.with(script: script) { receiver in
-            let port = try await LoopbackReceiver.closedPort()
+            let closed = try ClosedLoopbackPort()
             try await Self.withDelivery(timeout: .seconds(1)) { delivery in
-                for endpoint in [receiver.url, receiver.url, receiver.url, "http://127.0.0.1:\(port)/", "nonsense"] {
+                for endpoint in [receiver.url, receiver.url, receiver.url, "http://127.0.0.1:\(closed.port)/", "nonsense"] {
                     if let failure = await Self.failure(delivery, webhookMessage(1, to: endpoint, at: Date())) {
                         reasons.append(failure.reason)
                     }
                 }
             }
+            withExtendedLifetime(closed) {}
             let signatures = receiver.requests.compactMap { $0.header("webhook-signature") }
             #expect(signatures.count == 3)
             for reason in reasons {
