@@ -62,4 +62,21 @@ struct MetricsTests {
         #expect(metrics.sum(label) == 6)
         #expect(metrics.total("gatehouse_http_request_duration_seconds", [("route", "/v1/me"), ("method", "GET")]) == 3)
     }
+
+    @Test("Each series' counter and timer is made once, however many requests it counts")
+    func seriesMadeOnce() async throws {
+        let metrics = RecordingMetrics()
+        try await Self.withRoutes(countingInto: metrics) { client in
+            let token = try await client.token()
+            for _ in 0..<5 {
+                _ = try await client.send(.get, "/v1/me", .bearer(token))
+                _ = try await client.send(.get, "/nowhere")
+            }
+        }
+        // Series: the login, /v1/me and the unmatched path; responses by 200 OK and 404 NotFound.
+        #expect(metrics.total("gatehouse_http_requests_total", [("route", "/v1/me"), ("method", "GET"), ("status", "200")]) == 5)
+        #expect(metrics.madeCount("gatehouse_http_requests_total") == 3)
+        #expect(metrics.madeCount("gatehouse_http_request_duration_seconds") == 3)
+        #expect(metrics.madeCount("gatehouse_http_responses_total") == 2)
+    }
 }

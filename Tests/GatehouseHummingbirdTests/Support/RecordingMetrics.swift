@@ -5,6 +5,7 @@ import Synchronization
 /// label and dimensions, for one test.
 final class RecordingMetrics: MetricsFactory {
     private let totals = Mutex<[String: Int64]>([:])
+    private let made = Mutex<[String: Int]>([:])
 
     /// The total of the counter `label` with exactly these dimensions.
     func total(_ label: String, _ dimensions: [(String, String)]) -> Int64 {
@@ -16,12 +17,23 @@ final class RecordingMetrics: MetricsFactory {
         totals.withLock { $0.filter { $0.key.hasPrefix(label + "{") }.values.reduce(0, +) }
     }
 
+    /// How many counters and timers called `label` were made, over all their dimensions.
+    func madeCount(_ label: String) -> Int {
+        made.withLock { $0.filter { $0.key.hasPrefix(label + "{") }.values.reduce(0, +) }
+    }
+
+    private func handler(_ label: String, _ dimensions: [(String, String)]) -> Handler {
+        let key = Self.key(label, dimensions)
+        made.withLock { $0[key, default: 0] += 1 }
+        return Handler(key: key, totals: self)
+    }
+
     private static func key(_ label: String, _ dimensions: [(String, String)]) -> String {
         label + "{" + dimensions.map { "\($0.0)=\($0.1)" }.sorted().joined(separator: ",") + "}"
     }
 
     func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
-        Handler(key: Self.key(label, dimensions), totals: self)
+        handler(label, dimensions)
     }
 
     func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
@@ -37,7 +49,7 @@ final class RecordingMetrics: MetricsFactory {
     }
 
     func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
-        Handler(key: Self.key(label, dimensions), totals: self)
+        handler(label, dimensions)
     }
 
     func destroyCounter(_ handler: any CounterHandler) {}
