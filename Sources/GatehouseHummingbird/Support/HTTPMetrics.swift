@@ -40,21 +40,17 @@ struct HTTPMetrics: Sendable {
             counter(Self.requestsLabel, [("route", route), ("method", method.rawValue), ("status", String(status.code))])
         }.increment()
         durations.metric(for: DurationSeries(route: route, method: method.rawValue)) {
-            let dimensions = [("route", route), ("method", method.rawValue)]
-            return if let factory {
-                Timer(label: Self.durationLabel, dimensions: dimensions, preferredDisplayUnit: .seconds, factory: factory)
-            } else {
-                Timer(label: Self.durationLabel, dimensions: dimensions, preferredDisplayUnit: .seconds)
-            }
+            Timer(
+                label: Self.durationLabel,
+                dimensions: [("route", route), ("method", method.rawValue)],
+                preferredDisplayUnit: .seconds,
+                factory: factory ?? MetricsSystem.factory
+            )
         }.recordNanoseconds(nanoseconds)
     }
 
     private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
-        if let factory {
-            Counter(label: label, dimensions: dimensions, factory: factory)
-        } else {
-            Counter(label: label, dimensions: dimensions)
-        }
+        Counter(label: label, dimensions: dimensions, factory: factory ?? MetricsSystem.factory)
     }
 
     private struct ResponseSeries: Hashable, Sendable {
