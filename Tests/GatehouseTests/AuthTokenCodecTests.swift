@@ -77,6 +77,23 @@ struct AuthTokenCodecTests {
         #expect(try verify(token).claims.sessionID == "S1")
     }
 
+    /// The header every issued token carries is recognised byte for byte; any other spelling of the
+    /// same members must still name the same key.
+    @Test(
+        "A header with the same members spelled another way names the same key",
+        arguments: [
+            #"{"kid":"default","typ":"JWT","alg":"HS256"}"#,
+            #"{ "alg": "HS256", "typ": "JWT", "kid": "default" }"#,
+            #"{"alg":"HS256","kid":"default"}"#,
+            #"{"alg":"HS256","typ":"JWT","kid":"def\u0061ult"}"#,
+        ]
+    )
+    func headerSpelledAnotherWay(_ header: String) throws {
+        let token = forge(header: header, payload: Self.payload())
+        #expect(try codec.parse(token).kid == "default")
+        #expect(try verify(token).claims.sessionID == "S1")
+    }
+
     static let hostileTokens: [(String, String)] = {
         let h = goodHeader
         let p = payload()
@@ -107,6 +124,11 @@ struct AuthTokenCodecTests {
             ("typ not JWT", forge(#"{"alg":"HS256","typ":"JWS","kid":"default"}"#, p)),
             ("extra header field", forge(#"{"alg":"HS256","typ":"JWT","kid":"default","jku":"http://x"}"#, p)),
             ("duplicate alg", forge(#"{"alg":"HS256","alg":"none","typ":"JWT","kid":"default"}"#, p)),
+            ("issued header with bytes after it", forge(#"{"alg":"HS256","typ":"JWT","kid":"default"}x"#, p)),
+            ("issued header with a quote in kid", forge(#"{"alg":"HS256","typ":"JWT","kid":"def"ault"}"#, p)),
+            ("issued header with a second kid", forge(#"{"alg":"HS256","typ":"JWT","kid":"other","kid":"default"}"#, p)),
+            ("issued header without its closing brace", forge(#"{"alg":"HS256","typ":"JWT","kid":"default""#, p)),
+            ("issued header with EdDSA", forge(#"{"alg":"EdDSA","typ":"JWT","kid":"default"}"#, p)),
             ("header not JSON", forge("not json", p)),
             ("header JSON array", forge(#"["HS256"]"#, p)),
             ("header nested", forge(#"{"alg":{"x":"HS256"},"kid":"default"}"#, p)),
@@ -203,6 +225,21 @@ struct AuthTokenCodecTests {
         #expect(a != b)
         #expect(a.count == 22)
         #expect(!a.contains("IE"))
+    }
+
+    @Test func userAgentHashesAreKeptPerKeyBoundedAndTheSameAsComputed() throws {
+        let fresh = { try SigningKey(secret: Fixture.secret) }
+        let agents = (0...UserAgentHashMemo.capacity).map { "Agent/\($0)" }
+        for agent in agents {
+            let first = codec.userAgentHash(agent, key: key)
+            #expect(codec.userAgentHash(agent, key: key) == first, "kept")
+            #expect(codec.userAgentHash(agent, key: try fresh()) == first, "the same as a key that never saw it")
+            #expect(key.userAgentHashes.count <= UserAgentHashMemo.capacity)
+        }
+        let long = String(repeating: "L", count: UserAgentHashMemo.longestKept + 1)
+        let kept = key.userAgentHashes.count
+        #expect(codec.userAgentHash(long, key: key) == codec.userAgentHash(long, key: try fresh()))
+        #expect(key.userAgentHashes.count == kept, "a user agent past the longest kept is not kept")
     }
 
     @Test func emptySecretIsAConfigurationError() {

@@ -22,10 +22,7 @@ public struct AccessTokenSigningKey: Sendable {
         guard SigningKey.isValidKeyID(kid) else { throw AccountError.invalidConfiguration(.keyID) }
         self.kid = kid
         self.privateKey = privateKey
-        var header = Array(#"{"alg":"EdDSA","typ":"JWT","kid":"#.utf8)
-        JSONStringLiteral.append(kid, to: &header)
-        header.append(UInt8(ascii: "}"))
-        self.encodedHeader = Array(Base64URL.encode(header).utf8)
+        self.encodedHeader = Array(Base64URL.encode(CompactJWS.header(algorithm: "EdDSA", kid: kid)).utf8)
     }
 
     /// The key a session-token key's secret derives.

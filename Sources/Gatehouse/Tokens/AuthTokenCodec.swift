@@ -186,11 +186,13 @@ public struct AuthTokenCodec: Sendable {
 
     /// Keyed hash of a user agent for the `uah` claim (128 bits, base64url).
     public func userAgentHash(_ userAgent: String, key: SigningKey) -> String {
-        var userAgent = userAgent
-        var authenticator = key.userAgentMAC
-        userAgent.withUTF8 { authenticator.update(data: UnsafeRawBufferPointer($0)) }
-        let mac = authenticator.finalize()
-        return mac.withUnsafeBytes { Base64URL.encode(UnsafeRawBufferPointer(rebasing: $0[0..<16])) }
+        key.userAgentHashes.hash(of: userAgent) { userAgent in
+            var userAgent = userAgent
+            var authenticator = key.userAgentMAC
+            userAgent.withUTF8 { authenticator.update(data: UnsafeRawBufferPointer($0)) }
+            let mac = authenticator.finalize()
+            return mac.withUnsafeBytes { Base64URL.encode(UnsafeRawBufferPointer(rebasing: $0[0..<16])) }
+        }
     }
 
 }

@@ -15,6 +15,8 @@ public struct SigningKey: Sendable {
     /// message costs two compression rounds less than setting up the key for every token.
     package let tokenMAC: HMAC<SHA256>
     package let userAgentMAC: HMAC<SHA256>
+    /// The user agents hashed under this key lately, shared by the copies of the key.
+    let userAgentHashes = UserAgentHashMemo()
     /// The Ed25519 key this key derives for access tokens, under the same key id.
     public let accessTokenKey: AccessTokenSigningKey
 
@@ -32,10 +34,7 @@ public struct SigningKey: Sendable {
         self.tokenMAC = HMAC<SHA256>(key: key)
         self.userAgentMAC = HMAC<SHA256>(key: userAgentKey)
         self.accessTokenKey = try AccessTokenSigningKey(derivedFrom: key, kid: kid)
-        var header = Array(#"{"alg":"HS256","typ":"JWT","kid":"#.utf8)
-        JSONStringLiteral.append(kid, to: &header)
-        header.append(UInt8(ascii: "}"))
-        self.encodedHeader = Array(Base64URL.encode(header).utf8)
+        self.encodedHeader = Array(Base64URL.encode(CompactJWS.header(algorithm: "HS256", kid: kid)).utf8)
     }
 
     /// Creates a key whose HMAC key is the UTF-8 bytes of `secret`, as Powership keys the secret of its
