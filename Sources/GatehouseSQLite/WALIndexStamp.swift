@@ -1,9 +1,10 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
 
 /// What SQLite itself looks at to learn whether a WAL database changed: the header of the WAL index,
 /// at the start of the `-shm` file beside the database (the "wal-index header" of SQLite's file-format
