@@ -219,6 +219,16 @@ enum SQLiteCodec {
 
     static let sessionColumnCount = 16
 
+    /// `record` as a query would read it back once written: times at the millisecond the file keeps,
+    /// the history as packed. The fields a session update writes are the ones this covers.
+    static func asStored(_ record: SessionRecord) -> SessionRecord {
+        var stored = record
+        stored.rotatedAt = record.rotatedAt.map { date(millis($0)) }
+        stored.lastUsedAt = date(millis(record.lastUsedAt))
+        stored.olderSecrets = SupersededSecret.unpack(SupersededSecret.pack(record.olderSecrets))
+        return stored
+    }
+
     static func session(_ row: Row, at start: Int = 0) throws -> SessionRecord {
         SessionRecord(
             id: try row.decode(String.self, atIndex: start),

@@ -24,6 +24,14 @@ import Synchronization
 /// session revoked by another server or by the admin CLI has committed, so the next request reads it
 /// from the file. Between commits — a server renewing tokens by interval, under a load of reads — the
 /// lookup costs a read of the header instead of a query.
+///
+/// The sessions kept also outlive this store's own commits of session updates — a server rotating
+/// tokens commits all the time — when the commit is provably the only one in between: the header read
+/// inside the write transaction (no other commit can come while it holds the write lock) is the one the
+/// kept sessions are stamped with, and the header read right after the commit has a change counter one
+/// higher. The kept sessions the commit changed are then changed the same way, as the file now holds
+/// them, and all are stamped with the new header. Any other commit, by this process or another, still
+/// empties them.
 final class SQLiteSessionLookup: Sendable {
     typealias Found = (session: SessionRecord, account: AccountRecord?)
 
@@ -48,7 +56,7 @@ final class SQLiteSessionLookup: Sendable {
     /// `nil` for a database without a WAL index file.
     private let walIndex: WALIndexStamp?
     private let recent = Mutex(Recent())
-    /// The most sessions kept between two commits; past it, sessions are read without being kept.
+    /// The most sessions kept; past it, the table starts over.
     private let keptSessions = 10_000
     private let hits = Atomic<Int>(0)
 
@@ -83,10 +91,44 @@ final class SQLiteSessionLookup: Sendable {
                     // not the most it ever held.
                     recent.sessions = [:]
                 }
-                if recent.sessions.count < keptSessions { recent.sessions[id] = found }
+                // Kept sessions now live across this store's commits, so a full table starts over
+                // rather than keeping the first ones for ever.
+                if recent.sessions.count >= keptSessions { recent.sessions = [:] }
+                recent.sessions[id] = found
             }
         }
         return found
+    }
+
+    /// A commit of session updates by this store: what it changed, and the header inside its write
+    /// transaction, before the commit.
+    struct OwnCommit: Sendable {
+        var updates: [SessionUpdate]
+        var applied: [Bool]
+        var commitTime: Date
+        var before: WALIndexStamp.Stamp?
+    }
+
+    /// The header now; called inside a write transaction of this store, after its statements ran and
+    /// before it commits.
+    func stampInsideWrite() -> WALIndexStamp.Stamp? {
+        walIndex?.current()
+    }
+
+    /// Carries the kept sessions over `commit`, right after it committed, when it was the only commit
+    /// since they were stamped (see above); otherwise leaves them to be emptied by the next lookup.
+    func keepAcross(_ commit: OwnCommit) {
+        guard let before = commit.before, let after = walIndex?.current(), after.changeCounter == before.changeCounter &+ 1 else { return }
+        recent.withLock { recent in
+            guard recent.stamp == before else { return }
+            for (update, applied) in zip(commit.updates, commit.applied) where applied {
+                guard let found = recent.sessions[update.sessionID] else { continue }
+                recent.sessions[update.sessionID] = (
+                    SQLiteCodec.asStored(found.session.applying(update, committedAt: commit.commitTime)), found.account
+                )
+            }
+            recent.stamp = after
+        }
     }
 
     /// Runs the query on one of the lookup's own connections.

@@ -70,8 +70,8 @@ extension SQLiteStore {
     /// each. A call returns only after the transaction holding its updates has committed; if that
     /// transaction fails, every call in it gets the error.
     public func updateSessions(_ updates: [SessionUpdate]) async throws -> [Bool] {
-        try await sessionWrites.submit(updates) { [writer, clock, logger] batch in
-            try await Self.commitSessionUpdates(batch, writer: writer, clock: clock, logger: logger)
+        try await sessionWrites.submit(updates) { [writer, clock, logger, sessionLookup] batch in
+            try await Self.commitSessionUpdates(batch, writer: writer, clock: clock, lookup: sessionLookup, logger: logger)
         }
     }
 
@@ -81,16 +81,29 @@ extension SQLiteStore {
         _ updates: [SessionUpdate],
         writer: any DatabaseWriter,
         clock: any WallClock,
+        lookup: SQLiteSessionLookup,
         logger: Logger
     ) async throws -> [Bool] {
         do {
             return try await withCheckedThrowingContinuation { continuation in
                 writer.asyncWrite(
-                    // The commit time is read inside the transaction, once the write lock is held: a batch
-                    // that waited for the lock is stamped with the time it became visible, not earlier.
-                    { db in try SQLiteSessionUpdateStatement.apply(updates, db, commitTime: clock.now()) },
+                    { db in
+                        // The commit time is read inside the transaction, once the write lock is held: a
+                        // batch that waited for the lock is stamped with the time it became visible.
+                        let commitTime = clock.now()
+                        let applied = try SQLiteSessionUpdateStatement.apply(updates, db, commitTime: commitTime)
+                        // Still holding the write lock, so no other commit can come between this and ours.
+                        return SQLiteSessionLookup.OwnCommit(
+                            updates: updates,
+                            applied: applied,
+                            commitTime: commitTime,
+                            before: lookup.stampInsideWrite()
+                        )
+                    },
                     completion: { _, result in
-                        continuation.resume(with: result)
+                        // On the writer's queue, right after the commit and before the next transaction.
+                        if case .success(let commit) = result { lookup.keepAcross(commit) }
+                        continuation.resume(with: result.map(\.applied))
                     }
                 )
             }

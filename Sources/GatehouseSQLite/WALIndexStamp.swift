@@ -33,10 +33,19 @@ final class WALIndexStamp: Sendable {
         static func == (lhs: Stamp, rhs: Stamp) -> Bool {
             lhs.words == rhs.words
         }
+
+        /// The header's `iChange`: SQLite adds one to it with every commit and with nothing else (a log
+        /// restart or a checkpoint rewrites the header but keeps it), so two stamps whose counters
+        /// differ by one have exactly one commit between them.
+        var changeCounter: UInt32 {
+            withUnsafeBytes(of: words) { $0.loadUnaligned(fromByteOffset: WALIndexStamp.changeCounterOffset, as: UInt32.self) }
+        }
     }
 
     /// The size of one copy of the header.
     private static let headerSize = 48
+    /// The offset of the `iChange` counter in a copy.
+    fileprivate static let changeCounterOffset = 8
     /// The offset of the `isInit` byte in a copy, set once the header is valid.
     private static let isInitOffset = 12
 

@@ -97,6 +97,82 @@ struct SQLiteRecentSessionsTests {
         }
     }
 
+    @Test("Sessions this store rotates stay kept across its own commits, exactly as the file holds them")
+    func keptAcrossOwnCommits() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("gatehouse.sqlite").path
+            let server = try SQLiteStore(path: path, logger: testLogger)
+            let other = try SQLiteStore(path: path, logger: testLogger)
+            let alice = try await Fixture.create(Fixture.account("alice"), in: server)
+            let ids = (0..<8).map { "s-\($0)" }
+            for id in ids { try await server.insertSession(Fixture.session(id, of: alice), requiringAccountEpoch: 0) }
+            for id in ids { _ = try await server.sessionWithAccount(id: id) }
+
+            var step = [String: UInt8](uniqueKeysWithValues: ids.map { ($0, 1) })
+            for round in 0..<20 {
+                // One batch: half the sessions rotated, at times finer than the file keeps or at the
+                // commit time, and one compare-and-swap that loses.
+                var updates: [SessionUpdate] = []
+                for (index, id) in ids.enumerated() where (index + round) % 2 == 0 {
+                    let from = step[id, default: 1]
+                    var update = Fixture.rotation(of: id, from: from, to: from + 1)
+                    update.lastUsedAt = Date(timeIntervalSince1970: 1_700_000_000.123_456 + Double(round))
+                    update.takesCommitTime = round % 3 == 0
+                    updates.append(update)
+                    step[id] = from + 1
+                }
+                updates.append(Fixture.rotation(of: ids[round % ids.count], from: 250, to: 251))
+                #expect(try await server.updateSessions(updates) == updates.indices.map { $0 < updates.count - 1 })
+
+                let answeredBefore = server.sessionLookupsWithoutQuery
+                for id in ids {
+                    let kept = try #require(try await server.sessionWithAccount(id: id))
+                    #expect(kept.session == (try await other.session(id: id)), "round \(round), \(id)")
+                    #expect(kept.session.currentHash == Fixture.digest(step[id, default: 1]))
+                    #expect(kept.account == (try await other.account(id: alice.accountID)))
+                }
+                #expect(server.sessionLookupsWithoutQuery == answeredBefore + ids.count, "round \(round): none needed a query")
+            }
+
+            // Another store's commit between two of this store's: kept sessions are not carried over it.
+            #expect(try await other.revokeSessions(.session(id: ids[1], accountID: alice.accountID), reason: .logout, at: Fixture.date(90)) == 1)
+            let from = step[ids[0], default: 1]
+            #expect(try await server.updateSessions([Fixture.rotation(of: ids[0], from: from, to: from + 1)]) == [true])
+            #expect(try await server.sessionWithAccount(id: ids[1])?.session.valid == false)
+            #expect(try await server.sessionWithAccount(id: ids[0])?.session == (try await other.session(id: ids[0])))
+        }
+    }
+
+    @Test("Kept sessions are not carried over an own commit that another commit followed before its header was read")
+    func notCarriedOverAnotherCommit() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("gatehouse.sqlite").path
+            let server = try SQLiteStore(path: path, logger: testLogger)
+            let other = try SQLiteStore(path: path, logger: testLogger)
+            let alice = try await Fixture.create(Fixture.account("alice"), in: server)
+            for id in ["s-1", "s-2"] { try await server.insertSession(Fixture.session(id, of: alice), requiringAccountEpoch: 0) }
+            for id in ["s-1", "s-2"] { _ = try await server.sessionWithAccount(id: id) }
+
+            // This store's commit, as `updateSessions` makes it, with the step after it held back until
+            // another store has revoked the other session.
+            let update = Fixture.rotation(of: "s-1", from: 1, to: 2)
+            let commitTime = Fixture.date(30)
+            let commit = try await server.writer.write { db in
+                SQLiteSessionLookup.OwnCommit(
+                    updates: [update],
+                    applied: try SQLiteSessionUpdateStatement.apply([update], db, commitTime: commitTime),
+                    commitTime: commitTime,
+                    before: server.sessionLookup.stampInsideWrite()
+                )
+            }
+            #expect(try await other.revokeSessions(.session(id: "s-2", accountID: alice.accountID), reason: .logout, at: Fixture.date(40)) == 1)
+            server.sessionLookup.keepAcross(commit)
+
+            #expect(try await server.sessionWithAccount(id: "s-2")?.session.valid == false)
+            #expect(try await server.sessionWithAccount(id: "s-1")?.session.currentHash == Fixture.digest(2))
+        }
+    }
+
     @Test("The WAL index stamp changes with every commit and only then")
     func stamp() async throws {
         try await withTemporaryDirectory { directory in
