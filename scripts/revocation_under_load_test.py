@@ -2,8 +2,10 @@
 """Revocation by the admin CLI while `gatehouse serve` is under load, on one SQLite file.
 
 The server keeps the sessions it read since the last commit to its file and answers them again without a
-query (renewal by interval, so the load is reads). That is only allowed if it stays exact: a session the
-CLI ends — another process, its own connection to the file — must be refused by the very next request.
+query, and carries them over its own commits of rotations. That is only allowed if it stays exact: a
+session the CLI ends — another process, its own connection to the file — must be refused by the very next
+request. Everything below runs twice, on a server of its own each time: renewal by interval (the load is
+reads) and renewal on every request (the load is rotations, each client following its newest token).
 
 Covered, each a named check:
  1. eight clients, each with its own session on a keep-alive connection, call GET /v1/me in a loop
@@ -58,28 +60,33 @@ class Client(threading.Thread):
     """GET /v1/me with one bearer token on one keep-alive connection, until told to stop or its bound;
     records (started, ended, status) of each request, on the monotonic clock of this process."""
 
-    def __init__(self, port, token):
+    def __init__(self, port, token, rotating):
         super().__init__(daemon=True)
-        self.port, self.token = port, token
+        self.port, self.token, self.rotating = port, token, rotating
         self.records = []
         self.stopping = threading.Event()
         self.error = None
 
     def run(self):
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        headers = {"User-Agent": USER_AGENT, "Authorization": f"Bearer {self.token}"}
         deadline = time.monotonic() + LOAD_LIMIT
         try:
             for _ in range(REQUESTS_PER_CLIENT):
                 if self.stopping.is_set() or time.monotonic() > deadline:
                     break
                 started = time.monotonic()
-                connection.request("GET", "/v1/me", headers=headers)
+                connection.request("GET", "/v1/me", headers={"User-Agent": USER_AGENT, "Authorization": f"Bearer {self.token}"})
                 response = connection.getresponse()
                 response.read()
                 self.records.append((started, time.monotonic(), response.status))
-                if response.getheader("Auth-Token"):
+                renewed = response.getheader("Auth-Token")
+                if renewed and not self.rotating:
                     self.error = "a response renewed the token, so the load was not reads"
+                if response.status == 200 and self.rotating:
+                    if not renewed:
+                        self.error = "a response did not renew the token, so the load was not rotations"
+                        break
+                    self.token = renewed
         except OSError as error:
             self.error = repr(error)
         finally:
@@ -94,7 +101,7 @@ def revoke(database, username):
     return result.returncode, result.stdout + result.stderr, started, time.monotonic()
 
 
-def scenario(port, database, log_path):
+def scenario(port, database, log_path, mode, rotating):
     usernames = [f"loaded{index}" for index in range(CLIENTS)]
     tokens = {}
     for username in usernames:
@@ -106,7 +113,7 @@ def scenario(port, database, log_path):
             raise RuntimeError(f"login of {username} failed: {login}")
         tokens[username] = login.field("authToken")
 
-    clients = {username: Client(port, tokens[username]) for username in usernames}
+    clients = {username: Client(port, tokens[username], rotating) for username in usernames}
     for client in clients.values():
         client.start()
     # The load runs a moment before the first revocation, and between each two.
@@ -116,7 +123,7 @@ def scenario(port, database, log_path):
         served_before = sum(len(c.records) for c in clients.values())
         code, output, started, returned = revoke(database, username)
         revocations[username] = (code, output, started, returned)
-        check(f"CLI: `gatehouse sessions revoke {username}` exits 0", code == 0, output.strip())
+        check(f"{mode}: CLI: `gatehouse sessions revoke {username}` exits 0", code == 0, output.strip())
         wait_for(lambda: sum(len(c.records) for c in clients.values()) >= served_before + 200, 10, interval=0.02)
     for client in clients.values():
         client.stopping.set()
@@ -128,28 +135,30 @@ def scenario(port, database, log_path):
         _, _, started, returned = revocations[username]
         after = [status for (began, _, status) in client.records if began > returned]
         before = [status for (_, ended, status) in client.records if ended < started]
-        check(f"load: {username}'s client ran without a connection error", client.error is None, client.error)
-        check(f"load: every request of {username} that ended before the CLI started was 200 ({len(before)})",
+        check(f"{mode}: load: {username}'s client ran without a connection error", client.error is None, client.error)
+        check(f"{mode}: load: every request of {username} that ended before the CLI started was 200 ({len(before)})",
               len(before) > 0 and all(status == 200 for status in before), sorted(set(before)))
-        check(f"load: every request of {username} that started after the CLI returned was 401 ({len(after)})",
+        check(f"{mode}: load: every request of {username} that started after the CLI returned was 401 ({len(after)})",
               len(after) > 0 and all(status == 401 for status in after), sorted(set(after)))
 
     served = sum(1 for c in clients.values() for (_, _, status) in c.records if status == 200)
-    note(f"{served} requests answered 200, {sum(len(c.records) for c in clients.values())} in all")
-    check("load: the server answered hundreds of authenticated reads during the revocations", served >= CLIENTS * 50, served)
+    note(f"{mode}: {served} requests answered 200, {sum(len(c.records) for c in clients.values())} in all")
+    check(f"{mode}: load: the server answered hundreds of authenticated requests during the revocations", served >= CLIENTS * 50, served)
 
     again = call(port, "POST", "/v1/login", {"username": usernames[0], "password": PASSWORD})
     token = again.field("authToken") if again.status == 200 else None
-    check("after: a revoked account logs in again at once", token is not None, again)
+    check(f"{mode}: after: a revoked account logs in again at once", token is not None, again)
     if token:
         me = call(port, "GET", "/v1/me", token=token)
-        check("after: its new session is served", me.status == 200, me)
-        check("after: the old session stays refused", call(port, "GET", "/v1/me", token=tokens[usernames[0]]).status == 401)
+        check(f"{mode}: after: its new session is served", me.status == 200, me)
+        check(f"{mode}: after: the old session stays refused", call(port, "GET", "/v1/me", token=tokens[usernames[0]]).status == 401)
 
     with open(log_path, "rb") as f:
         log = f.read().decode(errors="replace")
-    leaked = [username for username, token in tokens.items() if token in log or token.split(".")[-1] in log]
-    check("log: no session token in any server log line", not leaked, leaked)
+    # The first token of each account and, under rotation, the newest its client held.
+    presented = [(username, token) for username, token in tokens.items()] + [(username, c.token) for username, c in clients.items()]
+    leaked = sorted({username for username, token in presented if token in log or token.split(".")[-1] in log})
+    check(f"{mode}: log: no session token in any server log line", not leaked, leaked)
 
 
 class ServerLog:
@@ -169,22 +178,24 @@ def main():
     began = time.monotonic()
     if not os.path.exists(BINARY):
         subprocess.run(["swift", "build", "--product", "gatehouse"], cwd=ROOT, check=True)
-    port = free_port()
-    database = os.path.join(WORKDIR, "gatehouse.sqlite")
-    log_path = os.path.join(WORKDIR, "server.log")
-    with open(log_path, "wb") as log:
-        server = spawn([BINARY, "serve", "--port", str(port), "--database", database, "--renewal", "1h", *LIMITS],
-                       PROCESSES, 30, cwd=WORKDIR, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                       env=server_environment())
-    try:
-        if not testkit.answers_health(server, port, START_WAIT):
-            check("the server starts", False, f"exit code {server.poll()}")
-        else:
-            run(scenario, port, database, log_path)
-    finally:
-        for process in PROCESSES:
-            stop(process)
-    testkit.tidy([ServerLog(log_path)], WORKDIR, KEEP)
+    logs = []
+    for mode, renewal, rotating in [("reads", "1h", False), ("rotations", "every-request", True)]:
+        port = free_port()
+        database = os.path.join(WORKDIR, f"gatehouse-{mode}.sqlite")
+        log_path = os.path.join(WORKDIR, f"server-{mode}.log")
+        logs.append(ServerLog(log_path))
+        with open(log_path, "wb") as log:
+            server = spawn([BINARY, "serve", "--port", str(port), "--database", database, "--renewal", renewal, *LIMITS],
+                           PROCESSES, 30, cwd=WORKDIR, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                           env=server_environment())
+        try:
+            if not testkit.answers_health(server, port, START_WAIT):
+                check(f"{mode}: the server starts", False, f"exit code {server.poll()}")
+            else:
+                run(scenario, port, database, log_path, mode, rotating)
+        finally:
+            stop(server)
+    testkit.tidy(logs, WORKDIR, KEEP)
     return testkit.summary("revocation under load", began)
 
 
