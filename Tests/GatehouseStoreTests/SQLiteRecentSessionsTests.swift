@@ -38,14 +38,7 @@ struct SQLiteRecentSessionsTests {
 
     @Test("Every change committed through another store on the file is seen by the next lookup")
     func changesThroughAnotherStore() async throws {
-        try await withTemporaryDirectory { directory in
-            let path = directory.appendingPathComponent("gatehouse.sqlite").path
-            let server = try SQLiteStore(path: path, logger: testLogger)
-            let other = try SQLiteStore(path: path, logger: testLogger)
-            let alice = try await Fixture.create(Fixture.account("alice"), in: server)
-            try await server.insertSession(Fixture.session("s-1", of: alice), requiringAccountEpoch: 0)
-            try await server.insertSession(Fixture.session("s-2", of: alice), requiringAccountEpoch: 0)
-
+        try await withServerAndAnotherStore(sessions: ["s-1", "s-2"]) { (server, other, alice) async throws in
             // Rotations by the other store, each read right after it commits, with kept reads between.
             for step in UInt8(1)..<40 {
                 #expect(try await server.sessionWithAccount(id: "s-1")?.session.currentHash == Fixture.digest(step))
@@ -68,14 +61,8 @@ struct SQLiteRecentSessionsTests {
 
     @Test("Revocations through another store while many lookups run: none is answered from before it")
     func revocationUnderLoad() async throws {
-        try await withTemporaryDirectory { directory in
-            let path = directory.appendingPathComponent("gatehouse.sqlite").path
-            let server = try SQLiteStore(path: path, logger: testLogger)
-            let other = try SQLiteStore(path: path, logger: testLogger)
-            let alice = try await Fixture.create(Fixture.account("alice"), in: server)
-            let ids = (0..<16).map { "s-\($0)" }
-            for id in ids { try await server.insertSession(Fixture.session(id, of: alice), requiringAccountEpoch: 0) }
-
+        let ids = (0..<16).map { "s-\($0)" }
+        try await withServerAndAnotherStore(sessions: ids) { (server, other, alice) async throws in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for reader in 0..<4 {
                     group.addTask {
@@ -99,13 +86,8 @@ struct SQLiteRecentSessionsTests {
 
     @Test("Sessions this store rotates stay kept across its own commits, exactly as the file holds them")
     func keptAcrossOwnCommits() async throws {
-        try await withTemporaryDirectory { directory in
-            let path = directory.appendingPathComponent("gatehouse.sqlite").path
-            let server = try SQLiteStore(path: path, logger: testLogger)
-            let other = try SQLiteStore(path: path, logger: testLogger)
-            let alice = try await Fixture.create(Fixture.account("alice"), in: server)
-            let ids = (0..<8).map { "s-\($0)" }
-            for id in ids { try await server.insertSession(Fixture.session(id, of: alice), requiringAccountEpoch: 0) }
+        let ids = (0..<8).map { "s-\($0)" }
+        try await withServerAndAnotherStore(sessions: ids) { (server, other, alice) async throws in
             for id in ids { _ = try await server.sessionWithAccount(id: id) }
 
             var step = [String: UInt8](uniqueKeysWithValues: ids.map { ($0, 1) })
@@ -145,12 +127,7 @@ struct SQLiteRecentSessionsTests {
 
     @Test("Kept sessions are not carried over an own commit that another commit followed before its header was read")
     func notCarriedOverAnotherCommit() async throws {
-        try await withTemporaryDirectory { directory in
-            let path = directory.appendingPathComponent("gatehouse.sqlite").path
-            let server = try SQLiteStore(path: path, logger: testLogger)
-            let other = try SQLiteStore(path: path, logger: testLogger)
-            let alice = try await Fixture.create(Fixture.account("alice"), in: server)
-            for id in ["s-1", "s-2"] { try await server.insertSession(Fixture.session(id, of: alice), requiringAccountEpoch: 0) }
+        try await withServerAndAnotherStore(sessions: ["s-1", "s-2"]) { (server, other, alice) async throws in
             for id in ["s-1", "s-2"] { _ = try await server.sessionWithAccount(id: id) }
 
             // This store's commit, as `updateSessions` makes it, with the step after it held back until
@@ -191,6 +168,22 @@ struct SQLiteRecentSessionsTests {
                 #expect(!seen.contains(now))
                 seen.append(now)
             }
+        }
+    }
+
+    /// Two stores on one temporary file — the server, and another process such as the admin CLI —
+    /// with alice's `sessions` stored through the server.
+    private func withServerAndAnotherStore(
+        sessions ids: [String],
+        _ body: (_ server: SQLiteStore, _ other: SQLiteStore, _ alice: AccountRecord) async throws -> Void
+    ) async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("gatehouse.sqlite").path
+            let server = try SQLiteStore(path: path, logger: testLogger)
+            let other = try SQLiteStore(path: path, logger: testLogger)
+            let alice = try await Fixture.create(Fixture.account("alice"), in: server)
+            for id in ids { try await server.insertSession(Fixture.session(id, of: alice), requiringAccountEpoch: 0) }
+            try await body(server, other, alice)
         }
     }
 }
