@@ -117,8 +117,14 @@ final class SQLiteSessionLookup: Sendable {
 
     /// Carries the kept sessions over `commit`, right after it committed, when it was the only commit
     /// since they were stamped (see above); otherwise leaves them to be emptied by the next lookup.
+    ///
+    /// Only a commit that changed a row counts: a transaction whose compare-and-swaps all lost writes
+    /// nothing to the log and leaves the change counter as it was, so one more on it would be another
+    /// connection's commit.
     func keepAcross(_ commit: OwnCommit) {
-        guard let before = commit.before, let after = walIndex?.current(), after.changeCounter == before.changeCounter &+ 1 else { return }
+        guard commit.applied.contains(true), let before = commit.before, let after = walIndex?.current(),
+            after.changeCounter == before.changeCounter &+ 1
+        else { return }
         recent.withLock { recent in
             guard recent.stamp == before else { return }
             for (update, applied) in zip(commit.updates, commit.applied) where applied {

@@ -125,14 +125,19 @@ struct SQLiteRecentSessionsTests {
         }
     }
 
-    @Test("Kept sessions are not carried over an own commit that another commit followed before its header was read")
-    func notCarriedOverAnotherCommit() async throws {
+    /// Whether the store's own commit changed a row or not (all its compare-and-swaps lost, so it wrote
+    /// nothing): either way, another store's commit before the header is read must not be taken for it.
+    @Test(
+        "Kept sessions are not carried over an own commit that another commit followed before its header was read",
+        arguments: [true, false]
+    )
+    func notCarriedOverAnotherCommit(ownUpdateApplies: Bool) async throws {
         try await withServerAndAnotherStore(sessions: ["s-1", "s-2"]) { (server, other, alice) async throws in
             for id in ["s-1", "s-2"] { _ = try await server.sessionWithAccount(id: id) }
 
             // This store's commit, as `updateSessions` makes it, with the step after it held back until
             // another store has revoked the other session.
-            let update = Fixture.rotation(of: "s-1", from: 1, to: 2)
+            let update = Fixture.rotation(of: "s-1", from: ownUpdateApplies ? 1 : 250, to: 2)
             let commitTime = Fixture.date(30)
             let commit = try await server.writer.write { db in
                 SQLiteSessionLookup.OwnCommit(
@@ -142,11 +147,12 @@ struct SQLiteRecentSessionsTests {
                     before: server.sessionLookup.stampInsideWrite()
                 )
             }
+            #expect(commit.applied == [ownUpdateApplies])
             #expect(try await other.revokeSessions(.session(id: "s-2", accountID: alice.accountID), reason: .logout, at: Fixture.date(40)) == 1)
             server.sessionLookup.keepAcross(commit)
 
             #expect(try await server.sessionWithAccount(id: "s-2")?.session.valid == false)
-            #expect(try await server.sessionWithAccount(id: "s-1")?.session.currentHash == Fixture.digest(2))
+            #expect(try await server.sessionWithAccount(id: "s-1")?.session.currentHash == Fixture.digest(ownUpdateApplies ? 2 : 1))
         }
     }
 
