@@ -156,7 +156,7 @@ def scenario(port, database, log_path, mode, rotating):
     with open(log_path, "rb") as f:
         log = f.read().decode(errors="replace")
     # The first token of each account and, under rotation, the newest its client held.
-    presented = [(username, token) for username, token in tokens.items()] + [(username, c.token) for username, c in clients.items()]
+    presented = list(tokens.items()) + [(username, c.token) for username, c in clients.items()]
     leaked = sorted({username for username, token in presented if token in log or token.split(".")[-1] in log})
     check(f"{mode}: log: no session token in any server log line", not leaked, leaked)
 

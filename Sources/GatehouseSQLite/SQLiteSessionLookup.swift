@@ -25,11 +25,11 @@ import Synchronization
 /// from the file. Between commits — a server renewing tokens by interval, under a load of reads — the
 /// lookup costs a read of the header instead of a query.
 ///
-/// The sessions kept also outlive this store's own commits of session updates — a server rotating
-/// tokens commits all the time — when the commit is provably the only one in between: the header read
-/// inside the write transaction (no other commit can come while it holds the write lock) is the one the
-/// kept sessions are stamped with, and the header read right after the commit has a change counter one
-/// higher. The kept sessions the commit changed are then changed the same way, as the file now holds
+/// The sessions kept also outlive this store's own commits of session updates that changed a row — a
+/// server rotating tokens commits all the time — when the commit is provably the only one in between:
+/// the header read inside the write transaction (no other commit can come while it holds the write
+/// lock) is the one the kept sessions are stamped with, and the header read right after the commit has
+/// a change counter one higher. The kept sessions the commit changed are then changed the same way, as the file now holds
 /// them, and all are stamped with the new header. Any other commit, by this process or another, still
 /// empties them.
 final class SQLiteSessionLookup: Sendable {

@@ -40,6 +40,11 @@ final class WALIndexStamp: Sendable {
         var changeCounter: UInt32 {
             withUnsafeBytes(of: words) { $0.loadUnaligned(fromByteOffset: WALIndexStamp.changeCounterOffset, as: UInt32.self) }
         }
+
+        /// The header's `isInit` byte, set once SQLite has written a valid header.
+        var isInitialised: Bool {
+            withUnsafeBytes(of: words) { $0[WALIndexStamp.isInitOffset] } != 0
+        }
     }
 
     /// The size of one copy of the header.
@@ -47,7 +52,7 @@ final class WALIndexStamp: Sendable {
     /// The offset of the `iChange` counter in a copy.
     fileprivate static let changeCounterOffset = 8
     /// The offset of the `isInit` byte in a copy, set once the header is valid.
-    private static let isInitOffset = 12
+    fileprivate static let isInitOffset = 12
 
     private let descriptor: Int32
     /// The first bytes of the file, mapped shared and read-only; immutable after `init`, so `Sendable`.
@@ -90,9 +95,7 @@ final class WALIndexStamp: Sendable {
         atomicMemoryFence(ordering: .acquiring)
         let second = copy(at: Self.headerSize)
         atomicMemoryFence(ordering: .acquiring)
-        guard first == second else { return nil }
-        let isInit = withUnsafeBytes(of: first.words) { $0[Self.isInitOffset] }
-        return isInit == 0 ? nil : first
+        return first == second && first.isInitialised ? first : nil
     }
 
     private func copy(at offset: Int) -> Stamp {

@@ -81,7 +81,7 @@ struct CompactJWS {
             return true
         }
         guard skip(#"{"alg":""#.utf8), skip(algorithm.utf8), skip(#"","typ":"JWT","kid":""#.utf8),
-            rest.reversed().starts(with: #"}""#.utf8)
+            rest.suffix(2).elementsEqual(#""}"#.utf8)
         else { return nil }
         // A well-formed key id has no character JSON would escape, so its bytes are the name's.
         let name = String(decoding: rest.dropLast(2), as: UTF8.self)
