@@ -75,14 +75,14 @@ extension PostgresStore {
     /// Applies each update only if its session is still valid and still has the expected current
     /// hash, and returns per update, in order, whether it was applied.
     ///
-    /// Concurrent calls are grouped: up to an eighth of the pool's connections each carry one batch
-    /// at a time, and callers arriving while all of them are busy queue up and go together in the next
-    /// free one (up to 256 updates), as a single statement — one round trip — or a transaction when one
-    /// session appears more than once. Updates of the same session are applied in the order given, as
-    /// if one after the other: the second occurrence runs in a later statement of the same transaction
-    /// and sees the first. A call returns once the batch holding its updates has committed; if that
-    /// batch fails, every call in it gets the error. No call waits longer than the operation timeout
-    /// from the moment it was made.
+    /// Concurrent calls are grouped: callers arriving while a batch is in flight queue up and go
+    /// together in the next one (up to 256 updates), as a single statement — one round trip — or a
+    /// transaction when one session appears more than once. Once eight wait, a further batch starts
+    /// beside those in flight, up to one per eighth of the pool's connections. Updates of the same
+    /// session are applied in the order given, as if one after the other: the second occurrence runs in
+    /// a later statement of the same transaction and sees the first. A call returns once the batch
+    /// holding its updates has committed; if that batch fails, every call in it gets the error. No call
+    /// waits longer than the operation timeout from the moment it was made.
     public func updateSessions(_ updates: [SessionUpdate]) async throws -> [Bool] {
         let deadline = ContinuousClock.now + operationTimeout
         return try await sessionWrites.submit(updates) { batch in
@@ -178,6 +178,12 @@ extension PostgresStore {
     static func concurrentBatches(connections: Int) -> Int {
         max(1, connections / 8)
     }
+
+    /// How many reads (or writes) must be waiting before a further batch of them starts beside one in
+    /// flight. A batch of a few rows costs this process about what one of a single row does — a round of
+    /// task and event-loop wake-ups and a socket write each way — and the database about as much too, so
+    /// a second batch only starts once it has something to carry; until then callers join the next one.
+    static let concurrentBatchThreshold = 8
 
     /// Runs the work of a whole batch on a pooled connection. The batch's leader is its oldest caller, so
     /// its `deadline` is the earliest of the batch. The work runs in a task of its own: the leader being

@@ -82,8 +82,9 @@ public final class PostgresStore: GatehouseStore, Service {
         self.commitClock = commitClock
         (self.pendingOperations, self.operations) = AsyncStream.makeStream(of: PostgresOperation.self)
         let batches = Self.concurrentBatches(connections: configuration.options.maximumConnections)
-        self.sessionLookups = WorkBatcher(maxBatchSize: 256, maxConcurrentBatches: batches)
-        self.sessionWrites = WorkBatcher(maxBatchSize: 256, maxConcurrentBatches: batches)
+        let threshold = Self.concurrentBatchThreshold
+        self.sessionLookups = WorkBatcher(maxBatchSize: 256, maxConcurrentBatches: batches, concurrentBatchThreshold: threshold)
+        self.sessionWrites = WorkBatcher(maxBatchSize: 256, maxConcurrentBatches: batches, concurrentBatchThreshold: threshold)
         var backgroundLogger = logger
         // The driver logs protocol messages, rows included, at trace level.
         backgroundLogger.logLevel = max(logger.logLevel, .debug)

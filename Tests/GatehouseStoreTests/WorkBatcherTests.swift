@@ -204,6 +204,42 @@ struct WorkBatcherTests {
         #expect(batcher.waitingCount == 0)
     }
 
+    @Test("A further batch starts only once concurrentBatchThreshold items wait, and the oldest caller leads it")
+    func concurrentBatchThreshold() async throws {
+        let commit = HeldCommit()
+        let batcher = WorkBatcher<SessionUpdate, Bool>(maxBatchSize: 256, maxConcurrentBatches: 2, concurrentBatchThreshold: 3)
+        let outcomes = await withTaskGroup(of: (String, [Bool]?).self) { group in
+            @Sendable func submit(_ name: String, applies: Bool) async -> (String, [Bool]?) {
+                (name, try? await batcher.submit([Self.update(name, applies: applies)]) { try await commit($0) })
+            }
+            group.addTask { await submit("a", applies: true) }
+            while commit.inProgress < 1 { await Task.yield() }
+            for (index, name) in ["q0", "q1"].enumerated() {
+                group.addTask { await submit(name, applies: false) }
+                while batcher.waitingCount < index + 1 { await Task.yield() }
+            }
+            // A slot is free, but two waiting items are below the threshold: they wait for the batch in progress.
+            #expect(commit.batches.count == 1)
+            group.addTask { await submit("q2", applies: true) }
+            while commit.inProgress < 2 { await Task.yield() }
+            #expect(batcher.waitingCount == 0)
+            // Both slots are taken now, so the next caller waits whatever the threshold.
+            group.addTask { await submit("r", applies: true) }
+            while batcher.waitingCount < 1 { await Task.yield() }
+            #expect(commit.batches.count == 2)
+            commit.open()
+            var outcomes: [String: [Bool]] = [:]
+            for await (name, outcome) in group { outcomes[name] = outcome }
+            return outcomes
+        }
+
+        // The third caller opened the second slot, but the oldest one waiting led that batch.
+        #expect(commit.batches == [["a"], ["q0", "q1", "q2"], ["r"]])
+        #expect(commit.mostInProgress == 2)
+        #expect(outcomes == ["a": [true], "q0": [false], "q1": [false], "q2": [true], "r": [true]])
+        #expect(batcher.waitingCount == 0)
+    }
+
     @Test("An empty call commits nothing")
     func emptyCall() async throws {
         let commit = ScriptedCommit()

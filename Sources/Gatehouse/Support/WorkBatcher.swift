@@ -3,15 +3,16 @@ import Synchronization
 /// Groups the work of concurrent callers into batches: the session writes of concurrent rotations
 /// share one transaction, the session reads of concurrent requests one query.
 ///
-/// There is no background task. A caller that finds fewer than ``maxConcurrentBatches`` batches in
-/// progress becomes a *leader*: it takes its own items plus whatever other callers queued meanwhile (up
-/// to ``maxBatchSize`` items), performs them in one batch with its own `perform`, and resumes every
-/// caller of that batch with its own slice of the outcomes — or with the error, when the batch failed.
-/// While every slot is busy, new callers queue up; a leader that is done hands its slot to the first
-/// queued caller, which performs the next batch including its own items. So every caller does at most
-/// one batch of work, no caller waits on more than the batches in progress plus its own, a caller is
-/// only resumed once the batch holding its items is done, and a batch's leader is the caller of that
-/// batch that has waited longest (so a deadline the leader keeps holds for every caller in it).
+/// There is no background task. A caller that finds no batch in progress becomes a *leader*: it takes
+/// its own items plus whatever other callers queued meanwhile (up to ``maxBatchSize`` items), performs
+/// them in one batch with its own `perform`, and resumes every caller of that batch with its own slice
+/// of the outcomes — or with the error, when the batch failed. While a batch is in progress, new callers
+/// queue up; once ``concurrentBatchThreshold`` items wait, a further batch starts alongside (up to
+/// ``maxConcurrentBatches``), led by the oldest queued caller. A leader that is done hands its slot to
+/// the first queued caller, which performs the next batch including its own items. So every caller does
+/// at most one batch of work, no caller waits on more than the batches in progress plus its own, a
+/// caller is only resumed once the batch holding its items is done, and a batch's leader is the caller
+/// of that batch that has waited longest (so a deadline the leader keeps holds for every caller in it).
 ///
 /// One caller's items are never split across batches: a call larger than ``maxBatchSize`` runs alone.
 /// Cancelling a caller does not abandon its items; their outcome still arrives, because the others in
@@ -34,8 +35,38 @@ package final class WorkBatcher<Item: Sendable, Outcome: Sendable>: Sendable {
 
     private struct State {
         var activeLeaders = 0
-        /// Only ever non-empty while every slot is taken.
+        /// Only ever non-empty while a batch is in progress.
         var waiters: [Waiter] = []
+        /// How many items the waiters hold.
+        var waitingItems = 0
+
+        /// What a caller arriving with `count` items does: leads a batch of its own at once, opens
+        /// another slot for the queue's oldest caller, or waits.
+        mutating func arrival(of count: Int, maxConcurrentBatches: Int, threshold: Int) -> Arrival {
+            guard activeLeaders < maxConcurrentBatches, activeLeaders == 0 || waitingItems + count >= threshold else {
+                return .waits
+            }
+            activeLeaders += 1
+            return waiters.isEmpty ? .leads : .opensSlotForOldest
+        }
+
+        mutating func append(_ waiter: Waiter) {
+            waiters.append(waiter)
+            waitingItems += waiter.items.count
+        }
+
+        mutating func removeFirst(_ count: Int = 1) -> [Waiter] {
+            let removed = Array(waiters.prefix(count))
+            waiters.removeFirst(count)
+            for waiter in removed { waitingItems -= waiter.items.count }
+            return removed
+        }
+    }
+
+    private enum Arrival {
+        case leads
+        case opensSlotForOldest
+        case waits
     }
 
     /// The most items one batch carries (a single larger call still goes through, alone).
@@ -44,9 +75,15 @@ package final class WorkBatcher<Item: Sendable, Outcome: Sendable>: Sendable {
     package let maxConcurrentBatches: Int
     private let state = Mutex(State())
 
-    package init(maxBatchSize: Int = 256, maxConcurrentBatches: Int = 1) {
+    /// How many items must be waiting, a new caller's included, before a batch starts alongside those
+    /// in progress. Below it, callers wait for a batch in progress to finish and then go together:
+    /// fewer, larger batches cost less per item, and a further batch only pays off once enough wait.
+    package let concurrentBatchThreshold: Int
+
+    package init(maxBatchSize: Int = 256, maxConcurrentBatches: Int = 1, concurrentBatchThreshold: Int = 1) {
         self.maxBatchSize = max(1, maxBatchSize)
         self.maxConcurrentBatches = max(1, maxConcurrentBatches)
+        self.concurrentBatchThreshold = max(1, concurrentBatchThreshold)
     }
 
     /// How many callers are queued behind the batches in progress.
@@ -59,23 +96,28 @@ package final class WorkBatcher<Item: Sendable, Outcome: Sendable>: Sendable {
     package func submit(_ items: [Item], perform: Perform) async throws -> [Outcome] {
         guard !items.isEmpty else { return [] }
         let leads = state.withLock { state in
-            guard state.activeLeaders < maxConcurrentBatches else { return false }
-            state.activeLeaders += 1
-            return true
+            // Only the case that needs no continuation: with callers queued, a slot goes to the oldest.
+            guard state.waiters.isEmpty else { return false }
+            return state.arrival(of: items.count, maxConcurrentBatches: maxConcurrentBatches, threshold: concurrentBatchThreshold) == .leads
         }
         if !leads {
             let wakeup = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Wakeup, any Error>) in
-                // Checked again under the lock: a leader may have finished since the first check, and
+                // Decided again under the lock: a leader may have finished since the first check, and
                 // then nobody would ever resume this caller.
-                let queued = state.withLock { state in
-                    if state.activeLeaders >= maxConcurrentBatches {
-                        state.waiters.append(Waiter(items: items, continuation: continuation))
-                        return true
+                let waiter = Waiter(items: items, continuation: continuation)
+                let resumed = state.withLock { state -> Waiter? in
+                    switch state.arrival(of: items.count, maxConcurrentBatches: maxConcurrentBatches, threshold: concurrentBatchThreshold) {
+                    case .leads:
+                        return waiter
+                    case .opensSlotForOldest:
+                        state.append(waiter)
+                        return state.removeFirst()[0]
+                    case .waits:
+                        state.append(waiter)
+                        return nil
                     }
-                    state.activeLeaders += 1
-                    return false
                 }
-                if !queued { continuation.resume(returning: .lead) }
+                resumed?.continuation.resume(returning: .lead)
             }
             if case .done(let outcomes) = wakeup { return outcomes }
         }
@@ -93,9 +135,7 @@ package final class WorkBatcher<Item: Sendable, Outcome: Sendable>: Sendable {
                 total += waiter.items.count
                 taken += 1
             }
-            let batch = Array(state.waiters.prefix(taken))
-            state.waiters.removeFirst(taken)
-            return batch
+            return state.removeFirst(taken)
         }
         defer { handOff() }
 
@@ -126,7 +166,7 @@ package final class WorkBatcher<Item: Sendable, Outcome: Sendable>: Sendable {
                 state.activeLeaders -= 1
                 return nil
             }
-            return state.waiters.removeFirst()
+            return state.removeFirst()[0]
         }
         next?.continuation.resume(returning: .lead)
     }
