@@ -57,11 +57,11 @@ struct WorkBatcherTests {
                 }
             }
             group.addTask { await submit("leader", leader) }
-            while commit.committed.isEmpty { await Task.yield() }
+            await Self.eventually { !commit.committed.isEmpty }
             for (name, updates) in followers.sorted(by: { $0.key < $1.key }) {
                 group.addTask { await submit(name, updates) }
                 // Queue them in name order, so the batches they form are known.
-                while batcher.waitingCount < followers.keys.sorted().firstIndex(of: name)! + 1 { await Task.yield() }
+                await Self.eventually { batcher.waitingCount >= followers.keys.sorted().firstIndex(of: name)! + 1 }
             }
             commit.open()
             var outcomes: [String: Result<[Bool], Failure>] = [:]
@@ -169,27 +169,52 @@ struct WorkBatcherTests {
         }
     }
 
+    /// Yields until `condition` holds. A batcher that never gets there fails the test rather than
+    /// hanging it.
+    static func eventually(_ condition: () -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async {
+        for _ in 0..<1_000_000 {
+            if condition() { return }
+            await Task.yield()
+        }
+        Issue.record("the batcher never got there", sourceLocation: sourceLocation)
+    }
+
+    /// One caller's single update through `batcher`, committed by `commit`; `nil` when it failed.
+    static func submit(
+        _ name: String,
+        applies: Bool,
+        to batcher: WorkBatcher<SessionUpdate, Bool>,
+        through commit: HeldCommit
+    ) async -> (String, [Bool]?) {
+        (name, try? await batcher.submit([update(name, applies: applies)]) { try await commit($0) })
+    }
+
+    /// Lets the held batches commit and collects every caller's outcome by name.
+    static func outcomes(of group: inout TaskGroup<(String, [Bool]?)>, opening commit: HeldCommit) async -> [String: [Bool]] {
+        commit.open()
+        var outcomes: [String: [Bool]] = [:]
+        for await (name, outcome) in group { outcomes[name] = outcome }
+        return outcomes
+    }
+
     @Test("Up to maxConcurrentBatches batches run at once; later callers queue and share the next ones")
     func concurrentBatches() async throws {
         let commit = HeldCommit()
         let batcher = WorkBatcher<SessionUpdate, Bool>(maxBatchSize: 256, maxConcurrentBatches: 2)
         let outcomes = await withTaskGroup(of: (String, [Bool]?).self) { group in
             @Sendable func submit(_ name: String, applies: Bool) async -> (String, [Bool]?) {
-                (name, try? await batcher.submit([Self.update(name, applies: applies)]) { try await commit($0) })
+                await Self.submit(name, applies: applies, to: batcher, through: commit)
             }
             group.addTask { await submit("a", applies: true) }
             group.addTask { await submit("b", applies: false) }
-            while commit.inProgress < 2 { await Task.yield() }
+            await Self.eventually { commit.inProgress >= 2 }
             for index in 0..<6 {
                 group.addTask { await submit("f\(index)", applies: index % 2 == 0) }
             }
-            while batcher.waitingCount < 6 { await Task.yield() }
+            await Self.eventually { batcher.waitingCount >= 6 }
             // Both slots are taken, so nobody else has started a batch.
             #expect(commit.batches.count == 2)
-            commit.open()
-            var outcomes: [String: [Bool]] = [:]
-            for await (name, outcome) in group { outcomes[name] = outcome }
-            return outcomes
+            return await Self.outcomes(of: &group, opening: commit)
         }
 
         #expect(Set(commit.batches.prefix(2)) == [["a"], ["b"]])
@@ -210,27 +235,24 @@ struct WorkBatcherTests {
         let batcher = WorkBatcher<SessionUpdate, Bool>(maxBatchSize: 256, maxConcurrentBatches: 2, concurrentBatchThreshold: 3)
         let outcomes = await withTaskGroup(of: (String, [Bool]?).self) { group in
             @Sendable func submit(_ name: String, applies: Bool) async -> (String, [Bool]?) {
-                (name, try? await batcher.submit([Self.update(name, applies: applies)]) { try await commit($0) })
+                await Self.submit(name, applies: applies, to: batcher, through: commit)
             }
             group.addTask { await submit("a", applies: true) }
-            while commit.inProgress < 1 { await Task.yield() }
+            await Self.eventually { commit.inProgress >= 1 }
             for (index, name) in ["q0", "q1"].enumerated() {
                 group.addTask { await submit(name, applies: false) }
-                while batcher.waitingCount < index + 1 { await Task.yield() }
+                await Self.eventually { batcher.waitingCount >= index + 1 }
             }
             // A slot is free, but two waiting items are below the threshold: they wait for the batch in progress.
             #expect(commit.batches.count == 1)
             group.addTask { await submit("q2", applies: true) }
-            while commit.inProgress < 2 { await Task.yield() }
+            await Self.eventually { commit.inProgress >= 2 }
             #expect(batcher.waitingCount == 0)
             // Both slots are taken now, so the next caller waits whatever the threshold.
             group.addTask { await submit("r", applies: true) }
-            while batcher.waitingCount < 1 { await Task.yield() }
+            await Self.eventually { batcher.waitingCount >= 1 }
             #expect(commit.batches.count == 2)
-            commit.open()
-            var outcomes: [String: [Bool]] = [:]
-            for await (name, outcome) in group { outcomes[name] = outcome }
-            return outcomes
+            return await Self.outcomes(of: &group, opening: commit)
         }
 
         // The third caller opened the second slot, but the oldest one waiting led that batch.
