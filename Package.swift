@@ -169,6 +169,8 @@ let package = Package(
         ),
         // Loopback helpers shared by the test targets; not a product.
         .target(name: "LoopbackTestSupport", path: "Tests/LoopbackTestSupport", swiftSettings: swiftSettings),
+        // Child processes for the tests that run scripts, tools and servers; not a product.
+        .target(name: "ChildProcessTestSupport", path: "Tests/ChildProcessTestSupport", swiftSettings: swiftSettings),
 
         // MARK: The server and its command
 
@@ -238,6 +240,7 @@ let package = Package(
             name: "GatehouseMailTests",
             dependencies: [
                 "LoopbackTestSupport",
+                "ChildProcessTestSupport",
                 "Gatehouse",
                 "GatehouseMail",
                 "GatehouseSQLite",
@@ -345,6 +348,7 @@ let package = Package(
         .testTarget(
             name: "GatehouseServerTests",
             dependencies: [
+                "ChildProcessTestSupport",
                 "Gatehouse",
                 "GatehouseSQLite",
                 "GatehousePostgres",

@@ -1,3 +1,4 @@
+import ChildProcessTestSupport
 import Foundation
 import Testing
 
@@ -76,31 +77,28 @@ struct SMTPTestServer: Sendable {
         let errorLog = directory.appendingPathComponent("stderr.log")
         try Data().write(to: errorLog)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments =
-            ["python3", script.path, "--port", "0", "--maildir", maildir.path, "--quiet", "--stop-on-eof", "--lifetime", "300"]
-            + options.arguments
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = try FileHandle(forWritingTo: errorLog)
-        try process.run()
+        let process = try ChildProcess(
+            executable: "/usr/bin/env",
+            arguments: ["python3", script.path, "--port", "0", "--maildir", maildir.path, "--quiet", "--stop-on-eof", "--lifetime", "300"]
+                + options.arguments,
+            standardInput: .pipe,
+            standardOutput: .pipe,
+            standardError: .file(errorLog.path)
+        )
 
         // The server stops when its standard input ends; it is also sent SIGTERM.
         func stop() async {
-            try? input.fileHandleForWriting.close()
-            if process.isRunning { process.terminate() }
+            try? process.standardInput?.close()
+            process.terminate()
             await waitForExit(process)
         }
 
         // If the port line does not come, the process is stopped, which ends the read.
         let watchdog = Task {
             try await Task.sleep(for: .seconds(60))
-            if process.isRunning { process.terminate() }
+            process.terminate()
         }
-        let firstLine = await readLine(output.fileHandleForReading)
+        let firstLine = await readLine(process.standardOutput!)
         watchdog.cancel()
         guard let firstLine, let port = Int(firstLine.trimmingCharacters(in: .whitespaces)), port > 0 else {
             await stop()
@@ -144,10 +142,10 @@ struct SMTPTestServer: Sendable {
     }
 
     /// Waits for `process` to exit, killing it if SIGTERM was not enough within 20 seconds.
-    private static func waitForExit(_ process: Process) async {
+    private static func waitForExit(_ process: ChildProcess) async {
         let killer = Task {
             try await Task.sleep(for: .seconds(20))
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.terminate(SIGKILL)
         }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             Thread.detachNewThread {
@@ -161,17 +159,11 @@ struct SMTPTestServer: Sendable {
     /// Runs a command (looked up on PATH) to its end; returns its status and standard output.
     @discardableResult
     static func runTool(_ arguments: [String], in directory: URL? = nil) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        // `env -C` changes into the directory before it runs the command.
+        let directoryArguments = directory.map { ["-C", $0.path] } ?? []
+        let process = try ChildProcess(executable: "/usr/bin/env", arguments: directoryArguments + arguments, standardOutput: .pipe)
+        let data = process.standardOutput!.readDataToEndOfFile()
+        let status = process.waitUntilExit()
+        return (status, String(decoding: data, as: UTF8.self))
     }
 }

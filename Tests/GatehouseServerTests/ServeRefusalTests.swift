@@ -1,3 +1,4 @@
+import ChildProcessTestSupport
 import Foundation
 import Gatehouse
 import GatehouseServer
@@ -133,29 +134,25 @@ enum GatehouseExecutable {
     /// Runs `executable` with `arguments` and no `GATEHOUSE_*` variables; with `stopWhenListening`, a
     /// server that starts is sent SIGTERM as soon as it says it listens, so the run always ends.
     static func run(_ executable: URL, _ arguments: [String], stopWhenListening: Bool) async throws -> Run {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("GATEHOUSE_") }
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let process = try ChildProcess(
+            executable: executable.path,
+            arguments: arguments,
+            environment: ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("GATEHOUSE_") },
+            standardOutput: .pipe,
+            standardError: .pipe
+        )
 
         // Both pipes are drained on threads of their own; standard output ends when the process exits,
         // and a line saying the server listens stops it at once.
-        async let printed = drain(output.fileHandleForReading) { text in
+        async let printed = drain(process.standardOutput!) { text in
             guard stopWhenListening, text.contains("listening on") else { return false }
             process.terminate()
             return true
         }
-        async let standardError = drain(errors.fileHandleForReading) { _ in false }
+        async let standardError = drain(process.standardError!) { _ in false }
         let (listened, _) = await printed
         let (_, errorText) = await standardError
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, standardError: errorText, listened: listened)
+        return Run(status: process.waitUntilExit(), standardError: errorText, listened: listened)
     }
 
     /// Reads `handle` to its end on a thread of its own; `stop` sees the text so far after each read and
