@@ -55,11 +55,17 @@ package final class WorkBatcher<Item: Sendable, Outcome: Sendable>: Sendable {
             waitingItems += waiter.items.count
         }
 
-        mutating func removeFirst(_ count: Int = 1) -> [Waiter] {
+        mutating func removeFirst(_ count: Int) -> [Waiter] {
             let removed = Array(waiters.prefix(count))
             waiters.removeFirst(count)
             for waiter in removed { waitingItems -= waiter.items.count }
             return removed
+        }
+
+        mutating func removeOldest() -> Waiter {
+            let oldest = waiters.removeFirst()
+            waitingItems -= oldest.items.count
+            return oldest
         }
     }
 
@@ -111,7 +117,7 @@ package final class WorkBatcher<Item: Sendable, Outcome: Sendable>: Sendable {
                         return waiter
                     case .opensSlotForOldest:
                         state.append(waiter)
-                        return state.removeFirst()[0]
+                        return state.removeOldest()
                     case .waits:
                         state.append(waiter)
                         return nil
@@ -166,7 +172,7 @@ package final class WorkBatcher<Item: Sendable, Outcome: Sendable>: Sendable {
                 state.activeLeaders -= 1
                 return nil
             }
-            return state.removeFirst()[0]
+            return state.removeOldest()
         }
         next?.continuation.resume(returning: .lead)
     }
