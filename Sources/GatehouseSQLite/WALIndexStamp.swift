@@ -57,6 +57,8 @@ final class WALIndexStamp: Sendable {
     private let descriptor: Int32
     /// The first bytes of the file, mapped shared and read-only; immutable after `init`, so `Sendable`.
     private nonisolated(unsafe) let header: UnsafeRawPointer
+    /// When ``isLinked`` last found the file linked (monotonic nanoseconds); `0` before it first did.
+    private let linkCheckedAt = Atomic<UInt64>(0)
 
     /// Opens and maps the `-shm` file of the database at `path`; `nil` when there is none (no WAL, or
     /// not yet) or it is too short to hold the header.
@@ -82,9 +84,28 @@ final class WALIndexStamp: Sendable {
     /// Whether the file opened is still the one beside the database. SQLite deletes it only when the
     /// last connection to the database closes, and these connections are open while it is used; but a
     /// deleted file's header would never change again, so nothing is served from a stamp without this.
+    ///
+    /// Only a file deleted from outside SQLite can fail it, which SQLite counts as corrupting the
+    /// database (its own connections in this process go on using the deleted file too), so the link is
+    /// looked at again only once ``linkCheckInterval`` has passed since it was last found: a system call
+    /// on every request cost a tenth of a cached read.
     var isLinked: Bool {
+        let now = Self.monotonicNanoseconds()
+        let checked = linkCheckedAt.load(ordering: .relaxed)
+        if checked != 0, now &- checked < Self.linkCheckInterval { return true }
         var status = stat()
-        return fstat(descriptor, &status) == 0 && status.st_nlink > 0
+        guard fstat(descriptor, &status) == 0, status.st_nlink > 0 else { return false }
+        linkCheckedAt.store(now, ordering: .relaxed)
+        return true
+    }
+
+    /// How long a check that found the file linked is trusted, in nanoseconds.
+    static let linkCheckInterval: UInt64 = 100_000_000
+
+    private static func monotonicNanoseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
     }
 
     /// The header as it is now, or `nil` when it cannot be read whole and consistent.

@@ -177,6 +177,22 @@ struct SQLiteRecentSessionsTests {
         }
     }
 
+    @Test("A WAL index file deleted from under the store is noticed, not trusted for ever")
+    func unlinkedIndex() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("gatehouse.sqlite").path
+            let store = try SQLiteStore(path: path, logger: testLogger)
+            _ = try await store.accounts(limit: 1, offset: 0)
+            let checkedBefore = try #require(WALIndexStamp(databasePath: path))
+            let checkedAfter = try #require(WALIndexStamp(databasePath: path))
+            #expect(checkedBefore.isLinked)
+
+            try FileManager.default.removeItem(atPath: path + "-shm")
+            #expect(!checkedAfter.isLinked, "its first look finds the file gone")
+            withExtendedLifetime(store) {}
+        }
+    }
+
     /// Two stores on one temporary file — the server, and another process such as the admin CLI —
     /// with alice's `sessions` stored through the server.
     private func withServerAndAnotherStore(
