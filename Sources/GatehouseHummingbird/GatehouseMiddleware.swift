@@ -76,7 +76,7 @@ public struct GatehouseMiddleware<Context: GatehouseRequestContextProtocol>: Rou
         do {
             presented = try PresentedToken.find(in: request, cookieName: configuration.cookie.enabled ? configuration.cookie.name : nil)
         } catch {
-            throw rejection(error, cookieSent: request.headers[.authorization] == nil && hasSessionCookie(request))
+            throw rejection(error, cookieSent: !request.headers.contains(.authorization) && hasSessionCookie(request))
         }
         if checksCrossSiteRequests, presented?.source == .cookie, CSRFCheck.isStateChanging(request.method) {
             do {
@@ -96,17 +96,14 @@ public struct GatehouseMiddleware<Context: GatehouseRequestContextProtocol>: Rou
                 remoteAddress: context.remoteAddress,
                 trustedProxies: configuration.trustedProxies
             ),
-            userAgent: request.headers[.userAgent] ?? ""
+            userAgent: request.headers.combinedValue(of: .userAgent) ?? ""
         )
-        // Audit events recorded while the request runs (a theft detected, a logout, a password change)
-        // name this client and the session it came with.
         var authentication: Authentication?
         var credential = presented?.source
         var staleCookie = false
         do {
-            authentication = try await AuditContext.$current.withValue(AuditContext(client: client)) {
-                try await accounts.sessions.authenticate(token: presented?.token, client: client, logger: context.logger)
-            }
+            // What authentication records (a theft detected) names the client itself.
+            authentication = try await accounts.sessions.authenticate(token: presented?.token, client: client, logger: context.logger)
         } catch {
             let failure = rejection(error, cookieSent: presented?.source == .cookie)
             guard toleratesStaleCookie, presented?.source == .cookie, failure.status.code < 500 else { throw failure }
@@ -120,6 +117,8 @@ public struct GatehouseMiddleware<Context: GatehouseRequestContextProtocol>: Rou
         context.gatehouse = state
         let response: Response
         do {
+            // Audit events recorded while the route runs (a logout, a password change) name this
+            // client and the session it came with.
             response = try await AuditContext.$current.withValue(AuditContext(client: client, sessionID: authentication?.session.id)) {
                 try await next(request, context)
             }
@@ -140,7 +139,7 @@ public struct GatehouseMiddleware<Context: GatehouseRequestContextProtocol>: Rou
         // A response that hands over a token must not be kept by any cache on the way (RFC 9111: a
         // shared cache could serve it to someone else; a browser could keep it on disk), whatever
         // caching the route itself chose for its content.
-        if edited.headers[.authToken] != nil || cookie.isSet(in: edited.headers) {
+        if edited.headers.contains(.authToken) || cookie.isSet(in: edited.headers) {
             edited.headers[.cacheControl] = "no-store"
         }
         return edited
@@ -151,7 +150,7 @@ public struct GatehouseMiddleware<Context: GatehouseRequestContextProtocol>: Rou
     private func tokenHeaders(for state: GatehouseRequestState, alreadySet: HTTPFields) -> HTTPFields {
         var headers = HTTPFields()
         let cookieHandled = cookie.isSet(in: alreadySet)
-        switch state.outcome.current {
+        switch state.outcome {
         case .tokensDelivered:
             return headers
         case .sessionEnded:
@@ -171,7 +170,7 @@ public struct GatehouseMiddleware<Context: GatehouseRequestContextProtocol>: Rou
                     lifetime: cookie.lifetime(of: authentication, now: accounts.options.sessions.clock.now())
                 )
             }
-        } else if alreadySet[.authToken] == nil {
+        } else if !alreadySet.contains(.authToken) {
             headers[.authToken] = authentication.token
         }
         return headers

@@ -18,42 +18,50 @@ public struct GatehouseRequestState: Sendable {
     }
 
     /// Who is calling; `nil` for a request without a token.
-    public let authentication: Authentication?
+    public var authentication: Authentication? { shared.authentication }
     /// The client's address and user agent, as recorded on sessions it starts.
-    public let client: ConnectionInfo
+    public var client: ConnectionInfo { shared.client }
     /// Where the token came from; `nil` without one.
-    public let credential: Credential?
-    let outcome: Outcome
+    public var credential: Credential? { shared.credential }
+    /// What a route did to the caller's session, read by the middleware once the route returned.
+    var outcome: Outcome { shared.outcome.withLock { $0 } }
+
+    /// One object for all of it: the state travels in the request context, which is copied into every
+    /// middleware and handler on the way, and an account with its session is many fields to copy.
+    private let shared: Shared
 
     init(authentication: Authentication?, client: ConnectionInfo, credential: Credential?) {
-        self.authentication = authentication
-        self.client = client
-        self.credential = credential
-        self.outcome = Outcome()
+        shared = Shared(authentication: authentication, client: client, credential: credential)
     }
 
     /// Tells the middleware that the caller's session ended: its response clears the cookie and
     /// carries no renewed token.
     public func endSession() {
-        outcome.set(.sessionEnded)
+        shared.outcome.withLock { $0 = .sessionEnded }
     }
 
     /// Tells the middleware that the route wrote the token headers of its response itself.
     public func tokensDelivered() {
-        outcome.set(.tokensDelivered)
+        shared.outcome.withLock { $0 = .tokensDelivered }
     }
 
-    /// What a route did to the caller's session, read by the middleware once the route returned.
-    final class Outcome: Sendable {
-        enum Value: Sendable {
-            case unchanged
-            case tokensDelivered
-            case sessionEnded
+    /// What a route did to the caller's session.
+    enum Outcome: Sendable {
+        case unchanged
+        case tokensDelivered
+        case sessionEnded
+    }
+
+    private final class Shared: Sendable {
+        let authentication: Authentication?
+        let client: ConnectionInfo
+        let credential: Credential?
+        let outcome = Mutex(Outcome.unchanged)
+
+        init(authentication: Authentication?, client: ConnectionInfo, credential: Credential?) {
+            self.authentication = authentication
+            self.client = client
+            self.credential = credential
         }
-
-        private let value = Mutex(Value.unchanged)
-
-        func set(_ new: Value) { value.withLock { $0 = new } }
-        var current: Value { value.withLock { $0 } }
     }
 }

@@ -191,7 +191,11 @@ extension Sessions {
                 "gatehouse.session_id": "\(session.id)", "gatehouse.account_id": "\(session.accountID)",
             ]
         )
-        _ = try await onTokenTheft.dispatch(TokenTheftEvent(sessionID: session.id, accountID: session.accountID, detectedAt: now), context: client)
+        // What the hooks record names the client that replayed the token, as everything else recorded
+        // for a request does, also when no request bound a context.
+        _ = try await AuditContext.$current.withValue(AuditContext.current ?? AuditContext(client: client)) {
+            try await onTokenTheft.dispatch(TokenTheftEvent(sessionID: session.id, accountID: session.accountID, detectedAt: now), context: client)
+        }
         throw AccountError.tokenTheftDetected
     }
 

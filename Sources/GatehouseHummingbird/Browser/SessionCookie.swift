@@ -7,9 +7,13 @@ package struct SessionCookie {
     package let settings: GatehouseHTTPConfiguration.CookieSettings
     package let secure: Bool
 
+    /// `name=`, which starts every value of this cookie.
+    private let valuePrefix: String
+
     package init(configuration: GatehouseHTTPConfiguration) {
         settings = configuration.cookie
         secure = configuration.cookie.secure
+        valuePrefix = configuration.cookie.name + "="
     }
 
     /// Sets the cookie to `token`, kept by the browser for `lifetime` seconds when persistent.
@@ -42,6 +46,6 @@ package struct SessionCookie {
 
     /// Whether `headers` already set or clear this cookie.
     package func isSet(in headers: HTTPFields) -> Bool {
-        headers[values: .setCookie].contains { $0.hasPrefix("\(settings.name)=") }
+        headers.contains { $0.name == .setCookie && $0.value.hasPrefix(valuePrefix) }
     }
 }
