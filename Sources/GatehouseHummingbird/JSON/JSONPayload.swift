@@ -16,17 +16,23 @@ import NIOCore
 
     /// A JSON response with `status`.
     package static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
-        var response = Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encode(value))))
-        response.headers[.contentType] = "application/json; charset=utf-8"
-        return response
+        response(body: try encode(value), status: status, headers: headers)
     }
 
     /// The `GET /v1/me` response, written without `JSONEncoder` when nothing in it needs escaping.
     static func response(_ value: MeResponse, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
-        let bytes = try value.plainJSON() ?? encode(value)
-        var response = Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
-        response.headers[.contentType] = "application/json; charset=utf-8"
-        return response
+        response(body: try value.plainJSON() ?? encode(value), status: status, headers: headers)
+    }
+
+    /// The `Content-Type` of every JSON body, made once: setting it by name checks the value's
+    /// characters on every response.
+    private static let contentType = HTTPField(name: .contentType, value: "application/json; charset=utf-8")
+
+    private static func response(body: [UInt8], status: HTTPResponse.Status, headers: HTTPFields) -> Response {
+        var headers = headers
+        if headers.contains(.contentType) { headers[.contentType] = nil }
+        headers.append(contentType)
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 
     /// Reads and decodes the request body. A body that is not declared `application/json` is
