@@ -28,9 +28,16 @@ package final class WorkBatcher<Item: Sendable, Outcome: Sendable>: Sendable {
         case lead
     }
 
-    private struct Waiter {
-        var items: [Item]
-        var continuation: CheckedContinuation<Wakeup, any Error>
+    /// A queued caller. A reference: the queue is walked, sliced and handed over several times per
+    /// batch, and copying a reference costs one retain where this generic struct cost a call per copy.
+    private final class Waiter: Sendable {
+        let items: [Item]
+        let continuation: CheckedContinuation<Wakeup, any Error>
+
+        init(items: [Item], continuation: CheckedContinuation<Wakeup, any Error>) {
+            self.items = items
+            self.continuation = continuation
+        }
     }
 
     private struct State {
