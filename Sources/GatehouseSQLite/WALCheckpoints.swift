@@ -8,16 +8,38 @@ import Synchronization
 /// and, with group commit, every rotation in its batch — waits for the copy and its `fsync`s. This
 /// policy replaces the rule with a WAL hook on the writer connection that keeps the same threshold
 /// but lets a running ``SQLiteCheckpointer`` take the work: while one runs, a commit past the
-/// threshold only signals it and returns; otherwise the commit checkpoints as SQLite would have.
+/// threshold only signals it (at most once per ``signalStep`` pages the log grew) and returns;
+/// otherwise the commit checkpoints as SQLite would have.
 final class WALCheckpoints: Sendable {
     /// SQLite's default `wal_autocheckpoint`, in pages.
     static let threshold: Int32 = 1_000
+
+    /// How much further the log must grow past the last signal before a commit signals again.
+    ///
+    /// Under a steady load of commits the log rarely restarts (it can only once a checkpoint has copied
+    /// every frame before the next write begins), so every commit past the threshold would signal: one
+    /// wake-up of the checkpointer's task and thread per commit, each to copy a few pages, with the
+    /// `fsync`s of a checkpoint each time. A checkpoint copies everything committed before it starts, so
+    /// one signal per this many new pages copies the same pages, fewer times.
+    static let signalStep: Int32 = 128
 
     private struct State {
         var background: AsyncStream<Void>.Continuation?
         var inlineCheckpoints = 0
         var signals = 0
         var backgroundCheckpoints = 0
+        /// The size of the log, in pages, at the last signal.
+        var signalledAt: Int32 = 0
+    }
+
+    /// What a commit that left the log `pages` long does about a checkpoint.
+    enum Action: Equatable {
+        /// Nothing: the log is short, or a checkpointer was signalled since it last grew much.
+        case none
+        /// Checkpoint inside the commit, as SQLite would.
+        case inline
+        /// Signal the checkpointer.
+        case signal
     }
 
     private let state = Mutex(State())
@@ -42,7 +64,10 @@ final class WALCheckpoints: Sendable {
 
     /// Hands checkpoints past the threshold to `checkpointer` until ``takeBack()``.
     func handOver(to checkpointer: AsyncStream<Void>.Continuation) {
-        state.withLock { $0.background = checkpointer }
+        state.withLock { state in
+            state.background = checkpointer
+            state.signalledAt = 0
+        }
     }
 
     /// Commits checkpoint by themselves again.
@@ -66,18 +91,32 @@ final class WALCheckpoints: Sendable {
         state.withLock { WALCheckpointCounts(inline: $0.inlineCheckpoints, signalled: $0.signals, background: $0.backgroundCheckpoints) }
     }
 
+    /// Decides, and counts, what the commit that left the log `pages` long does.
+    func action(afterCommitLeaving pages: Int32) -> Action {
+        guard pages >= Self.threshold else { return .none }
+        return state.withLock { state in
+            guard state.background != nil else {
+                state.inlineCheckpoints += 1
+                return .inline
+            }
+            // A log shorter than at the last signal has restarted since.
+            guard pages < state.signalledAt || pages - state.signalledAt >= Self.signalStep else { return .none }
+            state.signalledAt = pages
+            state.signals += 1
+            return .signal
+        }
+    }
+
     private func committed(pages: Int32, connection: OpaquePointer?, schema: UnsafePointer<CChar>?) -> Int32 {
-        guard pages >= Self.threshold else { return SQLITE_OK }
-        let checkpointer = state.withLock { state -> AsyncStream<Void>.Continuation? in
-            if state.background != nil { state.signals += 1 } else { state.inlineCheckpoints += 1 }
-            return state.background
+        switch action(afterCommitLeaving: pages) {
+        case .none:
+            break
+        case .signal:
+            state.withLock { $0.background }?.yield()
+        case .inline:
+            // What SQLite's own hook does; a busy checkpoint is not an error of the commit.
+            _ = sqlite3_wal_checkpoint_v2(connection, schema, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
         }
-        if let checkpointer {
-            checkpointer.yield()
-            return SQLITE_OK
-        }
-        // What SQLite's own hook does; a busy checkpoint is not an error of the commit.
-        _ = sqlite3_wal_checkpoint_v2(connection, schema, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
         return SQLITE_OK
     }
 }

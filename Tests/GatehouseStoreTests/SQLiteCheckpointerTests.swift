@@ -1,9 +1,10 @@
 import Foundation
 import Gatehouse
-import GatehouseSQLite
 import Logging
 import ServiceLifecycle
 import Testing
+
+@testable import GatehouseSQLite
 
 /// WAL checkpoints: inside the commit that passes the threshold, as SQLite does by default, or on the
 /// checkpointer's own thread while an `SQLiteCheckpointer` runs.
@@ -67,6 +68,28 @@ struct SQLiteCheckpointerTests {
             #expect(try await store.sessions(accountID: alice.accountID, includeInvalid: true).count == 600)
             #expect(try await store.integrityCheck() == ["ok"])
         }
+    }
+
+    @Test("A checkpointer is signalled once the log passes the threshold, then once per step it grows, and again after a restart")
+    func signalsPerStep() {
+        let checkpoints = WALCheckpoints()
+        let threshold = WALCheckpoints.threshold
+        let step = WALCheckpoints.signalStep
+        #expect(checkpoints.action(afterCommitLeaving: threshold) == .inline, "no checkpointer yet: SQLite's rule")
+
+        let (_, continuation) = AsyncStream.makeStream(of: Void.self)
+        checkpoints.handOver(to: continuation)
+        let sizes: [Int32] = [
+            threshold - 1, threshold, threshold + 3, threshold + step - 1, threshold + step, threshold + step + 1, 12, threshold + 5,
+        ]
+        let actions = sizes.map { checkpoints.action(afterCommitLeaving: $0) }
+        #expect(actions == [.none, .signal, .none, .none, .signal, .none, .none, .signal])
+        #expect(checkpoints.counts == WALCheckpointCounts(inline: 1, signalled: 3, background: 0))
+
+        checkpoints.takeBack()
+        #expect(checkpoints.action(afterCommitLeaving: threshold + 2 * step) == .inline)
+        checkpoints.handOver(to: continuation)
+        #expect(checkpoints.action(afterCommitLeaving: threshold + 2 * step) == .signal, "a new checkpointer hears of the long log at once")
     }
 
     @Test("For an in-memory store the checkpointer only waits for shutdown")
