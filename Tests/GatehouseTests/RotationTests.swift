@@ -74,8 +74,11 @@ struct RotationTests {
     @Test func theftRevokesTheSession() async throws {
         let world = World()
         let events = Mutex<[TokenTheftEvent]>([])
+        let boundClients = Mutex<[ConnectionInfo?]>([])
         try world.sessions.onTokenTheft.push { event, _ in
             events.withLock { $0.append(event) }
+            // What a hook records names the client that replayed the token.
+            boundClients.withLock { $0.append(AuditContext.current?.client) }
             return .next
         }
         let (login, _) = try await world.login()
@@ -87,6 +90,7 @@ struct RotationTests {
         world.clock.advance(by: 31)
         await expectAccountError(.tokenTheftDetected) { try await world.send(t1) }
         #expect(events.withLock { $0.map(\.sessionID) } == [login.sessionDocument.id])
+        #expect(boundClients.withLock { $0.map { $0?.ip } } == ["12345678"])
         let record = try await world.storedSession(login.sessionDocument.id)
         #expect(record.valid == false && record.revokedReason == .tokenTheft)
         await expectAccountError(.invalidSession) { try await world.send(t3) }
