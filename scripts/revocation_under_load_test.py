@@ -93,9 +93,9 @@ class Client(threading.Thread):
             connection.close()
 
 
-def started_after(client, moment):
-    """How many of `client`'s requests started after `moment`."""
-    return sum(1 for (began, _, _) in list(client.records) if began > moment)
+def statuses_started_after(client, moment):
+    """The statuses of `client`'s requests that started after `moment`."""
+    return [status for (began, _, status) in list(client.records) if began > moment]
 
 
 def revoke(database, username):
@@ -130,7 +130,7 @@ def scenario(port, database, log_path, mode, rotating):
         check(f"{mode}: CLI: `gatehouse sessions revoke {username}` exits 0", code == 0, output.strip())
         # Counted from when the CLI returned, and per client: requests answered while the CLI ran do not
         # count, and the revoked account's own client must go on too.
-        wait_for(lambda: all(started_after(c, returned) >= 25 for c in clients.values()), 10, interval=0.02)
+        wait_for(lambda: all(len(statuses_started_after(c, returned)) >= 25 for c in clients.values()), 10, interval=0.02)
     for client in clients.values():
         client.stopping.set()
     for client in clients.values():
@@ -139,7 +139,7 @@ def scenario(port, database, log_path, mode, rotating):
     for username in usernames:
         client = clients[username]
         _, _, started, returned = revocations[username]
-        after = [status for (began, _, status) in client.records if began > returned]
+        after = statuses_started_after(client, returned)
         before = [status for (_, ended, status) in client.records if ended < started]
         check(f"{mode}: load: {username}'s client ran without a connection error", client.error is None, client.error)
         check(f"{mode}: load: every request of {username} that ended before the CLI started was 200 ({len(before)})",

@@ -30,7 +30,7 @@ import NIOCore
 
     private static func response(body: [UInt8], status: HTTPResponse.Status, headers: HTTPFields) -> Response {
         var headers = headers
-        if headers.contains(.contentType) { headers[.contentType] = nil }
+        headers[.contentType] = nil
         headers.append(contentType)
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
