@@ -225,7 +225,7 @@ enum SQLiteCodec {
         var stored = record
         stored.rotatedAt = record.rotatedAt.map { date(millis($0)) }
         stored.lastUsedAt = date(millis(record.lastUsedAt))
-        stored.olderSecrets = SupersededSecret.unpack(SupersededSecret.pack(record.olderSecrets))
+        stored.olderSecrets = SupersededSecret.packedForm(record.olderSecrets)
         return stored
     }
 

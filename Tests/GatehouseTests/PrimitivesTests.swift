@@ -113,6 +113,20 @@ struct PrimitivesTests {
         #expect(SupersededSecret.unpack([]).isEmpty)
     }
 
+    @Test(arguments: [0.0, 0.0004, 0.0005, 0.0015, 0.123_456, 0.999_6, -0.000_5])
+    func supersededSecretsInPackedFormReadAsUnpacked(fraction: Double) {
+        let base = 1_700_000_000 + fraction
+        let secrets = [
+            SupersededSecret(hash: SecretDigest.sha256("a"), supersededAt: Date(timeIntervalSince1970: base)),
+            SupersededSecret(hash: [1, 2, 3], supersededAt: Date(timeIntervalSince1970: base + 1)),
+            SupersededSecret(hash: SecretDigest.sha256("b"), supersededAt: Date(timeIntervalSince1970: base + 2.000_7)),
+        ]
+        let packedForm = SupersededSecret.packedForm(secrets)
+        #expect(packedForm == SupersededSecret.unpack(SupersededSecret.pack(secrets)))
+        #expect(packedForm.count == 2)
+        #expect(SupersededSecret.packedForm([]).isEmpty)
+    }
+
     @Test func supersededSecretsMatchOnlyTheirDigest() {
         let digest = SecretDigest.sha256("s")
         var secret = SupersededSecret(hash: digest, supersededAt: Date(timeIntervalSince1970: 1_700_000_000))
