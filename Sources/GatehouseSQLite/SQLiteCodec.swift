@@ -11,7 +11,7 @@ enum SQLiteCodec {
     // MARK: Values
 
     static func millis(_ date: Date) -> Int64 {
-        Int64((date.timeIntervalSince1970 * 1000).rounded())
+        StoredTime.millis(date)
     }
 
     static func millis(_ date: Date?) -> Int64? {
@@ -19,7 +19,7 @@ enum SQLiteCodec {
     }
 
     static func date(_ millis: Int64) -> Date {
-        Date(timeIntervalSince1970: Double(millis) / 1000)
+        StoredTime.date(millis)
     }
 
     static func blob(_ bytes: [UInt8]) -> Data {
@@ -223,8 +223,8 @@ enum SQLiteCodec {
     /// the history as packed. The fields a session update writes are the ones this covers.
     static func asStored(_ record: SessionRecord) -> SessionRecord {
         var stored = record
-        stored.rotatedAt = record.rotatedAt.map { date(millis($0)) }
-        stored.lastUsedAt = date(millis(record.lastUsedAt))
+        stored.rotatedAt = record.rotatedAt.map(StoredTime.rounded)
+        stored.lastUsedAt = StoredTime.rounded(record.lastUsedAt)
         stored.olderSecrets = SupersededSecret.packedForm(record.olderSecrets)
         return stored
     }

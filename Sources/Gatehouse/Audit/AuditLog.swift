@@ -32,7 +32,7 @@ public struct AuditLog: Sendable, Equatable {
         let context = AuditContext.current
         let client = client ?? context?.client
         // Stores keep milliseconds: the event's time is what they will read back, and what webhooks say.
-        let date = Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
+        let date = StoredTime.rounded(date)
         let event = AuditEvent(
             // Monotonic: events made one after the other list in that order, even within a millisecond.
             id: Identifiers.monotonicULID(at: date, random: random),
@@ -123,7 +123,7 @@ public struct PublishedAuditEvent: Sendable, Equatable, Codable {
     public static func timestamp(_ date: Date) -> String {
         // Formatted from whole milliseconds: a formatter would truncate a binary fraction such as
         // 0.8189999 to .818 where a store reads back .819.
-        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let millis = StoredTime.millis(date)
         let (seconds, fraction) = millis.quotientAndRemainder(dividingBy: 1000)
         let whole = Date(timeIntervalSince1970: Double(fraction < 0 ? seconds - 1 : seconds))
         let text = whole.formatted(Date.ISO8601FormatStyle())

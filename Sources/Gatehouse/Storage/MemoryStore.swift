@@ -319,7 +319,7 @@ public final class MemoryStore: GatehouseStore {
     ) async throws -> Bool {
         try state.withLock { state throws(AccountError) in
             guard let factor = state.totpFactors[accountID], factor.confirmedAt == nil,
-                Self.millis(factor.createdAt) == Self.millis(createdAt)
+                StoredTime.millis(factor.createdAt) == StoredTime.millis(createdAt)
             else { return false }
             try state.check(audit)
             state.totpFactors[accountID]?.confirmedAt = date
@@ -774,11 +774,6 @@ public final class MemoryStore: GatehouseStore {
             state.outbox.removeAll { $0.status != .pending && ($0.sentAt ?? $0.nextAttemptAt) < date }
             return before - state.outbox.count
         }
-    }
-
-    /// A date as the database stores keep it: whole milliseconds since 1970.
-    private static func millis(_ date: Date) -> Int64 {
-        Int64((date.timeIntervalSince1970 * 1000).rounded())
     }
 
     private static func trustKey(address: String, account: String) -> String {

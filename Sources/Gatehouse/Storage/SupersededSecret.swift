@@ -71,7 +71,7 @@ public struct SupersededSecret: Sendable, Equatable {
             var offset = 0
             for secret in secrets where secret.isDigest {
                 withUnsafeBytes(of: secret.words) { output.baseAddress!.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: 32) }
-                let millis = UInt64(bitPattern: packedMillis(secret.supersededAt))
+                let millis = UInt64(bitPattern: StoredTime.millis(secret.supersededAt))
                 output.storeBytes(of: millis.bigEndian, toByteOffset: offset + 32, as: UInt64.self)
                 offset += packedSize
             }
@@ -86,19 +86,10 @@ public struct SupersededSecret: Sendable, Equatable {
         var kept: [SupersededSecret] = []
         kept.reserveCapacity(secrets.count)
         for var secret in secrets where secret.isDigest {
-            secret.supersededAt = packedDate(packedMillis(secret.supersededAt))
+            secret.supersededAt = StoredTime.rounded(secret.supersededAt)
             kept.append(secret)
         }
         return kept
-    }
-
-    /// A time as the packed form holds it: whole milliseconds since 1970.
-    private static func packedMillis(_ date: Date) -> Int64 {
-        Int64((date.timeIntervalSince1970 * 1000).rounded())
-    }
-
-    private static func packedDate(_ millis: Int64) -> Date {
-        Date(timeIntervalSince1970: Double(millis) / 1000)
     }
 
     /// The inverse of ``pack(_:)``; malformed input yields an empty history.
@@ -113,7 +104,7 @@ public struct SupersededSecret: Sendable, Equatable {
         secrets.reserveCapacity(bytes.count / packedSize)
         for offset in stride(from: 0, to: bytes.count, by: packedSize) {
             let millis = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: offset + 32, as: UInt64.self))
-            let date = packedDate(Int64(bitPattern: millis))
+            let date = StoredTime.date(Int64(bitPattern: millis))
             secrets.append(SupersededSecret(digestAt: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + packedSize)]), supersededAt: date))
         }
         return secrets
