@@ -5,15 +5,18 @@ import Gatehouse
 import Logging
 import ServiceLifecycle
 
-/// Checkpoints the WAL of an ``SQLiteStore`` on a thread of its own, so that no commit waits for one.
+/// Checkpoints the WAL of an ``SQLiteStore`` on a thread of its own, so that no commit waits for the
+/// bulk of one.
 ///
 /// Without it, the commit that grows the write-ahead log past 1,000 pages copies those pages back
 /// into the database file before it returns, with two `fsync`s: with group commit, every rotation of
 /// that batch waits for it. While the checkpointer runs, such a commit only signals it; the
 /// checkpointer copies the pages on its own connection and thread (a `PASSIVE` checkpoint: it never
-/// blocks readers or the writer). When it stops, commits checkpoint by themselves again, so a store
-/// without it behaves exactly like plain SQLite. `gatehouse serve` runs one next to the server; run one
-/// per store.
+/// blocks readers or the writer). Then the commits that follow copy what was committed meanwhile, a few
+/// pages each, until the log restarts from its beginning: a checkpoint running beside a steady stream
+/// of commits never copies every frame, and without them the log would grow as long as the load lasts.
+/// When the checkpointer stops, commits checkpoint by themselves again, so a store without it behaves
+/// exactly like plain SQLite. `gatehouse serve` runs one next to the server; run one per store.
 ///
 /// ```swift
 /// let store = try SQLiteStore(path: path)

@@ -92,6 +92,80 @@ struct SQLiteCheckpointerTests {
         #expect(checkpoints.action(afterCommitLeaving: threshold + 2 * step) == .signal, "a new checkpointer hears of the long log at once")
     }
 
+    @Test("Past the catch-up threshold, after a checkpointer's checkpoint, commits checkpoint themselves until the log restarts")
+    func catchUpUntilRestart() {
+        let checkpoints = WALCheckpoints()
+        let threshold = WALCheckpoints.threshold
+        let catchUpThreshold = WALCheckpoints.catchUpThreshold
+        let step = WALCheckpoints.signalStep
+        let (_, continuation) = AsyncStream.makeStream(of: Void.self)
+        checkpoints.handOver(to: continuation)
+        #expect(checkpoints.action(afterCommitLeaving: catchUpThreshold) == .signal, "no checkpoint done yet to catch up on")
+
+        checkpoints.checkpointedInBackground()
+        let catchingUp: [Int32] = [catchUpThreshold + 2, catchUpThreshold + 3, catchUpThreshold + step, catchUpThreshold + 4 * step]
+        #expect(catchingUp.map { checkpoints.action(afterCommitLeaving: $0) } == [.catchUp, .catchUp, .catchUp, .catchUp])
+        #expect(checkpoints.action(afterCommitLeaving: 40) == .none, "the log restarted")
+        let afterRestart: [Int32] = [threshold - 1, threshold, threshold + 1]
+        #expect(afterRestart.map { checkpoints.action(afterCommitLeaving: $0) } == [.none, .signal, .none])
+
+        checkpoints.checkpointedInBackground()
+        #expect(checkpoints.action(afterCommitLeaving: threshold + 2 * step) == .signal, "under the catch-up threshold the checkpointer copies alone")
+        #expect(checkpoints.action(afterCommitLeaving: catchUpThreshold + 1) == .catchUp)
+        #expect(checkpoints.counts == WALCheckpointCounts(inline: 0, signalled: 3, background: 2, caughtUp: 5))
+
+        checkpoints.checkpointedInBackground()
+        checkpoints.takeBack()
+        #expect(checkpoints.action(afterCommitLeaving: threshold + 2 * step) == .inline, "without a checkpointer: SQLite's rule")
+        checkpoints.handOver(to: continuation)
+        #expect(checkpoints.action(afterCommitLeaving: threshold + 2 * step) == .signal, "a new checkpointer starts with a signal")
+    }
+
+    @Test("While a checkpointer runs under a steady stream of commits and reads, the log restarts instead of growing")
+    func logStaysBounded() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("gatehouse.sqlite").path
+            let store = try SQLiteStore(path: path, logger: testLogger)
+            let alice = try await Fixture.create(Fixture.account("alice"), in: store)
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [SQLiteCheckpointer(store: store, logger: testLogger)],
+                    gracefulShutdownSignals: [],
+                    logger: testLogger
+                )
+            )
+            let running = Task { try await group.run() }
+            try await Self.waitUntil { store.hasRunningCheckpointer }
+
+            let writing = Task {
+                for round in 0..<6 { try await Self.writeManyPages(store, of: alice, prefix: "r\(round)") }
+            }
+            // Short reads all along, as requests make them, each on a snapshot of the log.
+            try await store.insertSession(Fixture.session("read", of: alice, hash: 1, at: 0), requiringAccountEpoch: 0)
+            let reading = Task {
+                while !Task.isCancelled {
+                    _ = try await store.sessionWithAccount(id: "read")
+                    try await Task.sleep(for: .milliseconds(1))
+                }
+            }
+            try await writing.value
+            reading.cancel()
+            _ = try? await reading.value
+
+            let counts = try #require(store.walCheckpointCounts)
+            #expect(counts.background >= 1)
+            #expect(counts.caughtUp >= 1)
+            // Six rounds write over 13,000 pages; a log that never restarted would hold them all.
+            let walPages = try #require(FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) / 4_096
+            #expect(walPages < 2 * Int(WALCheckpoints.catchUpThreshold))
+
+            await group.triggerGracefulShutdown()
+            try await running.value
+            #expect(try await store.sessions(accountID: alice.accountID, includeInvalid: true).count == 1_801)
+            #expect(try await store.integrityCheck() == ["ok"])
+        }
+    }
+
     @Test("For an in-memory store the checkpointer only waits for shutdown")
     func inMemory() async throws {
         let store = try SQLiteStore.inMemory(logger: testLogger)
