@@ -27,7 +27,7 @@ final class WALCheckpoints: Sendable {
     /// restart (about 16 MB with 4 KB pages).
     ///
     /// A catch-up holds the writer for its copy and two `fsync`s, and every rotation waiting for the
-    /// next batch with it. From SQLite's threshold on, catch-ups cost the rotation benchmark 5–13% of
+    /// next batch with it. From SQLite's threshold on, catch-ups cost the rotation benchmark 5–22% of
     /// its rate on a 2-core machine; four times the threshold keeps the log bounded with a quarter of
     /// them.
     static let catchUpThreshold: Int32 = 4 * threshold
