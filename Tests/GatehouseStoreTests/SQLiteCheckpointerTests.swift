@@ -21,6 +21,18 @@ struct SQLiteCheckpointerTests {
         }
     }
 
+    /// Runs a checkpointer for `store` in a service group of its own, until the group shuts down.
+    static func startCheckpointer(for store: SQLiteStore) -> (group: ServiceGroup, running: Task<Void, any Error>) {
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [SQLiteCheckpointer(store: store, logger: testLogger)],
+                gracefulShutdownSignals: [],
+                logger: testLogger
+            )
+        )
+        return (group, Task { try await group.run() })
+    }
+
     static func waitUntil(_ condition: () -> Bool) async throws {
         while !condition() { try await Task.sleep(for: .milliseconds(5)) }
     }
@@ -43,14 +55,7 @@ struct SQLiteCheckpointerTests {
         try await withTemporaryDirectory { directory in
             let store = try SQLiteStore(path: directory.appendingPathComponent("gatehouse.sqlite").path, logger: testLogger)
             let alice = try await Fixture.create(Fixture.account("alice"), in: store)
-            let group = ServiceGroup(
-                configuration: .init(
-                    services: [SQLiteCheckpointer(store: store, logger: testLogger)],
-                    gracefulShutdownSignals: [],
-                    logger: testLogger
-                )
-            )
-            let running = Task { try await group.run() }
+            let (group, running) = Self.startCheckpointer(for: store)
             try await Self.waitUntil { store.hasRunningCheckpointer }
 
             try await Self.writeManyPages(store, of: alice, prefix: "during")
@@ -127,14 +132,7 @@ struct SQLiteCheckpointerTests {
             let path = directory.appendingPathComponent("gatehouse.sqlite").path
             let store = try SQLiteStore(path: path, logger: testLogger)
             let alice = try await Fixture.create(Fixture.account("alice"), in: store)
-            let group = ServiceGroup(
-                configuration: .init(
-                    services: [SQLiteCheckpointer(store: store, logger: testLogger)],
-                    gracefulShutdownSignals: [],
-                    logger: testLogger
-                )
-            )
-            let running = Task { try await group.run() }
+            let (group, running) = Self.startCheckpointer(for: store)
             try await Self.waitUntil { store.hasRunningCheckpointer }
 
             let writing = Task {
@@ -170,14 +168,7 @@ struct SQLiteCheckpointerTests {
     func inMemory() async throws {
         let store = try SQLiteStore.inMemory(logger: testLogger)
         #expect(store.walCheckpointCounts == nil)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [SQLiteCheckpointer(store: store, logger: testLogger)],
-                gracefulShutdownSignals: [],
-                logger: testLogger
-            )
-        )
-        let running = Task { try await group.run() }
+        let (group, running) = Self.startCheckpointer(for: store)
         try await Task.sleep(for: .milliseconds(20))
         await group.triggerGracefulShutdown()
         try await running.value
