@@ -12,9 +12,10 @@ import ServiceLifecycle
 /// into the database file before it returns, with two `fsync`s: with group commit, every rotation of
 /// that batch waits for it. While the checkpointer runs, such a commit only signals it; the
 /// checkpointer copies the pages on its own connection and thread (a `PASSIVE` checkpoint: it never
-/// blocks readers or the writer). Then the commits that follow copy what was committed meanwhile, a few
-/// pages each, until the log restarts from its beginning: a checkpoint running beside a steady stream
-/// of commits never copies every frame, and without them the log would grow as long as the load lasts.
+/// blocks readers or the writer). Once the log is long, the commit right after one of its checkpoints
+/// copies the few frames committed meanwhile, so that the log can restart from its beginning: a
+/// checkpoint running beside a steady stream of commits never copies every frame, and without that the
+/// log would grow as long as the load lasts.
 /// When the checkpointer stops, commits checkpoint by themselves again, so a store without it behaves
 /// exactly like plain SQLite. `gatehouse serve` runs one next to the server; run one per store.
 ///
@@ -37,6 +38,9 @@ public struct SQLiteCheckpointer: Service, CustomStringConvertible {
 
     public var description: String { "SQLiteCheckpointer" }
 
+    /// The most copies in a row for one signal, should the writer commit as fast as they copy.
+    static let mostPasses = 4
+
     /// Checkpoints whenever a commit passes the threshold, until the task is cancelled or a graceful
     /// shutdown begins.
     public func run() async throws {
@@ -52,8 +56,15 @@ public struct SQLiteCheckpointer: Service, CustomStringConvertible {
         await withGracefulShutdownHandler {
             for await _ in signals {
                 do {
-                    try await worker.run { try connection.checkpoint() }
-                    checkpoints.checkpointedInBackground()
+                    // Copies again what was committed during the copy while that is much, so that the
+                    // commit after it may catch up (see `WALCheckpoints`).
+                    var uncopied = try await worker.run { try connection.checkpoint() }
+                    var passes = 1
+                    while uncopied > WALCheckpoints.catchUpTail, passes < Self.mostPasses {
+                        uncopied = try await worker.run { try connection.checkpoint() }
+                        passes += 1
+                    }
+                    checkpoints.checkpointedInBackground(leaving: uncopied)
                 } catch {
                     logger.warning(
                         "WAL checkpoint failed; retrying at the next signal",
@@ -73,20 +84,33 @@ public struct SQLiteCheckpointer: Service, CustomStringConvertible {
 /// checkpoint before it starts the next, on a pool one thread wide.
 private final class CheckpointConnection: @unchecked Sendable {
     private let handle: OpaquePointer
+    /// The database file, to write its copied pages to the disk after each checkpoint.
+    private let database: Int32
 
     init(path: String) throws {
         handle = try OwnConnection.open(path)
+        database = open(path, O_RDONLY | O_CLOEXEC)
     }
 
     deinit {
         sqlite3_close_v2(handle)
+        if database >= 0 { close(database) }
     }
 
-    func checkpoint() throws {
-        let code = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
-        // SQLITE_BUSY: another connection is checkpointing; its copy serves as well.
-        guard code == SQLITE_OK || code == SQLITE_BUSY else {
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(handle)))
+    /// Copies what it can of the log and returns how many of its frames are left uncopied.
+    func checkpoint() throws -> Int32 {
+        var frames: Int32 = 0
+        var copied: Int32 = 0
+        let code = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied)
+        switch code {
+        case SQLITE_OK:
+            // Writes the pages just copied to the disk now, on this thread, so that the sync of the
+            // database file in the next catch-up, inside a commit, has little left to write.
+            if database >= 0 { _ = fdatasync(database) }
+            return max(0, frames - copied)
+        // Another connection is checkpointing; its copy serves as well, but what it leaves is unknown.
+        case SQLITE_BUSY: return .max
+        default: throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(handle)))
         }
     }
 }

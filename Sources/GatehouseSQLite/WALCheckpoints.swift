@@ -15,10 +15,9 @@ import Synchronization
 /// frame. A checkpointer never gets there under a steady load: the writer commits more frames while it
 /// copies. So the log would grow for as long as the load lasts (by some 80 megabytes a second under the
 /// rotation benchmark), and every page read would search a longer index. So once the log is past
-/// ``catchUpThreshold`` and the checkpointer has copied the bulk, each commit checkpoints itself, as
-/// under SQLite's own rule, until the log restarts (a *catch-up*). Each copies only the frames
-/// committed since the copy before it, usually its own, and a write that begins once one of them has
-/// copied everything restarts the log.
+/// ``catchUpThreshold``, the commit right after a checkpointer's checkpoint that left at most
+/// ``catchUpTail`` frames uncopied checkpoints itself (a *catch-up*): it copies those few frames and its
+/// own, and the write after it can restart the log.
 final class WALCheckpoints: Sendable {
     /// SQLite's default `wal_autocheckpoint`, in pages.
     static let threshold: Int32 = 1_000
@@ -26,11 +25,13 @@ final class WALCheckpoints: Sendable {
     /// How long the log grows, in pages, before commits catch up on the checkpointer so that it can
     /// restart (about 16 MB with 4 KB pages).
     ///
-    /// A catch-up holds the writer for its copy and two `fsync`s, and every rotation waiting for the
-    /// next batch with it. From SQLite's threshold on, catch-ups cost the rotation benchmark 5–22% of
-    /// its rate on a 2-core machine; four times the threshold keeps the log bounded with a quarter of
-    /// them.
+    /// Each restart costs a few rotations some milliseconds: the catch-up's copy and `fsync`s, and the
+    /// first write of the restarted log, which syncs its header. Four times SQLite's threshold keeps the
+    /// log bounded with a quarter of the restarts.
     static let catchUpThreshold: Int32 = 4 * threshold
+
+    /// The most frames a checkpointer's checkpoint may leave uncopied for the commit after it to catch up.
+    static let catchUpTail: Int32 = 64
 
     /// How much further the log must grow past the last signal before a commit signals again.
     ///
@@ -64,8 +65,8 @@ final class WALCheckpoints: Sendable {
     }
 
     private let state = Mutex(State())
-    /// The checkpointer completed a checkpoint and the log has not restarted since. Apart from the
-    /// state: commits under the threshold read it without the lock.
+    /// A checkpointer's checkpoint just left few frames uncopied: the next commit may catch up on it.
+    /// Apart from the state: commits under the threshold read it without the lock.
     private let catchingUp = Atomic<Bool>(false)
 
     /// Installs the hook on `writer`'s connection. The store holds this object as long as it holds the
@@ -105,10 +106,11 @@ final class WALCheckpoints: Sendable {
         state.withLock { $0.background != nil }
     }
 
-    /// Counts a checkpoint a checkpointer completed.
-    func checkpointedInBackground() {
+    /// Counts a checkpoint a checkpointer completed, which left `uncopied` frames of the log. When they
+    /// are few, the next commit catches up if the log is past ``catchUpThreshold``.
+    func checkpointedInBackground(leaving uncopied: Int32) {
         state.withLock { $0.backgroundCheckpoints += 1 }
-        catchingUp.store(true, ordering: .relaxed)
+        catchingUp.store(uncopied <= Self.catchUpTail, ordering: .relaxed)
     }
 
     /// How many commits checkpointed themselves, how many signalled a checkpointer instead, how many
@@ -122,12 +124,8 @@ final class WALCheckpoints: Sendable {
     /// Decides, and counts, what the commit that left the log `pages` long does.
     func action(afterCommitLeaving pages: Int32) -> Action {
         guard pages >= Self.threshold else {
-            // Only a restart makes the log short again after a checkpointer's checkpoint (the commit
-            // that signalled it had passed the threshold): the catch-up is over.
-            if pages >= Self.catchUpThreshold, catchingUp.load(ordering: .relaxed) {
-                catchingUp.store(false, ordering: .relaxed)
-                state.withLock { $0.signalledAt = 0 }
-            }
+            // Only the commit right after a checkpointer's checkpoint may catch up on it.
+            if catchingUp.load(ordering: .relaxed) { catchingUp.store(false, ordering: .relaxed) }
             return .none
         }
         return state.withLock { state in
@@ -135,7 +133,10 @@ final class WALCheckpoints: Sendable {
                 state.inlineCheckpoints += 1
                 return .inline
             }
-            if pages >= Self.catchUpThreshold, catchingUp.load(ordering: .relaxed) {
+            // Only the commit right after a checkpointer's checkpoint, when it left few frames: any
+            // later one would copy more of them inside the commit, with every rotation of the batch
+            // waiting for it.
+            if catchingUp.exchange(false, ordering: .relaxed), pages >= Self.catchUpThreshold {
                 state.catchUps += 1
                 return .catchUp
             }
@@ -169,6 +170,6 @@ package struct WALCheckpointCounts: Sendable, Equatable {
     package var signalled: Int
     /// Checkpoints a checkpointer completed.
     package var background: Int
-    /// Commits that checkpointed themselves after a checkpointer's checkpoint, until the log restarted.
+    /// Commits that caught up right after a checkpointer's checkpoint.
     package var caughtUp: Int = 0
 }

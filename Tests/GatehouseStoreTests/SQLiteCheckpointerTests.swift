@@ -97,29 +97,30 @@ struct SQLiteCheckpointerTests {
         #expect(checkpoints.action(afterCommitLeaving: threshold + 2 * step) == .signal, "a new checkpointer hears of the long log at once")
     }
 
-    @Test("Past the catch-up threshold, after a checkpointer's checkpoint, commits checkpoint themselves until the log restarts")
-    func catchUpUntilRestart() {
+    @Test("Past the catch-up threshold, the commit right after a checkpoint that left few frames catches up")
+    func catchUpAfterCheckpoint() {
         let checkpoints = WALCheckpoints()
         let threshold = WALCheckpoints.threshold
         let catchUpThreshold = WALCheckpoints.catchUpThreshold
+        let tail = WALCheckpoints.catchUpTail
         let step = WALCheckpoints.signalStep
         let (_, continuation) = AsyncStream.makeStream(of: Void.self)
         checkpoints.handOver(to: continuation)
         #expect(checkpoints.action(afterCommitLeaving: catchUpThreshold) == .signal, "no checkpoint done yet to catch up on")
 
-        checkpoints.checkpointedInBackground()
-        let catchingUp: [Int32] = [catchUpThreshold + 2, catchUpThreshold + 3, catchUpThreshold + step, catchUpThreshold + 4 * step]
-        #expect(catchingUp.map { checkpoints.action(afterCommitLeaving: $0) } == [.catchUp, .catchUp, .catchUp, .catchUp])
+        checkpoints.checkpointedInBackground(leaving: tail)
+        #expect(checkpoints.action(afterCommitLeaving: catchUpThreshold + 2) == .catchUp)
+        #expect(checkpoints.action(afterCommitLeaving: catchUpThreshold + 3) == .none, "only the commit right after the checkpoint")
+        checkpoints.checkpointedInBackground(leaving: tail + 1)
+        #expect(checkpoints.action(afterCommitLeaving: catchUpThreshold + 4) == .none, "too much left to copy inside a commit")
+        checkpoints.checkpointedInBackground(leaving: 0)
         #expect(checkpoints.action(afterCommitLeaving: 40) == .none, "the log restarted")
-        let afterRestart: [Int32] = [threshold - 1, threshold, threshold + 1]
-        #expect(afterRestart.map { checkpoints.action(afterCommitLeaving: $0) } == [.none, .signal, .none])
+        #expect(checkpoints.action(afterCommitLeaving: catchUpThreshold + step) == .signal)
+        checkpoints.checkpointedInBackground(leaving: 0)
+        #expect(checkpoints.action(afterCommitLeaving: threshold + 1) == .signal, "under the catch-up threshold the checkpointer copies alone")
+        #expect(checkpoints.counts == WALCheckpointCounts(inline: 0, signalled: 3, background: 4, caughtUp: 1))
 
-        checkpoints.checkpointedInBackground()
-        #expect(checkpoints.action(afterCommitLeaving: threshold + 2 * step) == .signal, "under the catch-up threshold the checkpointer copies alone")
-        #expect(checkpoints.action(afterCommitLeaving: catchUpThreshold + 1) == .catchUp)
-        #expect(checkpoints.counts == WALCheckpointCounts(inline: 0, signalled: 3, background: 2, caughtUp: 5))
-
-        checkpoints.checkpointedInBackground()
+        checkpoints.checkpointedInBackground(leaving: 0)
         checkpoints.takeBack()
         #expect(checkpoints.action(afterCommitLeaving: threshold + 2 * step) == .inline, "without a checkpointer: SQLite's rule")
         checkpoints.handOver(to: continuation)
