@@ -58,12 +58,12 @@ public struct SQLiteCheckpointer: Service, CustomStringConvertible {
                 do {
                     // Copies again what was committed during the copy while that is much, so that the
                     // commit after it may catch up (see `WALCheckpoints`).
-                    var uncopied = try await worker.run { try connection.checkpoint() }
-                    var passes = 1
-                    while uncopied > WALCheckpoints.catchUpTail, passes < Self.mostPasses {
+                    var uncopied: Int32
+                    var passes = 0
+                    repeat {
                         uncopied = try await worker.run { try connection.checkpoint() }
                         passes += 1
-                    }
+                    } while uncopied > WALCheckpoints.catchUpTail && passes < Self.mostPasses
                     checkpoints.checkpointedInBackground(leaving: uncopied)
                 } catch {
                     logger.warning(

@@ -14,7 +14,7 @@ import Synchronization
 /// The log only restarts from its beginning when a write begins after a checkpoint that copied every
 /// frame. A checkpointer never gets there under a steady load: the writer commits more frames while it
 /// copies. So the log would grow for as long as the load lasts (by some 80 megabytes a second under the
-/// rotation benchmark), and every page read would search a longer index. So once the log is past
+/// rotation benchmark), and every page read would search a longer index. Therefore, once the log is past
 /// ``catchUpThreshold``, the commit right after a checkpointer's checkpoint that left at most
 /// ``catchUpTail`` frames uncopied checkpoints itself (a *catch-up*): it copies those few frames and its
 /// own, and the write after it can restart the log.
