@@ -99,4 +99,12 @@ struct FastPathTests {
             #expect(try PresentedToken.find(in: headers, cookieName: nil)?.token == token)
         }
     }
+
+    @Test("The token68 test accepts exactly RFC 7235's alphabet, over every byte value")
+    func token68Alphabet() {
+        let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/=".utf8)
+        for byte in UInt8.min...UInt8.max {
+            #expect(PresentedToken.isToken68(byte) == alphabet.contains(byte), "byte \(byte)")
+        }
+    }
 }

@@ -69,6 +69,19 @@ struct ProxyTests {
     }
 
     @Test(
+        "A peer's address is written as NIO writes it",
+        arguments: [
+            "0.0.0.0", "127.0.0.1", "255.255.255.255", "1.2.3.4", "10.20.30.40", "100.0.9.99", "203.0.113.7", "9.99.199.250",
+            "::1", "2001:db8::7", "::ffff:10.0.0.1",
+        ]
+    )
+    func peerText(address: String) throws {
+        let peer = try SocketAddress(ipAddress: address, port: 443)
+        #expect(ClientAddress.text(of: peer) == peer.ipAddress)
+        #expect(ClientAddress.text(of: peer) == address)
+    }
+
+    @Test(
         "IPNetwork: addresses inside and outside a block",
         arguments: [
             ("10.0.0.0/8", "10.0.0.0", true), ("10.0.0.0/8", "10.255.255.255", true), ("10.0.0.0/8", "11.0.0.0", false),

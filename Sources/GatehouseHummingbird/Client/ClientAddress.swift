@@ -12,7 +12,40 @@ import NIOCore
     /// address it is throttled and recorded under. A malformed hop ends the walk at the last trusted
     /// address. The empty string when there is no peer.
     @_spi(Fuzzing) public static func resolve(headers: HTTPFields, remoteAddress: SocketAddress?, trustedProxies: [IPNetwork]) -> String {
-        resolve(headers: headers, peer: remoteAddress?.ipAddress ?? "", trustedProxies: trustedProxies)
+        resolve(headers: headers, peer: remoteAddress.map(text(of:)) ?? "", trustedProxies: trustedProxies)
+    }
+
+    /// The address as NIO's `ipAddress` writes it, `""` for a Unix socket. Every request asks for its
+    /// peer's, so an IPv4 address is written here in place: `ipAddress` goes through `inet_ntop`, a
+    /// buffer and a C string each time.
+    package static func text(of address: SocketAddress) -> String {
+        guard case .v4(let v4) = address else { return address.ipAddress ?? "" }
+        // `s_addr` is in network order: its first byte in memory is the first of the four numbers.
+        let octets = withUnsafeBytes(of: v4.address.sin_addr.s_addr) { ($0[0], $0[1], $0[2], $0[3]) }
+        return String(unsafeUninitializedCapacity: 15) { buffer in
+            var count = 0
+            func append(_ octet: UInt8, dot: Bool) {
+                if dot {
+                    buffer[count] = UInt8(ascii: ".")
+                    count += 1
+                }
+                if octet >= 100 {
+                    buffer[count] = UInt8(ascii: "0") + octet / 100
+                    count += 1
+                }
+                if octet >= 10 {
+                    buffer[count] = UInt8(ascii: "0") + octet / 10 % 10
+                    count += 1
+                }
+                buffer[count] = UInt8(ascii: "0") + octet % 10
+                count += 1
+            }
+            append(octets.0, dot: false)
+            append(octets.1, dot: true)
+            append(octets.2, dot: true)
+            append(octets.3, dot: true)
+            return count
+        }
     }
 
     /// ``resolve(headers:remoteAddress:trustedProxies:)`` with the peer's address as text.

@@ -75,9 +75,9 @@ import Hummingbird
     /// ``bearerToken(_:)`` for an ASCII value, over its bytes in place: the same trimming, the same split
     /// on spaces, the same checks, without building characters and substrings.
     private static func asciiBearerToken(_ bytes: UnsafeBufferPointer<UInt8>) -> ASCIIReading {
+        guard isASCII(bytes) else { return .notASCII }
         var first = 0
         var end = bytes.count
-        for byte in bytes where byte >= 0x80 { return .notASCII }
         func isSpace(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
         while first < end, isSpace(bytes[first]) { first += 1 }
         while end > first, isSpace(bytes[end - 1]) { end -= 1 }
@@ -94,7 +94,8 @@ import Hummingbird
         var tokenStart = schemeEnd
         while tokenStart < end, bytes[tokenStart] == UInt8(ascii: " ") { tokenStart += 1 }
         var tokenEnd = tokenStart
-        while tokenEnd < end, bytes[tokenEnd] != UInt8(ascii: " "), isToken68(bytes[tokenEnd]) { tokenEnd += 1 }
+        // A space is not a token68 byte, so this also stops at a third part.
+        while tokenEnd < end, isToken68(bytes[tokenEnd]) { tokenEnd += 1 }
         // One token exactly, of token68 bytes only: it ends the trimmed value (no third part, no byte
         // outside the alphabet) and is not empty.
         guard tokenEnd == end, tokenEnd > tokenStart, tokenEnd - tokenStart <= maximumLength else { return .malformed }
@@ -117,14 +118,27 @@ import Hummingbird
         return nil
     }
 
-    /// RFC 7235's token68 alphabet; a JWT uses a subset of it.
-    private static func isToken68(_ byte: UInt8) -> Bool {
+    /// Whether every byte is below 0x80. No early exit, so that the compiler can check many bytes at once:
+    /// the header is short and almost always ASCII.
+    private static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var union: UInt8 = 0
+        for byte in bytes { union |= byte }
+        return union < 0x80
+    }
+
+    /// RFC 7235's token68 alphabet (letters, digits, `-._~+/=`); a JWT uses a subset of it.
+    ///
+    /// A lookup in two 64-bit masks, one per half of ASCII: the test runs once per byte of every
+    /// presented token, and a chain of range comparisons cost more than the token's verification.
+    package static func isToken68(_ byte: UInt8) -> Bool {
+        // Bits 0x2B `+`, 0x2D `-`, 0x2E `.`, 0x2F `/`, 0x30–0x39 digits, 0x3D `=`.
+        let lowerHalf: UInt64 = 0x23FF_E800_0000_0000
+        // Bits 0x41–0x5A `A`–`Z`, 0x5F `_`, 0x61–0x7A `a`–`z`, 0x7E `~`; as bit offsets from 0x40.
+        let upperHalf: UInt64 = 0x47FF_FFFE_87FF_FFFE
         switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-            UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "+"), UInt8(ascii: "/"), UInt8(ascii: "="):
-            true
-        default:
-            false
+        case 0..<64: return lowerHalf >> UInt64(byte) & 1 == 1
+        case 64..<128: return upperHalf >> UInt64(byte - 64) & 1 == 1
+        default: return false
         }
     }
 }
